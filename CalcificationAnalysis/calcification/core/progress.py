@@ -1,0 +1,37 @@
+"""Progress reporting and cancellation for long operations.
+
+A long operation takes ``progress: ProgressCallback`` (or ``None``). It is called with a fraction in [0, 1] and a short
+message; returning ``False`` asks the operation to stop. The operation then raises :class:`CancelledError` before it
+writes anything, so a cancelled run leaves the scene and the output folder as they were.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from .errors import CancelledError
+
+ProgressCallback = Optional[Callable[[float, str], bool]]
+
+
+def report_progress(progress: ProgressCallback, fraction: float, message: str) -> None:
+    """Call ``progress`` (if given) and raise :class:`CancelledError` when it returns ``False``.
+
+    Parameters
+    ----------
+    progress : callable or None
+        ``progress(fraction, message) -> bool``; ``None`` means nobody listens.
+    fraction : float
+        Share of the work done, clipped to [0, 1].
+    message : str
+        What is being done now, e.g. ``"Detecting candidates"``.
+
+    Raises
+    ------
+    CancelledError
+        When the callback returned ``False``.
+    """
+    if progress is None:
+        return
+    if progress(min(max(float(fraction), 0.0), 1.0), message) is False:
+        raise CancelledError(f"Cancelled by the user during: {message}")
