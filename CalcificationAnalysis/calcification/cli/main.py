@@ -1,0 +1,66 @@
+"""Entry point of the headless ``calcification`` command.
+
+Each sub-command lives in its own module of this package (``command_<name>.py``) exposing
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable ``func(args) -> int``.
+Any :class:`CalcificationError` becomes a one-line message on stderr and exit code 2; a cancelled run exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Optional, Sequence
+
+from .. import __version__
+from ..core.errors import CalcificationError, CancelledError
+
+#: Sub-command modules, in the order ``calcification --help`` lists them.
+COMMAND_MODULES = (
+    "command_info",
+    "command_segment",
+    "command_synth",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="calcification",
+        description="Find, outline and measure breast calcifications on mammograms (no Slicer needed).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show warnings and debug messages")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__package__}.{name}":
+                continue  # a command not built yet in this checkout
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CancelledError as exc:
+        print(f"calcification {args.command}: {exc}", file=sys.stderr)
+        return 130
+    except CalcificationError as exc:
+        print(f"calcification {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
