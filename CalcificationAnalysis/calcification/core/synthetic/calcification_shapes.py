@@ -16,6 +16,8 @@ import numpy as np
 
 from .config import Morphology
 
+#: Largest nominal size (mm) of a drawn calcification.
+MAX_SIZE_MM = 3.0
 #: Relative calcium density (fraction of the effective calcium attenuation): amorphous deposits are faint and hazy.
 _DENSITY = {
     Morphology.AMORPHOUS: (0.25, 0.45),
@@ -122,10 +124,11 @@ def make_shape(morphology: Morphology, rng: np.random.Generator, angle: float | 
     elif morphology == m.LARGE_ROD:
         caps = _rod(rng, rng.uniform(1.2, 2.4), rng.uniform(0.15, 0.3), angle)
     elif morphology == m.VASCULAR:
-        gap, length, radius = rng.uniform(0.3, 0.6), rng.uniform(1.5, 2.6), rng.uniform(0.05, 0.1)
+        gap, length, radius = rng.uniform(0.25, 0.5), rng.uniform(1.2, 2.2), rng.uniform(0.05, 0.1)
         oy, ox = gap * math.cos(angle), -gap * math.sin(angle)  # the two walls of the vessel, tram-track
+        # the first wall runs through the origin, so the centre pixel lies on the calcification
         caps = [
-            np.add(c, [oy * s, ox * s, oy * s, ox * s, 0]) for s in (-1, 1) for c in _rod(rng, length, radius, angle)
+            np.add(c, [oy * s, ox * s, oy * s, ox * s, 0]) for s in (0, 2) for c in _rod(rng, length, radius, angle)
         ]
     elif morphology == m.AMORPHOUS:
         caps = _blobs(rng, (1, 3), 0.08, (0.05, 0.12))
@@ -137,4 +140,9 @@ def make_shape(morphology: Morphology, rng: np.random.Generator, angle: float | 
         caps = _branching(rng, angle)
     if morphology in _DENSITY:
         density = rng.uniform(*_DENSITY[morphology])
-    return CalcificationShape(morphology, np.asarray(caps, dtype=np.float64), shell, float(density))
+    shape = CalcificationShape(morphology, np.asarray(caps, dtype=np.float64), shell, float(density))
+    if shape.extent_mm > MAX_SIZE_MM:  # long casts: shrink the course, keep the calibre
+        shape.capsules[:, :4] *= (MAX_SIZE_MM - 2 * shape.capsules[:, 4].max()) / (
+            shape.extent_mm - 2 * shape.capsules[:, 4].max()
+        )
+    return shape
