@@ -61,7 +61,7 @@ def to_presentation(attenuation: np.ndarray, reference: float) -> np.ndarray:
 
     Returns
     -------
-    np.ndarray, float32, values in [0, 4095].
+    np.ndarray, float32, whole numbers in [0, 4095].
     """
     scale = np.float32(1.0 / reference)
     attenuation *= scale
@@ -69,4 +69,5 @@ def to_presentation(attenuation: np.ndarray, reference: float) -> np.ndarray:
     np.power(attenuation, np.float32(2.2), out=attenuation)
     attenuation *= np.float32(3600.0)
     np.clip(attenuation, 0.0, MAX_PIXEL_VALUE, out=attenuation)
+    np.rint(attenuation, out=attenuation)  # a detector stores whole numbers: lossless as uint16
     return attenuation
