@@ -76,7 +76,8 @@ def main() -> None:
         case = generate_case(config, seed=args.seed, index=index)
         x = 4 + i * (TILE[0] + 4)
         sheet.paste(full_tile(case), (x, 4))
-        clusters = sorted(case.record.clusters, key=lambda c: -c.n_calcifications)
+        # prefer a grouped cluster (the typical finding to judge), then the most populous
+        clusters = sorted(case.record.clusters, key=lambda c: (c.distribution.value != "grouped", -c.n_calcifications))
         if clusters:
             sheet.paste(zoom_tile(case, clusters[0]), (x, TILE[1] + 8))
     args.out.parent.mkdir(parents=True, exist_ok=True)

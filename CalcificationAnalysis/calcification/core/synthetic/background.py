@@ -75,11 +75,13 @@ def glandular_fraction(
     cell_mm: float,
     density: BreastDensity,
     rng: np.random.Generator,
+    full_view: bool = True,
 ) -> np.ndarray:
     """Projected fibroglandular fraction on the anatomy grid, in [0, 0.8], zero outside ``region``.
 
     A radial (duct-following) and an isotropic power-law field are mixed, damped in the subcutaneous and
-    retromammary fat, and thresholded at the quantile that gives the BI-RADS category's dense-area share.
+    retromammary fat, gathered behind the nipple in a full view (``full_view``), and thresholded at the quantile
+    that gives the BI-RADS category's dense-area share.
     """
     rows, cols = region.shape
     axis = math.atan2(rows / 2.0 - nipple_rc[0], 0.0 - nipple_rc[1])
@@ -90,6 +92,13 @@ def glandular_fraction(
     column_mm = np.arange(cols, dtype=np.float32)[None, :] * cell_mm
     envelope = _smoothstep(skin_mm, 2.0, 16.0) * _smoothstep(column_mm, 0.0, 6.0)
     score = score + 3.0 * (envelope - 1.0)
+    if full_view:  # a full view: fibroglandular tissue gathers in a cone behind the nipple
+        row_idx = np.arange(rows, dtype=np.float32)[:, None]
+        col_idx = np.arange(cols, dtype=np.float32)[None, :]
+        depth = max(nipple_rc[1], 1.0)
+        centre = (nipple_rc[0], 0.45 * depth)
+        distance = np.hypot(row_idx - centre[0], (col_idx - centre[1]) * 1.4) / depth
+        score = score + 1.3 * np.exp(-((distance / 0.55) ** 2))
     if not region.any():
         return np.zeros(region.shape, np.float32)
     threshold = np.quantile(score[region], 1.0 - density.glandular_fraction)
@@ -149,7 +158,7 @@ def make_background(
     thickness = float(rng.uniform(*imaging.compressed_thickness_mm))
     mask, pectoral, nipple, skin_mm, outline = _geometry(config, view, low_shape, cell_mm, rng)
     total, inner = thickness_profile(skin_mm, thickness, SKIN_MM)
-    gland = glandular_fraction(mask & ~pectoral, skin_mm, nipple, cell_mm, density, rng)
+    gland = glandular_fraction(mask & ~pectoral, skin_mm, nipple, cell_mm, density, rng, not config.crop)
     mu_tissue = imaging.mu_fat_per_mm + gland * (imaging.mu_gland_per_mm - imaging.mu_fat_per_mm)
     # the muscle thickens away from its edge; it replaces breast tissue along part of the ray
     muscle = _smoothstep(ndimage.distance_transform_edt(pectoral) * cell_mm, 0.0, 25.0) * 0.6
