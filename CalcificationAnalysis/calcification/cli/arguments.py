@@ -1,0 +1,31 @@
+"""Argument types shared by several sub-commands, so every command parses spacing and sizes the same way."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def spacing_mm_argument(text: str) -> tuple[float, float]:
+    """Parse ``--spacing`` as ``MM`` (square pixels) or ``ROW_MM,COL_MM``; the values are checked by the reader."""
+    parts = [p for p in text.replace("x", ",").split(",") if p.strip()]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"spacing must be a number of mm, or ROW,COL in mm; got {text!r}") from exc
+    if len(values) == 1:
+        return values[0], values[0]
+    if len(values) == 2:
+        return values[0], values[1]
+    raise argparse.ArgumentTypeError(f"spacing must be one or two numbers (mm); got {text!r}")
+
+
+def add_spacing_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--spacing`` for files that carry no pixel spacing (PNG, TIFF, some DICOMs)."""
+    parser.add_argument(
+        "--spacing",
+        type=spacing_mm_argument,
+        default=None,
+        metavar="MM",
+        help="pixel spacing in mm (one value, or ROW,COL); overrides the file's. "
+        "Files without spacing fall back to 0.07 mm with a warning.",
+    )

@@ -1,0 +1,118 @@
+"""Checks on the Slicer module files that need no Slicer: the widgets they use exist, the layers stay apart.
+
+Slicer itself is not available here, so the module files are read as source (ast) and their .ui files as XML.
+"""
+
+from __future__ import annotations
+
+import ast
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MODULES = ["CalcificationAnalysis", "CalcificationTraining"]
+
+
+def _module_tree(module: str) -> ast.Module:
+    return ast.parse((REPO / module / f"{module}.py").read_text(encoding="utf-8"))
+
+
+def _ui_widgets(module: str) -> dict[str, ET.Element]:
+    root = ET.parse(REPO / module / "Resources" / "UI" / f"{module}.ui").getroot()
+    return {w.get("name"): w for w in root.iter("widget")}
+
+
+def _ui_names_used(tree: ast.Module) -> set[str]:
+    """Every ``self.ui.<name>`` attribute the module file reads or writes."""
+    names = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "ui"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "self"
+        ):
+            names.add(node.attr)
+    return names
+
+
+def _parameter_node_fields(tree: ast.Module) -> set[str]:
+    """Annotated fields of the class decorated with ``@parameterNodeWrapper``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and any(
+            isinstance(d, ast.Name) and d.id == "parameterNodeWrapper" for d in node.decorator_list
+        ):
+            return {s.target.id for s in node.body if isinstance(s, ast.AnnAssign)}
+    return set()
+
+
+def _bound_parameter_names(widgets: dict[str, ET.Element]) -> set[str]:
+    names = set()
+    for widget in widgets.values():
+        for prop in widget.findall("property"):
+            if prop.get("name") == "SlicerParameterName":
+                names.add(prop.findtext("string"))
+    return names
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_ui_name_used_exists_in_the_ui_file(module):
+    used = _ui_names_used(_module_tree(module))
+    assert used, "the widget uses no self.ui names: the check would be empty"
+    missing = used - set(_ui_widgets(module))
+    assert not missing, f"{module}.py uses widgets missing from {module}.ui: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_parameter_is_bound_to_a_widget_or_set_by_the_widget(module):
+    tree = _module_tree(module)
+    fields = _parameter_node_fields(tree)
+    assert fields, f"{module} has no @parameterNodeWrapper class"
+    bound = _bound_parameter_names(_ui_widgets(module))
+    assert bound <= fields, f"{module}.ui binds unknown parameters: {sorted(bound - fields)}"
+    source = (REPO / module / f"{module}.py").read_text(encoding="utf-8")
+    # Fields without a SlicerParameterName binding must be written by the widget code explicitly.
+    unbound = {f for f in fields - bound if f"_parameterNode.{f} =" not in source}
+    assert not unbound, f"{module}: parameters with no widget: {sorted(unbound)}"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_file_has_the_four_slicer_classes(module):
+    classes = {n.name for n in _module_tree(module).body if isinstance(n, ast.ClassDef)}
+    for suffix in ("", "Widget", "Logic", "Test"):
+        assert f"{module}{suffix}" in classes
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_file_imports_no_numpy_or_torch(module):
+    """The widget layer holds no algorithm: numerical work happens in the calcification package."""
+    for node in ast.walk(_module_tree(module)):
+        if isinstance(node, ast.Import):
+            roots = {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            roots = {(node.module or "").split(".")[0]}
+        else:
+            continue
+        assert not roots & {"numpy", "torch", "scipy", "skimage", "sklearn"}, f"{module}.py imports {roots}"
+
+
+def test_logic_and_core_never_touch_the_slicer_application():
+    """The logic layer takes the scene explicitly; the core imports neither slicer nor vtk (DESIGN.md)."""
+    library = REPO / "CalcificationAnalysis" / "calcification"
+    forbidden_in_logic = ("slicer.app", "slicer.mrmlScene", "slicer.modules", "import qt", "import ctk")
+    for path in (library / "logic").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for word in forbidden_in_logic:
+            assert word not in text, f"{path.relative_to(REPO)} uses {word}"
+    for path in (library / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                for name in names:
+                    assert name.split(".")[0] not in {"slicer", "vtk", "vtkmodules", "qt", "ctk"}, (
+                        f"{path.relative_to(REPO)} imports {name}"
+                    )
