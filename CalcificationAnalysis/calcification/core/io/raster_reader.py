@@ -35,9 +35,7 @@ def _to_grey(array: np.ndarray, path: Path) -> np.ndarray:
 def _bit_depth(array: np.ndarray) -> int:
     if np.issubdtype(array.dtype, np.floating):
         return 32
-    if array.dtype.itemsize == 1:
-        return 8
-    return max(int(array.max()).bit_length(), 8) if array.size else 16
+    return 8 * array.dtype.itemsize
 
 
 def read_raster(path: Path, spacing_mm: Optional[tuple[float, float]] = None) -> Mammogram:
@@ -52,7 +50,7 @@ def read_raster(path: Path, spacing_mm: Optional[tuple[float, float]] = None) ->
     Returns
     -------
     Mammogram
-        ``bit_depth`` is 8 for 8-bit files, the highest used bit for 16-bit files, 32 for float TIFF.
+        ``bit_depth`` is the file's sample size: 8 or 16 for integer files, 32 for float TIFF.
 
     Raises
     ------

@@ -1,0 +1,103 @@
+"""Every kind of unusable input gives an InputError naming the problem, from the library and the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import tifffile
+from PIL import Image
+
+from calcification.cli.main import main
+from calcification.core.errors import InputError
+from calcification.core.image import Mammogram
+from calcification.core.io import mammogram_from_array, read_mammogram
+
+from dicom_factory import mammography_dataset, ramp_pattern, write_dicom
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        read_mammogram(tmp_path / "nothing.dcm")
+
+
+def test_folder(tmp_path):
+    with pytest.raises(InputError, match="is a folder"):
+        read_mammogram(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["notes.dcm", "notes.png", "notes.txt", "notes.nrrd"])
+def test_non_image_file(tmp_path, name):
+    (tmp_path / name).write_text("This is a radiology report, not an image.\n" * 20)
+    with pytest.raises(InputError, match="notes"):
+        read_mammogram(tmp_path / name)
+
+
+def test_truncated_real_dicom(tmp_path, ddsm_dicom_paths):
+    data = ddsm_dicom_paths[0].read_bytes()
+    (tmp_path / "truncated.dcm").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated.dcm"):
+        read_mammogram(tmp_path / "truncated.dcm")
+
+
+def test_dicom_without_pixel_data(tmp_path):
+    dataset = mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07])
+    del dataset.PixelData
+    with pytest.raises(InputError, match="without pixel data"):
+        read_mammogram(write_dicom(tmp_path / "nopixels.dcm", dataset))
+
+
+def test_multiframe_dicom(tmp_path):
+    frames = np.stack([ramp_pattern()] * 3)
+    dataset = mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07], NumberOfFrames=3)
+    dataset.PixelData = frames.tobytes()
+    with pytest.raises(InputError, match="3 frames"):
+        read_mammogram(write_dicom(tmp_path / "tomo.dcm", dataset))
+
+
+def test_volume_with_three_slices(tmp_path):
+    sitk.WriteImage(sitk.GetImageFromArray(np.ones((3, 20, 20), np.uint16)), str(tmp_path / "volume.nrrd"))
+    with pytest.raises(InputError, match="3 slices"):
+        read_mammogram(tmp_path / "volume.nrrd")
+
+
+def test_all_zero_image(tmp_path):
+    Image.fromarray(np.zeros((50, 40), np.uint8)).save(tmp_path / "black.png")
+    with pytest.raises(InputError, match="same value"):
+        read_mammogram(tmp_path / "black.png", spacing_mm=(0.1, 0.1))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_pixels(tmp_path, bad):
+    pixels = np.random.default_rng(0).random((30, 30), dtype=np.float32)
+    pixels[5, 5] = bad
+    tifffile.imwrite(tmp_path / "float.tif", pixels)
+    with pytest.raises(InputError, match="NaN or infinite"):
+        read_mammogram(tmp_path / "float.tif", spacing_mm=(0.1, 0.1))
+
+
+@pytest.mark.parametrize("spacing", [(0.0, 0.0), (-0.1, 0.1), (5.0, 5.0)])
+def test_absurd_spacing_from_caller(tmp_path, spacing):
+    Image.fromarray(ramp_pattern().astype(np.uint8)).save(tmp_path / "image.png")
+    with pytest.raises(InputError, match="spacing"):
+        read_mammogram(tmp_path / "image.png", spacing_mm=spacing)
+
+
+def test_absurd_spacing_in_header(tmp_path):
+    dataset = mammography_dataset(ramp_pattern(), PixelSpacing=[0, 0])
+    with pytest.raises(InputError, match="spacing"):
+        read_mammogram(write_dicom(tmp_path / "zero_spacing.dcm", dataset))
+
+
+def test_wrong_shaped_arrays():
+    with pytest.raises(InputError, match="single 2D image"):
+        mammogram_from_array(np.ones((2, 10, 10)), (0.1, 0.1))
+    with pytest.raises(InputError, match="empty"):
+        Mammogram(np.ones((0, 10)))
+
+
+def test_command_line_gives_one_line_and_non_zero_exit(tmp_path, capsys):
+    (tmp_path / "notes.dcm").write_text("not an image")
+    assert main(["info", str(tmp_path / "notes.dcm")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "notes.dcm" in error
