@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+
 from calcification.core.synthetic import SynthesisConfig, generate_case
 
 FULL = SynthesisConfig()

@@ -16,10 +16,11 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from calcification.core.image import View
-from calcification.core.synthetic import BreastDensity, SynthesisConfig, generate_case
 from PIL import Image, ImageDraw
 from scipy import ndimage
+
+from calcification.core.image import View
+from calcification.core.synthetic import BreastDensity, SynthesisConfig, generate_case
 
 TILE = (300, 396)  # width, height of a full view
 ZOOM_MM = 15.0

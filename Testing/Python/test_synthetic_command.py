@@ -9,6 +9,7 @@ import json
 import nrrd
 import numpy as np
 import pytest
+
 from calcification.cli import command_synth
 from calcification.core.errors import InputError
 from calcification.core.synthetic import generate_case

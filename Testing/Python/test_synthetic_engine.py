@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from scipy import ndimage
+
 from calcification.core.errors import InputError
 from calcification.core.image import Mammogram, View
 from calcification.core.synthetic import (
@@ -19,7 +21,6 @@ from calcification.core.synthetic import (
 )
 from calcification.core.synthetic.calcification_shapes import make_shape
 from calcification.core.synthetic.rendering import rasterize
-from scipy import ndimage
 
 #: A small full view (breast outline, skin, pectoral in MLO) that generates in a fraction of a second.
 SMALL_VIEW = SynthesisConfig(shape=(700, 520), spacing_mm=0.1, clusters_per_case=(2, 3))

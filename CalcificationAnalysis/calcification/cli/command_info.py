@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         "shape": list(mammogram.shape),
         "spacing_mm": list(mammogram.spacing_mm),
         "spacing_from_file": mammogram.spacing_from_file,
-        "size_mm": [round(n * s, 2) for n, s in zip(mammogram.shape, mammogram.spacing_mm)],
+        "size_mm": [round(n * s, 2) for n, s in zip(mammogram.shape, mammogram.spacing_mm, strict=True)],
         "laterality": mammogram.laterality.value,
         "view": mammogram.view.value,
         "photometric_interpretation": mammogram.photometric_interpretation,

@@ -7,7 +7,8 @@ writes anything, so a cancelled run leaves the scene and the output folder as th
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 from .errors import CancelledError
 
