@@ -20,3 +20,24 @@ def ddsm_cases() -> list[dict[str, Path]]:
 def ddsm_dicom_paths(ddsm_cases) -> list[Path]:
     """All eight real DDSM DICOM files, sorted by path."""
     return sorted(path for case in ddsm_cases for path in case.values())
+
+
+@pytest.fixture
+def scene():
+    """A fresh headless MRML scene (slicer-core) with the segmentations, markups and tables logics registered."""
+    from calcification.logic.scene_factory import create_headless_scene
+
+    scene = create_headless_scene()
+    yield scene
+    scene.Clear(1)
+
+
+@pytest.fixture
+def small_mammogram():
+    """A 60 x 40 random float32 'mammogram' with non-square spacing (0.1 mm rows, 0.05 mm columns)."""
+    import numpy as np
+
+    from calcification.core.image import Laterality, Mammogram, View
+
+    pixels = np.random.default_rng(42).random((60, 40), dtype=np.float32) * 4000
+    return Mammogram(pixels, spacing_mm=(0.1, 0.05), laterality=Laterality.RIGHT, view=View.MLO)
