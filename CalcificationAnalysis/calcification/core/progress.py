@@ -36,3 +36,13 @@ def report_progress(progress: ProgressCallback, fraction: float, message: str) -
         return
     if progress(min(max(float(fraction), 0.0), 1.0), message) is False:
         raise CancelledError(f"Cancelled by the user during: {message}")
+
+
+def sub_progress(progress: ProgressCallback, start: float, end: float) -> ProgressCallback:
+    """A callback for one stage of a longer job: maps the stage's [0, 1] onto [start, end] of ``progress``.
+
+    Returns None when ``progress`` is None, so stages can pass it on unconditionally.
+    """
+    if progress is None:
+        return None
+    return lambda fraction, message: progress(start + (end - start) * fraction, message)

@@ -1,0 +1,40 @@
+"""``calcification segment IMAGE --out DIR``: outline the calcifications of a mammogram file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..core.segmentation import SegmentationMethod
+from ..logic.file_workflow import segment_file
+from .arguments import add_spacing_option
+from .progress_bar import terminal_progress
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "segment",
+        help="outline the calcifications of a mammogram",
+        description="Segment calcifications and write OUT/<name>.seg.nrrd, OUT/<name>.mrb (Slicer scene) and "
+        "OUT/<name>.overlay.png. On any error no output file is left behind.",
+    )
+    parser.add_argument("image", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA file")
+    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    parser.add_argument(
+        "--method",
+        default=SegmentationMethod.HDOG.value,
+        choices=[m.value for m in SegmentationMethod],
+        help="hdog: Hessian-DoG blob detector, needs no trained model (default)",
+    )
+    add_spacing_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with terminal_progress("Segmenting", enabled=sys.stderr.isatty()) as progress:
+        result = segment_file(args.image, args.out, method=args.method, spacing_mm=args.spacing, progress=progress)
+    print(result.segmentation.summary())
+    for path in result.paths:
+        print(f"wrote {path}")
+    return 0

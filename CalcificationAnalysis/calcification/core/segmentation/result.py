@@ -1,0 +1,63 @@
+"""What every segmentation method returns, whatever it is (detector or network)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CalcificationSegmentation:
+    """Calcifications found on one mammogram.
+
+    Attributes
+    ----------
+    labels : np.ndarray, int32, shape (rows, cols)
+        Instance label image: 0 background, 1..n one calcification each.
+    breast : np.ndarray, bool, shape (rows, cols)
+        The region that was searched (breast without pectoral muscle).
+    spacing_mm : (float, float)
+        Pixel spacing (row, column) in mm, to measure the labels.
+    method : str
+        Name of the method that produced it (e.g. ``"hdog"``).
+    objects : tuple
+        Method-specific per-object records, in label order (e.g. Hessian-DoG candidates).
+    details : dict
+        Method-specific extras that are not per object (settings used, timings).
+    """
+
+    labels: np.ndarray
+    breast: np.ndarray
+    spacing_mm: tuple[float, float]
+    method: str
+    objects: tuple = ()
+    details: dict = field(default_factory=dict)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """bool (rows, cols): True on every calcification pixel."""
+        return self.labels > 0
+
+    @property
+    def count(self) -> int:
+        """Number of calcifications (distinct non-zero labels)."""
+        return int(np.count_nonzero(np.unique(self.labels)))
+
+    @property
+    def total_area_mm2(self) -> float:
+        """Summed calcification area in mm²."""
+        return float(np.count_nonzero(self.labels)) * self.spacing_mm[0] * self.spacing_mm[1]
+
+    @property
+    def breast_area_cm2(self) -> float:
+        """Area of the searched region in cm²."""
+        return float(np.count_nonzero(self.breast)) * self.spacing_mm[0] * self.spacing_mm[1] / 100.0
+
+    def summary(self) -> str:
+        """One line for a status bar or a log, e.g. ``"12 calcifications (3.41 mm²) in 152.0 cm² of breast"``."""
+        noun = "calcification" if self.count == 1 else "calcifications"
+        return (
+            f"{self.count} {noun} ({self.total_area_mm2:.2f} mm²) in {self.breast_area_cm2:.1f} cm² of breast "
+            f"[{self.method}]"
+        )

@@ -1,0 +1,90 @@
+"""Headless pipeline from a mammogram file to result files, as the ``calcification segment`` command runs it.
+
+Outputs for ``IMAGE`` in ``OUT``: ``<name>.seg.nrrd`` (the segmentation, opens over the image in Slicer),
+``<name>.mrb`` (the whole scene: image + segmentation) and ``<name>.overlay.png`` (a quick look). Either all of
+them are written or, on any error or cancel, none is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ..core.errors import InputError
+from ..core.io import read_mammogram
+from ..core.progress import ProgressCallback, report_progress, sub_progress
+from ..core.rendering.overlay import render_overlay, save_png
+from ..core.segmentation import CalcificationSegmentation, SegmentationMethod
+from .scene_factory import create_headless_scene
+from .scene_storage import save_scene_bundle, save_segmentation
+from .segmentation_workflow import segment_volume_node
+from .volume_nodes import volume_node_from_mammogram
+
+
+@dataclass(frozen=True)
+class SegmentedFile:
+    """Files written for one mammogram, and the segmentation they hold."""
+
+    segmentation_path: Path
+    scene_path: Path
+    overlay_path: Path
+    segmentation: CalcificationSegmentation
+
+    @property
+    def paths(self) -> tuple[Path, Path, Path]:
+        return self.segmentation_path, self.scene_path, self.overlay_path
+
+
+def prepare_output_folder(out_dir: os.PathLike | str) -> Path:
+    """Create ``out_dir`` if needed; InputError when it is a file or cannot be created."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"The output {out_dir} exists and is not a folder.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot create the output folder {out_dir}: {exc.strerror}.") from exc
+    return out_dir
+
+
+def segment_file(
+    image_path: os.PathLike | str,
+    out_dir: os.PathLike | str,
+    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    spacing_mm: Optional[tuple[float, float]] = None,
+    progress: ProgressCallback = None,
+) -> SegmentedFile:
+    """Read ``image_path``, segment its calcifications and write the three result files into ``out_dir``.
+
+    Raises
+    ------
+    InputError
+        Unusable image or output folder (nothing written); CancelledError when ``progress`` returns False.
+    """
+    mammogram = read_mammogram(image_path, spacing_mm=spacing_mm)
+    method = SegmentationMethod.parse(method)
+    scene = create_headless_scene()
+    volume_node = volume_node_from_mammogram(scene, mammogram)
+    run = segment_volume_node(scene, volume_node, method=method, progress=sub_progress(progress, 0.0, 0.85))
+    out_dir = prepare_output_folder(out_dir)
+    name = mammogram.name
+    outputs = SegmentedFile(
+        out_dir / f"{name}.seg.nrrd", out_dir / f"{name}.mrb", out_dir / f"{name}.overlay.png", run.segmentation
+    )
+    written = []
+    try:
+        report_progress(progress, 0.85, "Saving the segmentation")
+        written.append(save_segmentation(run.segmentation_node, outputs.segmentation_path))
+        report_progress(progress, 0.9, "Saving the scene")
+        written.append(save_scene_bundle(scene, outputs.scene_path))
+        report_progress(progress, 0.95, "Drawing the overlay")
+        overlay = render_overlay(mammogram.pixels, run.segmentation.labels, run.segmentation.breast)
+        written.append(save_png(overlay, outputs.overlay_path))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    report_progress(progress, 1.0, "Done")
+    return outputs

@@ -1,0 +1,75 @@
+"""Segment the mammogram in a volume node into the "Calcification" segment of a segmentation node.
+
+The whole computation runs before the scene is touched, so a failure or a cancel leaves the scene as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.errors import InputError
+from ..core.progress import ProgressCallback
+from ..core.segmentation import CalcificationSegmentation, SegmentationMethod, segment_mammogram
+from .segmentation_nodes import create_calcification_segmentation, ensure_calcification_segment, set_segment_mask
+from .volume_nodes import mammogram_from_volume_node
+
+
+@dataclass(frozen=True)
+class SegmentationRun:
+    """What :func:`segment_volume_node` produced: the node, the plain-Python result, and a one-line summary."""
+
+    segmentation_node: object
+    segmentation: CalcificationSegmentation
+
+    @property
+    def summary(self) -> str:
+        return self.segmentation.summary()
+
+    @property
+    def calcification_count(self) -> int:
+        return self.segmentation.count
+
+
+def segment_volume_node(
+    scene,
+    volume_node,
+    segmentation_node=None,
+    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    progress: ProgressCallback = None,
+) -> SegmentationRun:
+    """Find the calcifications of ``volume_node`` and store them in the "Calcification" segment.
+
+    Parameters
+    ----------
+    scene : vtkMRMLScene
+        ``slicer.mrmlScene`` inside Slicer, or a scene from :func:`create_headless_scene`.
+    volume_node : vtkMRMLScalarVolumeNode
+        A single-slice mammogram.
+    segmentation_node : vtkMRMLSegmentationNode, optional
+        Receives the segment (replacing its content); a new node is created when None.
+    method : SegmentationMethod or str
+    progress : callable, optional
+        ``progress(fraction, message) -> bool``; False cancels before the scene is changed.
+
+    Returns
+    -------
+    SegmentationRun
+
+    Raises
+    ------
+    InputError
+        Unusable volume (3D, blank, no data), unknown method, or a segmentation node from another scene.
+    """
+    mammogram = mammogram_from_volume_node(volume_node)
+    if segmentation_node is not None and segmentation_node.GetScene() is not scene:
+        raise InputError(f"The segmentation '{segmentation_node.GetName()}' does not belong to this scene.")
+    result = segment_mammogram(mammogram, method, progress)
+    if segmentation_node is None:
+        segmentation_node = create_calcification_segmentation(scene, volume_node)
+    else:
+        segmentation_node.SetReferenceImageGeometryParameterFromVolumeNode(volume_node)
+        if segmentation_node.GetDisplayNode() is None:
+            segmentation_node.CreateDefaultDisplayNodes()
+    segment_id = ensure_calcification_segment(segmentation_node)
+    set_segment_mask(segmentation_node, segment_id, result.mask, volume_node)
+    return SegmentationRun(segmentation_node=segmentation_node, segmentation=result)
