@@ -85,3 +85,26 @@ def test_bad_parameters_write_nothing(tmp_path, argv):
     with pytest.raises(InputError):
         run_synth("--out", str(out), *argv)
     assert not out.exists()
+
+
+def test_synth_mrb_scene_holds_the_annotation(tmp_path):
+    from calcification.logic.scene_storage import load_scene_bundle
+    from calcification.logic.segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
+
+    out = tmp_path / "scenes"
+    assert run_synth("--out", str(out), "--cases", "1", "--seed", "4", "--size", "256x256", "--crop", "--mrb") == 0
+    row = next(csv.DictReader(open(out / "cases.csv", newline="")))
+    case = generate_case(
+        command_synth.build_config(
+            argparse.Namespace(
+                cases=1, density="mixed", view="mixed", size="256x256", spacing=0.07, crop=True, overlap=0.2
+            )
+        ),
+        seed=4,
+        index=0,
+    )
+    scene = load_scene_bundle(out / f"{row['case_id']}.mrb")
+    volume = scene.GetFirstNodeByName(row["case_id"])
+    segmentation = scene.GetFirstNodeByClass("vtkMRMLSegmentationNode")
+    np.testing.assert_array_equal(segment_mask(segmentation, CALCIFICATION_SEGMENT_ID, volume), case.mask)
+    assert scene.GetNumberOfNodesByClass("vtkMRMLLabelMapVolumeNode") == 0

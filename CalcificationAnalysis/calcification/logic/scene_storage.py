@@ -51,6 +51,8 @@ def _write_with_storage_node(node, storage_class: str, path: Path) -> None:
         storage.SetFileName(str(path))
         if hasattr(storage, "SetUseCompression"):
             storage.SetUseCompression(1)
+        if hasattr(storage, "SetCropToMinimumExtent"):
+            storage.SetCropToMinimumExtent(False)  # keep the mammogram's full grid, as training code expects
         if not storage.WriteData(node):
             raise InputError(f"Could not write {path.name}: {storage.GetWriteStateAsString()}.")
     finally:
