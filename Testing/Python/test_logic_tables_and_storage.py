@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 
 import nrrd
 import numpy as np
@@ -103,3 +104,9 @@ def test_loading_a_missing_or_bogus_bundle_is_refused(tmp_path):
     (tmp_path / "bogus.mrb").write_text("not a zip")
     with pytest.raises(InputError, match="not a readable"):
         load_scene_bundle(tmp_path / "bogus.mrb")
+    with zipfile.ZipFile(tmp_path / "empty.mrb", "w") as archive:
+        archive.writestr("readme.txt", "a zip without a scene")
+    working_directory = os.getcwd()
+    with pytest.raises(InputError, match="not a readable"):
+        load_scene_bundle(tmp_path / "empty.mrb")
+    assert os.getcwd() == working_directory

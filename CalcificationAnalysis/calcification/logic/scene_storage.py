@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,9 +123,15 @@ def load_scene_bundle(path: os.PathLike | str):
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path} does not exist or is not a file.")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{path} is not a readable Slicer scene bundle (.mrb): it is not a zip archive.")
     scene = create_headless_scene()
-    if not scene.ReadFromMRB(str(path.resolve())):
-        raise InputError(f"{path} is not a readable Slicer scene bundle (.mrb).")
+    working_directory = os.getcwd()
+    try:
+        if not scene.ReadFromMRB(str(path.resolve())):
+            raise InputError(f"{path} is not a readable Slicer scene bundle (.mrb).")
+    finally:
+        os.chdir(working_directory)  # MRML's unzip can leave the process in its temporary folder on failure
     return scene
 
 
