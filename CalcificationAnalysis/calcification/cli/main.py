@@ -11,6 +11,7 @@ import argparse
 import importlib
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Optional
 
@@ -50,6 +51,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    # Warnings (e.g. a file without pixel spacing) are for the user: one plain line each, no source location.
+    warnings.formatwarning = lambda message, category, *_, **__: f"calcification: warning: {message}\n"
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

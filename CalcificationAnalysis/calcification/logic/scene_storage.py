@@ -18,6 +18,15 @@ from ..core.errors import InputError
 from .scene_factory import create_headless_scene
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 @contextmanager
 def atomic_destination(path: os.PathLike | str) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix); rename it to ``path`` if the block succeeds.
@@ -40,6 +49,7 @@ def atomic_destination(path: os.PathLike | str) -> Iterator[Path]:
     temporary = Path(temporary)
     try:
         yield temporary
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes private files; outputs get the usual permissions
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

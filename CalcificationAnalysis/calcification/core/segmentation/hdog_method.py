@@ -12,6 +12,12 @@ from ..preprocessing.normalisation import normalise_to_unit
 from ..progress import ProgressCallback, report_progress, sub_progress
 from .result import CalcificationSegmentation
 
+#: Settings for segmentation (not candidate review): the published ones plus a noise-adaptive threshold of 5 robust
+#: noise standard deviations. On 8 synthetic 512 x 512 crops (seeds 0-7) per-object recall for calcifications of
+#: 0.3 mm and more was 0.81 / 0.73 / 0.68 / 0.58 at ratios 3 / 4 / 5 / 6 with 12.9 / 2.8 / 0.47 / 0.06 false
+#: positives per cm²; 5 keeps false positives near the 0.4 per cm² the product targets.
+SEGMENTATION_CONFIG = HDoGConfig(min_noise_ratio=5.0)
+
 
 def segment_with_hdog(
     mammogram: Mammogram, config: Optional[HDoGConfig] = None, progress: ProgressCallback = None
@@ -22,7 +28,7 @@ def segment_with_hdog(
     ----------
     mammogram : Mammogram
     config : HDoGConfig, optional
-        Detector settings, sigmas in mm (defaults: the published settings converted from 0.07 mm pixels).
+        Detector settings, sigmas in mm; :data:`SEGMENTATION_CONFIG` by default.
     progress : callable, optional
         ``progress(fraction, message) -> bool``; False cancels (:class:`CancelledError`).
 
@@ -31,7 +37,7 @@ def segment_with_hdog(
     CalcificationSegmentation
         ``objects`` are the detector's :class:`Candidate` records, in label order.
     """
-    config = config or HDoGConfig()
+    config = config or SEGMENTATION_CONFIG
     report_progress(progress, 0.0, "Finding the breast")
     breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view)
     report_progress(progress, 0.15, "Normalising intensities")
