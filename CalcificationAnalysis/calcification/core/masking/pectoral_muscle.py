@@ -3,9 +3,10 @@
 The muscle is the bright, roughly triangular region in the top corner at the chest wall. Inside the top half of the
 breast on the chest-wall side, intensities are split into three clusters (k-means on grey levels); the brightest
 cluster's component touching the chest-wall edge near the top is the muscle candidate. Dense glandular tissue can
-join it, so the candidate is made triangle-like: its width along each row may only shrink going down, and rows
-below the first row where it vanishes are dropped. Implausible results (below 0.5% or above 40% of the breast)
-are discarded: no muscle is better than a wrong one that hides calcifications.
+join it, so the candidate is made triangle-like: below its widest row its width may only shrink going down, and
+rows below the first row where it vanishes are dropped (above the widest row the image edge may cut the breast).
+Implausible results (below 0.5% or above 40% of the breast) are discarded: no muscle is better than a wrong one
+that hides calcifications.
 """
 
 from __future__ import annotations
@@ -23,20 +24,24 @@ def _brightest_cluster(values: np.ndarray) -> float:
 
 
 def _monotone_triangle(candidate: np.ndarray) -> np.ndarray:
-    """Keep, row by row from the top, a run from the chest wall whose width never grows going down."""
+    """Keep, per row, the run from the chest wall (column 0); below the widest row the width may only shrink.
+
+    Above the widest row the breast itself can be narrower than the muscle (the top of the image cuts it), so
+    the constraint starts there.
+    """
+    widths = np.where(candidate.all(axis=1), candidate.shape[1], np.argmin(candidate, axis=1))
+    wall_rows = np.nonzero(widths)[0]
     result = np.zeros_like(candidate)
-    width_limit = candidate.shape[1]
-    wall_rows = np.nonzero(candidate[:, 0])[0]
     if wall_rows.size == 0:
         return result
-    for row in range(int(wall_rows[0]), candidate.shape[0]):
-        run = candidate[row]
-        width = int(np.argmin(run)) if not run.all() else run.size  # contiguous run from the wall (column 0)
-        width = min(width, width_limit)
-        if width == 0:
-            break
-        result[row, :width] = True
-        width_limit = width
+    first = int(wall_rows[0])
+    gaps = np.nonzero(widths[first:] == 0)[0]
+    last = first + (int(gaps[0]) if gaps.size else widths.size - first)
+    run = widths[first:last].copy()
+    widest = int(np.argmax(run))
+    run[widest:] = np.minimum.accumulate(run[widest:])
+    for offset, width in enumerate(run):
+        result[first + offset, :width] = True
     return result
 
 
