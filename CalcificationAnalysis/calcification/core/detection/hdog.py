@@ -175,15 +175,17 @@ def _hessian_condition(smoothed: np.ndarray, h_thr: float) -> np.ndarray:
     return (trace < 0) & ((det < 0) | (ratio <= h_thr))
 
 
-def _half_maximum_shape(shape: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Part of ``shape`` brighter than half way between its peak and the ring 1-3 px around it (FWHM rule)."""
+def _half_maximum_shape(shape: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+    """Part of ``shape`` brighter than half way between its peak and the ring 1-3 px around it (FWHM rule);
+    None when the peak is not brighter than the ring (not a bright object)."""
     ring = ndimage.binary_dilation(shape, iterations=3) & ~ndimage.binary_dilation(shape, iterations=1)
     if not ring.any():
         return shape
     peak_index = np.argmax(np.where(shape, values, -np.inf))
-    level = 0.5 * (values.flat[peak_index] + np.median(values[ring]))
-    bright = shape & (values >= level)
-    components, _ = ndimage.label(bright)
+    peak, background = values.flat[peak_index], np.median(values[ring])
+    if peak <= background:
+        return None
+    components, _ = ndimage.label(shape & (values >= 0.5 * (peak + background)))
     return components == components.flat[peak_index]
 
 
@@ -220,6 +222,8 @@ def _grow_shapes(blobs, smoothed, image, sigmas, region, config, progress):
                 continue
             components, _ = ndimage.label(window)
             shape = _half_maximum_shape(components == components[row - r0, col - c0], image[r0:r1, c0:c1])
+            if shape is None:
+                continue
             kept.append(index)
             labels[r0:r1, c0:c1][shape] = len(kept)
     return labels, blobs[kept] if kept else np.zeros((0, 4))
