@@ -168,12 +168,25 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return CalcificationTrainingParameterNode(super().getParameterNode())
 
-    def generateSyntheticCases(self, outputDirectory, numberOfCases, seed=0, writeScenes=False, progress=None):
-        """Write ``numberOfCases`` synthetic cases into ``outputDirectory``; returns a one-line summary."""
-        from calcification.logic.synthetic_dataset import write_synthetic_dataset
+    def generateSyntheticCases(
+        self, outputDirectory, numberOfCases, seed=0, writeScenes=False, backgroundVolumeNode=None, progress=None
+    ):
+        """Write ``numberOfCases`` synthetic cases into ``outputDirectory``; returns a one-line summary.
 
+        With ``backgroundVolumeNode`` (a normal mammogram loaded in Slicer), synthetic calcifications are blended
+        into that real image instead of a synthetic background.
+        """
+        from calcification.logic.synthetic_dataset import write_synthetic_dataset
+        from calcification.logic.volume_nodes import mammogram_from_volume_node
+
+        background = mammogram_from_volume_node(backgroundVolumeNode) if backgroundVolumeNode else None
         written = write_synthetic_dataset(
-            outputDirectory, numberOfCases, seed=seed, write_scenes=writeScenes, progress=progress
+            outputDirectory,
+            numberOfCases,
+            seed=seed,
+            write_scenes=writeScenes,
+            background=background,
+            progress=progress,
         )
         summary = f"Wrote {len(written.cases)} synthetic cases to {outputDirectory}"
         logging.info(summary)

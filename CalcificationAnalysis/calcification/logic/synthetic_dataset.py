@@ -57,13 +57,10 @@ def write_case(case: SyntheticCase, out: Path, write_scene: bool = False) -> dic
     """Write one case's files into ``out`` (each atomically); returns its ``cases.csv`` row."""
     name = case.record.case_id
     scene = create_headless_scene()
-    image = Mammogram(  # stored as uint16: the synthetic pixels are 12-bit whole numbers, so this is lossless
-        case.mammogram.pixels.astype(np.uint16),
-        case.mammogram.spacing_mm,
-        case.mammogram.laterality,
-        case.mammogram.view,
-        bit_depth=12,
-    )
+    # Stored as uint16: synthetic pixels are 12-bit whole numbers (lossless); blended real images are rounded.
+    source = case.mammogram
+    stored = np.clip(np.rint(source.pixels), 0, np.iinfo(np.uint16).max).astype(np.uint16)
+    image = Mammogram(stored, source.spacing_mm, source.laterality, source.view, bit_depth=source.bit_depth)
     volume = volume_node_from_mammogram(scene, image, name=name)
     segmentation = create_calcification_segmentation(scene, volume, name=f"{name} calcifications")
     set_segment_mask(segmentation, CALCIFICATION_SEGMENT_ID, case.mask, volume)
