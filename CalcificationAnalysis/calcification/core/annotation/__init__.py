@@ -1,0 +1,1 @@
+"""Annotation helpers without Slicer: where a click should trace, and per-click undo/redo of segment edits."""
