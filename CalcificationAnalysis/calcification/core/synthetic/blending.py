@@ -10,13 +10,13 @@ is scaled from there. Stored values are assumed to grow with attenuation (MONOCH
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 from scipy import ndimage
 
 from ..errors import InputError
 from ..image import DEFAULT_SPACING_MM, Mammogram
+from ..masking.breast_mask import compute_breast_mask
 from ..progress import ProgressCallback, report_progress
 from .background import ANATOMY_CELL_MM, PLACEMENT_MARGIN_MM, Background
 from .case_generator import _case_rng, plan_case
@@ -24,24 +24,6 @@ from .cluster_placement import place_groups
 from .config import CaseLabel, SynthesisConfig
 from .records import CaseRecord, SyntheticCase
 from .rendering import Canvas
-
-
-def estimate_breast_mask(pixels: np.ndarray) -> np.ndarray:
-    """Rough breast mask of a MONOCHROME2 mammogram: Otsu threshold, largest component, holes filled.
-
-    Returns
-    -------
-    np.ndarray, bool, same shape as ``pixels``.
-    """
-    from skimage.filters import threshold_otsu
-
-    step = max(1, int(math.sqrt(pixels.size / 250_000)))
-    threshold = threshold_otsu(pixels[::step, ::step])
-    labels, count = ndimage.label(pixels > threshold)
-    if count == 0:
-        raise InputError("No breast found in the background image (nothing brighter than the background).")
-    largest = 1 + int(np.argmax(ndimage.sum_labels(np.ones_like(labels), labels, range(1, count + 1))))
-    return ndimage.binary_fill_holes(labels == largest)
 
 
 def _background_from(pixels: np.ndarray, breast: np.ndarray, spacing_mm: float) -> Background:
@@ -100,7 +82,9 @@ def blend_calcifications(
         config or SynthesisConfig(shape=(512, 512)), shape=mammogram.shape, spacing_mm=spacing[0], crop=False
     )
     rng = _case_rng(seed, index)
-    breast = estimate_breast_mask(mammogram.pixels) if breast_mask is None else np.asarray(breast_mask, bool)
+    if breast_mask is None:  # the product's breast mask, pectoral muscle excluded: no calcifications in the muscle
+        breast_mask = compute_breast_mask(mammogram.pixels, spacing, mammogram.view).analysable
+    breast = np.asarray(breast_mask, bool)
     if breast.shape != mammogram.shape:
         raise InputError(f"The breast mask has shape {breast.shape}, the image {mammogram.shape}.")
     report_progress(progress, 0.1, "Planning calcifications")
