@@ -60,7 +60,7 @@ def blend_calcifications(
         Groups per case, malignant fraction, class overlap and imaging blur; its shape and spacing are replaced by
         the background's.
     breast_mask : np.ndarray of bool or None
-        Where calcifications may be drawn; estimated (Otsu) when None.
+        Where calcifications may be drawn; found with the product's breast mask (pectoral muscle excluded) when None.
     progress : callable or None
 
     Returns
