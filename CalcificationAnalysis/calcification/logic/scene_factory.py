@@ -68,8 +68,3 @@ def segmentations_logic_for(scene: slicer.vtkMRMLScene) -> slicer.vtkSlicerSegme
         logic.SetMRMLScene(scene)
         logics["segmentations"] = logic
     return logics["segmentations"]
-
-
-def application_logic_for(scene: slicer.vtkMRMLScene):
-    """The application logic bound to ``scene`` by :func:`create_headless_scene`, or None (e.g. inside Slicer)."""
-    return _SCENE_LOGICS.get(scene, {}).get("application")

@@ -7,7 +7,6 @@ failure or a cancel never leaves a partial file with the final name.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -143,11 +142,3 @@ def load_scene_bundle(path: os.PathLike | str):
     finally:
         os.chdir(working_directory)  # MRML's unzip can leave the process in its temporary folder on failure
     return scene
-
-
-def copy_file_atomically(source: os.PathLike | str, destination: os.PathLike | str) -> Path:
-    """Copy ``source`` to ``destination`` through a temporary file in the destination folder."""
-    destination = Path(destination)
-    with atomic_destination(destination) as temporary:
-        shutil.copyfile(source, temporary)
-    return destination
