@@ -4,7 +4,7 @@ The outline comes from Slicer's own level tracing filter (``vtkITKLevelTracingIm
 Segment Editor's "Level tracing" effect): it traces the boundary of the 8-connected region at or above the seed
 pixel's value; the contour is filled into a mask. By default the click is first snapped to the brightest pixel
 nearby and the seed chosen so the traced level is the half maximum (see :mod:`calcification.core.annotation.
-click_level`); ``automatic_level=False`` keeps Slicer's raw behaviour (the clicked value is the level). Like the
+seed_snapping`); ``automatic_level=False`` keeps Slicer's raw behaviour (the clicked value is the level). Like the
 Segment Editor's editable intensity range, an optional intensity range then removes pixels outside it. All work
 happens in a window around the click, so a click costs the same on a full-field image as on a crop.
 """
@@ -17,8 +17,8 @@ from typing import Optional
 import numpy as np
 from skimage.draw import polygon as fill_polygon
 
-from ..core.annotation.click_level import half_maximum_level, seed_for_level, snap_to_peak
 from ..core.annotation.edit_history import EditHistory, PatchEdit
+from ..core.annotation.seed_snapping import choose_seed
 from ..core.errors import InputError
 from .mrml_imports import numpy_support, vtk, vtkITKLevelTracingImageFilter
 from .segment_patches import read_segment_patch, write_segment_patch
@@ -32,7 +32,8 @@ class TraceOptions:
     snap_radius_mm: the click moves to the brightest pixel within this radius (0: no snapping).
     window_mm: side of the square around the click that is traced; larger objects are cut at its edge.
     automatic_level: automatic level (True) or the clicked pixel's value as in Slicer (False).
-    level_fraction: automatic level = background + fraction x (peak - background); 0.5 is the half maximum.
+    level_fraction: automatic level = background + fraction x (peak - background); 0.5 is the half maximum, 0.3
+        (default) follows a calcification's footprint better (see :mod:`calcification.core.annotation.seed_snapping`).
     intensity_range: (low, high) in image units; traced pixels outside it are dropped. None: no range.
     erase: remove the traced region from the segment instead of adding it.
     """
@@ -40,7 +41,7 @@ class TraceOptions:
     snap_radius_mm: float = 0.3
     window_mm: float = 6.0
     automatic_level: bool = True
-    level_fraction: float = 0.5
+    level_fraction: float = 0.3
     intensity_range: Optional[tuple[float, float]] = None
     erase: bool = False
 
@@ -128,10 +129,13 @@ class LevelTracingAnnotator:
         window = np.asarray(pixels[rows, cols], dtype=np.float32)
         local = (row - rows.start, col - cols.start)
         if options.automatic_level:
-            peak = snap_to_peak(window, *local, options.snap_radius_mm / self.pixel_mm)
-            ring = (2.0 * options.snap_radius_mm / self.pixel_mm + 2, 3.0 * options.snap_radius_mm / self.pixel_mm + 4)
-            level = half_maximum_level(window, *peak, ring, options.level_fraction)
-            seed = seed_for_level(window, *peak, level) if window[peak] > level else peak
+            snap_px = options.snap_radius_mm / self.pixel_mm
+            choice = choose_seed(
+                window, *local, snap_px, (2.0 * snap_px + 2, 3.0 * snap_px + 4), options.level_fraction
+            )
+            if not choice.traceable:  # flat background: nothing brighter than its surroundings to outline
+                return rows, cols, np.zeros(window.shape, bool), choice.peak, choice.seed, choice.level
+            peak, seed, level = choice.peak, choice.seed, choice.level
         else:
             peak = seed = local
             level = float(window[local])
