@@ -122,6 +122,23 @@ def test_undo_and_redo_are_exact(annotator, case):
     assert not segment(annotator).any()
 
 
+def test_clicks_far_apart_keep_each_other(scene):
+    """A click writes only its own rectangle: an object outlined earlier, far away, stays in the segment."""
+    image = np.full((400, 400), 1000.0, np.float32)
+    image[20:26, 20:26] = 1800.0
+    image[370:376, 370:376] = 1800.0
+    volume = volume_node_from_mammogram(scene, Mammogram(image, spacing_mm=(0.07, 0.07)))
+    annotator = LevelTracingAnnotator(volume, create_calcification_segmentation(scene, volume))
+    annotator.click(22, 23)
+    annotator.click(372, 373)
+    expected = image > 1000.0
+    np.testing.assert_array_equal(segment(annotator), expected)
+    annotator.click(22, 23, TraceOptions(erase=True))
+    np.testing.assert_array_equal(segment(annotator), expected & (np.arange(400)[:, None] > 200))
+    assert annotator.undo()
+    np.testing.assert_array_equal(segment(annotator), expected)
+
+
 def test_outside_click_raises_and_background_click_changes_nothing(annotator, case):
     _, row, col = traceable(case)[0]
     annotator.click(row, col)

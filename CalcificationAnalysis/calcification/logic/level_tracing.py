@@ -154,8 +154,9 @@ class LevelTracingAnnotator:
         before = read_segment_patch(self.segmentation_node, self.segment_id, self.volume_node, rows, cols)
         after = before & ~mask if options.erase else before | mask
         if not np.array_equal(before, after):
-            self._write(rows, cols, after)
-            self.history.record(PatchEdit(rows, cols, before, after))
+            edit = PatchEdit(rows, cols, before, after).cropped_to_change()  # write only what changed: cheaper
+            self._write(edit.rows, edit.cols, edit.after)
+            self.history.record(edit)
         origin = (rows.start, cols.start)
         return TraceResult(
             peak=(origin[0] + peak[0], origin[1] + peak[1]),

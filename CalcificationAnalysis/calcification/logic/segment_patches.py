@@ -60,7 +60,17 @@ def read_segment_patch(segmentation_node, segment_id: str, volume_node, rows: sl
 def write_segment_patch(
     segmentation_node, segment_id: str, volume_node, rows: slice, cols: slice, patch: np.ndarray
 ) -> None:
-    """Replace segment ``segment_id`` inside the rectangle (rows, cols) by ``patch``; outside it nothing changes."""
+    """Replace segment ``segment_id`` inside the rectangle (rows, cols) by ``patch``; outside it nothing changes.
+
+    ``MODE_REPLACE`` of ``SetBinaryLabelmapToSegment`` replaces the whole segment by the modifier (whatever extent is
+    passed), so the rectangle is set with two merges restricted to its extent: the minimum with ``patch`` clears
+    what ``patch`` clears, the maximum sets what it sets; pixels outside the rectangle are never touched.
+
+    Raises
+    ------
+    InputError
+        ``patch`` not of the rectangle's shape, or the segmentation refused the update.
+    """
     expected = (rows.stop - rows.start, cols.stop - cols.start)
     if patch.shape != expected:
         raise InputError(f"The patch has shape {patch.shape}; the rectangle is {expected}.")
@@ -69,8 +79,8 @@ def write_segment_patch(
     image.SetExtent(cols.start, cols.stop - 1, rows.start, rows.stop - 1, 0, 0)
     scalars = numpy_support.numpy_to_vtk(np.ascontiguousarray(patch, dtype=np.uint8).ravel(), deep=True)
     image.GetPointData().SetScalars(scalars)
-    ok = slicer.vtkSlicerSegmentationsModuleLogic.SetBinaryLabelmapToSegment(
-        image, segmentation_node, segment_id, slicer.vtkSlicerSegmentationsModuleLogic.MODE_REPLACE, image.GetExtent()
-    )
-    if not ok:
-        raise InputError(f"Could not update segment '{segment_id}'.")
+    logic = slicer.vtkSlicerSegmentationsModuleLogic
+    modes = ([] if patch.all() else [logic.MODE_MERGE_MIN]) + ([logic.MODE_MERGE_MAX] if patch.any() else [])
+    for mode in modes:
+        if not logic.SetBinaryLabelmapToSegment(image, segmentation_node, segment_id, mode, image.GetExtent()):
+            raise InputError(f"Could not update segment '{segment_id}'.")
