@@ -58,27 +58,30 @@ class TraceResult:
 
 def trace_region(window: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
     """Run Slicer's level tracing filter on ``window`` (float, rows x cols) from ``seed`` (row, col) and return the
-    filled contour as a bool mask of the window's shape (empty when the filter traces nothing)."""
+    filled contour as a bool mask of the window's shape (empty when the filter traces nothing).
+
+    The window is padded with a one-pixel frame darker than any of its pixels: a region reaching the window's (or
+    the image's) edge then still has a closed boundary for the filter to follow.
+    """
+    framed = np.pad(np.asarray(window, dtype=np.float32), 1, constant_values=float(np.min(window)) - 1.0)
     image = vtk.vtkImageData()
-    image.SetDimensions(window.shape[1], window.shape[0], 1)
-    image.GetPointData().SetScalars(
-        numpy_support.numpy_to_vtk(np.ascontiguousarray(window, dtype=np.float32).ravel(), deep=True)
-    )
+    image.SetDimensions(framed.shape[1], framed.shape[0], 1)
+    image.GetPointData().SetScalars(numpy_support.numpy_to_vtk(framed.ravel(), deep=True))
     tracer = vtkITKLevelTracingImageFilter()
     tracer.SetInputData(image)
     tracer.SetPlaneToIJ()
-    tracer.SetSeed(int(seed[1]), int(seed[0]), 0)
+    tracer.SetSeed(int(seed[1]) + 1, int(seed[0]) + 1, 0)
     tracer.Update()
     points = tracer.GetOutput().GetPoints()
-    mask = np.zeros(window.shape, bool)
+    mask = np.zeros(framed.shape, bool)
     if points is None or points.GetNumberOfPoints() == 0:
-        return mask
+        return mask[1:-1, 1:-1]
     xyz = numpy_support.vtk_to_numpy(points.GetData())
     rows, cols = np.round(xyz[:, 1]).astype(int), np.round(xyz[:, 0]).astype(int)
-    inside_r, inside_c = fill_polygon(rows, cols, shape=window.shape)
+    inside_r, inside_c = fill_polygon(rows, cols, shape=framed.shape)
     mask[inside_r, inside_c] = True
-    mask[np.clip(rows, 0, window.shape[0] - 1), np.clip(cols, 0, window.shape[1] - 1)] = True  # the contour pixels
-    return mask
+    mask[np.clip(rows, 0, framed.shape[0] - 1), np.clip(cols, 0, framed.shape[1] - 1)] = True  # the contour pixels
+    return mask[1:-1, 1:-1]
 
 
 def _pixels(volume_node) -> np.ndarray:

@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import InputError
+from ..progress import ProgressCallback, report_progress, sub_progress
 
 #: Version of the JSON layout written by :meth:`CandidateReview.to_json`.
 REVIEW_FORMAT_VERSION = 1
@@ -173,3 +174,47 @@ class CandidateReview:
         if review.candidates:
             review.go_to(min(max(int(data.get("index", 0)), 0), len(review.candidates) - 1))
         return review
+
+
+def review_detector_config():
+    """Hessian-DoG settings for review: the published ones with a noise-adaptive threshold of 4 robust noise
+    standard deviations. Measured on synthetic crops (see :mod:`calcification.core.segmentation.hdog_method`),
+    ratio 4 finds 0.73 of the calcifications of 0.3 mm and more with 2.8 false positives per cm², against 0.68 and
+    0.47 at the segmentation's 5: a reader can reject a few extra candidates, a missed one is never proposed;
+    without the threshold the detector proposes well over a thousand candidates on a 512 x 512 crop."""
+    from ..detection.hdog import HDoGConfig
+
+    return HDoGConfig(min_noise_ratio=4.0)
+
+
+def review_for_mammogram(mammogram, config=None, progress: ProgressCallback = None) -> CandidateReview:
+    """Detect Hessian-DoG candidates inside the breast (pectoral muscle excluded) and start their review.
+
+    Parameters
+    ----------
+    mammogram : calcification.core.image.Mammogram
+    config : HDoGConfig, optional
+        Detector settings; :func:`review_detector_config` by default.
+    progress : callable, optional
+        ``progress(fraction, message) -> bool``; False cancels (:class:`CancelledError`).
+
+    Returns
+    -------
+    CandidateReview
+        All candidates pending, highest contrast first.
+    """
+    from ..detection.hdog import detect_candidates
+    from ..masking.breast_mask import compute_breast_mask
+    from ..preprocessing.normalisation import normalise_to_unit
+
+    report_progress(progress, 0.0, "Finding the breast")
+    breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
+    image01 = normalise_to_unit(mammogram.pixels, breast)
+    detection = detect_candidates(
+        image01,
+        mammogram.spacing_mm,
+        mask=breast,
+        config=config or review_detector_config(),
+        progress=sub_progress(progress, 0.1, 1.0),
+    )
+    return CandidateReview(detection.candidates)
