@@ -187,8 +187,8 @@ def review_detector_config():
     return HDoGConfig(min_noise_ratio=4.0)
 
 
-def review_for_mammogram(mammogram, config=None, progress: ProgressCallback = None) -> CandidateReview:
-    """Detect Hessian-DoG candidates inside the breast (pectoral muscle excluded) and start their review.
+def detect_review_candidates(mammogram, config=None, progress: ProgressCallback = None):
+    """Hessian-DoG candidates inside the breast (pectoral muscle excluded), for review.
 
     Parameters
     ----------
@@ -200,8 +200,8 @@ def review_for_mammogram(mammogram, config=None, progress: ProgressCallback = No
 
     Returns
     -------
-    CandidateReview
-        All candidates pending, highest contrast first.
+    (CandidateDetection, np.ndarray)
+        The detection (labels on the full image and candidates) and the analysable breast mask (bool, rows x cols).
     """
     from ..detection.hdog import detect_candidates
     from ..masking.breast_mask import compute_breast_mask
@@ -217,4 +217,9 @@ def review_for_mammogram(mammogram, config=None, progress: ProgressCallback = No
         config=config or review_detector_config(),
         progress=sub_progress(progress, 0.1, 1.0),
     )
-    return CandidateReview(detection.candidates)
+    return detection, breast
+
+
+def review_for_mammogram(mammogram, config=None, progress: ProgressCallback = None) -> CandidateReview:
+    """Start the review of the candidates of :func:`detect_review_candidates`: all pending, highest contrast first."""
+    return CandidateReview(detect_review_candidates(mammogram, config, progress)[0].candidates)

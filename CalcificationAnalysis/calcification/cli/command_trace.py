@@ -1,0 +1,83 @@
+"""``calcification trace IMAGE --point X,Y --range LO,HI --out DIR``: outline calcifications by clicking them."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..logic.annotation_files import trace_file
+from ..logic.level_tracing import TraceOptions
+from .arguments import add_spacing_option
+
+
+def _pair(text: str, what: str) -> tuple[float, float]:
+    try:
+        first, second = (float(v) for v in text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{what} must be two numbers separated by a comma; got {text!r}") from exc
+    return first, second
+
+
+def point_argument(text: str) -> tuple[float, float]:
+    """``X,Y`` in pixels (x = column, y = row, counted from 0 at the top-left corner)."""
+    return _pair(text, "a point")
+
+
+def range_argument(text: str) -> tuple[float, float]:
+    """``LO,HI`` in the image's intensity units, LO <= HI."""
+    low, high = _pair(text, "the intensity range")
+    if low > high:
+        raise argparse.ArgumentTypeError(f"the intensity range must be LO,HI with LO <= HI; got {text!r}")
+    return low, high
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "trace",
+        help="outline calcifications at given points (level tracing, as in the Annotate panel)",
+        description="Trace the calcification at each --point with Slicer's level tracing filter: the point snaps to "
+        "the brightest pixel nearby and the outline is drawn at 0.3 of the way from the local background to that "
+        "peak (--raw: Slicer's own rule, the clicked value is the level). Writes OUT/<name>.seg.nrrd and "
+        "OUT/<name>.trace.png. Points outside the image are refused before anything is written.",
+    )
+    parser.add_argument("image", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA file")
+    parser.add_argument(
+        "--point", action="append", required=True, type=point_argument, metavar="X,Y",
+        help="pixel to trace at: x = column, y = row, from 0 at the top left (repeat for several)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--range", type=range_argument, default=None, metavar="LO,HI",
+        help="intensity range: traced pixels outside it are left out (image units)",
+    )  # fmt: skip
+    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    parser.add_argument("--raw", action="store_true", help="Slicer's behaviour: the clicked value is the level")
+    parser.add_argument(
+        "--fraction", type=float, default=TraceOptions.level_fraction, metavar="F",
+        help="automatic level: background + F x (peak - background); 0.5 is the half maximum (default %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--snap-mm", type=float, default=TraceOptions.snap_radius_mm, metavar="MM",
+        help="search radius for the peak around each point, mm (default %(default)s)",
+    )  # fmt: skip
+    add_spacing_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = TraceOptions(
+        snap_radius_mm=args.snap_mm,
+        automatic_level=not args.raw,
+        level_fraction=args.fraction,
+        intensity_range=args.range,
+    )
+    traced = trace_file(args.image, args.point, args.out, options, spacing_mm=args.spacing)
+    for (x, y), result in zip(args.point, traced.results, strict=True):
+        peak_row, peak_col = result.peak
+        print(
+            f"point x={x:g} y={y:g}: peak x={peak_col} y={peak_row}, level {result.level:g}, "
+            f"{result.changed_pixels} pixels added"
+        )
+    print(f"traced area {traced.area_mm2:.3f} mm2")
+    for path in traced.paths:
+        print(f"wrote {path}")
+    return 0
