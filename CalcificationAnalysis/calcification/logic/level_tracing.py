@@ -95,6 +95,57 @@ def _pixels(volume_node) -> np.ndarray:
     return numpy_support.vtk_to_numpy(image.GetPointData().GetScalars()).reshape(rows, columns)
 
 
+@dataclass(frozen=True)
+class TracedPatch:
+    """The outline of one click, before it is written anywhere: ``mask`` (bool) covers image rows ``rows`` and
+    columns ``cols``; ``peak``, ``seed`` (row, col) are in image pixels; ``level`` in image units."""
+
+    rows: slice
+    cols: slice
+    mask: np.ndarray
+    peak: tuple[int, int]
+    seed: tuple[int, int]
+    level: float
+
+
+def trace_patch(pixels: np.ndarray, row: int, col: int, pixel_mm: float, options: TraceOptions) -> TracedPatch:
+    """Outline the object at (row, col) of ``pixels`` (rows x cols, any numeric dtype; only a window around the click
+    is read), with the click snapped and the level chosen as ``options`` say (see the module docstring).
+
+    Used by :class:`LevelTracingAnnotator` and by the Segment Editor effect, which hands the mask to the editor so
+    its own masking (editable intensity range, overwrite rules) and undo apply.
+
+    Raises
+    ------
+    InputError
+        When (row, col) is outside ``pixels``.
+    """
+    if not (0 <= row < pixels.shape[0] and 0 <= col < pixels.shape[1]):
+        raise InputError(f"The click ({row}, {col}) is outside the image ({pixels.shape[0]} x {pixels.shape[1]}).")
+    half = max(2, int(round(options.window_mm / 2 / pixel_mm)))
+    rows = slice(max(row - half, 0), min(row + half + 1, pixels.shape[0]))
+    cols = slice(max(col - half, 0), min(col + half + 1, pixels.shape[1]))
+    window = np.asarray(pixels[rows, cols], dtype=np.float32)
+    local = (row - rows.start, col - cols.start)
+    if options.automatic_level:
+        snap_px = options.snap_radius_mm / pixel_mm
+        choice = choose_seed(window, *local, snap_px, (2.0 * snap_px + 2, 3.0 * snap_px + 4), options.level_fraction)
+        peak, seed, level = choice.peak, choice.seed, choice.level
+        # Flat background (nothing brighter than its surroundings): nothing to outline.
+        mask = trace_region(window, seed) if choice.traceable else np.zeros(window.shape, bool)
+    else:
+        peak = seed = local
+        level = float(window[local])
+        mask = trace_region(window, seed)
+    if options.intensity_range is not None:
+        low, high = options.intensity_range
+        mask &= (window >= low) & (window <= high)
+    origin = (rows.start, cols.start)
+    return TracedPatch(
+        rows, cols, mask, (origin[0] + peak[0], origin[1] + peak[1]), (origin[0] + seed[0], origin[1] + seed[1]), level
+    )
+
+
 class LevelTracingAnnotator:
     """Click-to-outline annotation of one volume into one segment, with per-click undo and redo.
 
@@ -124,49 +175,17 @@ class LevelTracingAnnotator:
         i, j, _, _ = matrix.MultiplyPoint((*ras, 1.0))
         return self.click(int(round(j)), int(round(i)), options)
 
-    def _traced_window(self, pixels, row, col, options):
-        """(rows, cols, mask, peak, seed, level) for a click, all in window coordinates except the slices."""
-        half = max(2, int(round(options.window_mm / 2 / self.pixel_mm)))
-        rows = slice(max(row - half, 0), min(row + half + 1, pixels.shape[0]))
-        cols = slice(max(col - half, 0), min(col + half + 1, pixels.shape[1]))
-        window = np.asarray(pixels[rows, cols], dtype=np.float32)
-        local = (row - rows.start, col - cols.start)
-        if options.automatic_level:
-            snap_px = options.snap_radius_mm / self.pixel_mm
-            choice = choose_seed(
-                window, *local, snap_px, (2.0 * snap_px + 2, 3.0 * snap_px + 4), options.level_fraction
-            )
-            if not choice.traceable:  # flat background: nothing brighter than its surroundings to outline
-                return rows, cols, np.zeros(window.shape, bool), choice.peak, choice.seed, choice.level
-            peak, seed, level = choice.peak, choice.seed, choice.level
-        else:
-            peak = seed = local
-            level = float(window[local])
-        mask = trace_region(window, seed)
-        if options.intensity_range is not None:
-            low, high = options.intensity_range
-            mask &= (window >= low) & (window <= high)
-        return rows, cols, mask, peak, seed, level
-
     def click(self, row: int, col: int, options: TraceOptions = TraceOptions()) -> TraceResult:
         """Outline the object at pixel (row, col) and add it to the segment (or erase it with ``options.erase``)."""
-        pixels = _pixels(self.volume_node)
-        if not (0 <= row < pixels.shape[0] and 0 <= col < pixels.shape[1]):
-            raise InputError(f"The click ({row}, {col}) is outside the image ({pixels.shape[0]} x {pixels.shape[1]}).")
-        rows, cols, mask, peak, seed, level = self._traced_window(pixels, row, col, options)
+        traced = trace_patch(_pixels(self.volume_node), row, col, self.pixel_mm, options)
+        rows, cols = traced.rows, traced.cols
         before = read_segment_patch(self.segmentation_node, self.segment_id, self.volume_node, rows, cols)
-        after = before & ~mask if options.erase else before | mask
+        after = before & ~traced.mask if options.erase else before | traced.mask
         if not np.array_equal(before, after):
             edit = PatchEdit(rows, cols, before, after).cropped_to_change()  # write only what changed: cheaper
             self._write(edit.rows, edit.cols, edit.after)
             self.history.record(edit)
-        origin = (rows.start, cols.start)
-        return TraceResult(
-            peak=(origin[0] + peak[0], origin[1] + peak[1]),
-            seed=(origin[0] + seed[0], origin[1] + seed[1]),
-            level=level,
-            changed_pixels=int((before != after).sum()),
-        )
+        return TraceResult(traced.peak, traced.seed, traced.level, int((before != after).sum()))
 
     def undo(self) -> bool:
         """Revert the last click exactly; False when there is nothing to undo."""
