@@ -70,6 +70,13 @@ def add_point_annotation(segmentation_node, volume_node, row: float, col: float,
     return int(index)
 
 
+def add_point_annotation_ras(segmentation_node, ras, label: str = "") -> int:
+    """Add a point at RAS position ``ras`` (mm), e.g. where a slice view was clicked; returns its index."""
+    node = point_annotation_node(segmentation_node)
+    name = label or f"P{node.GetNumberOfControlPoints() + 1}"
+    return int(node.AddControlPoint(*(float(v) for v in ras[:3]), name))
+
+
 def point_annotations(segmentation_node, volume_node) -> tuple[list[str], np.ndarray]:
     """Labels and (n, 2) float array of (row, col) pixel positions of the segmentation's points (empty when none)."""
     node = point_annotation_node(segmentation_node, create=False)
