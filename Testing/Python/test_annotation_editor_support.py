@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from calcification.logic.editor_effect_support import fill_modifier_labelmap, image_pixels, trace_on_image
 from calcification.logic.level_tracing import TraceOptions
@@ -46,3 +47,32 @@ def test_fill_modifier_labelmap_sets_only_the_traced_rectangle():
     np.testing.assert_array_equal(written != 0, array > 100.0)
     assert extent == [traced.cols.start, traced.cols.stop - 1, traced.rows.start, traced.rows.stop - 1, 0, 0]
     assert extent[0] <= 75 and extent[1] >= 78 and extent[2] <= 17 and extent[3] >= 19
+
+
+def test_editor_preset_on_a_real_segment_editor_node(scene):
+    from calcification.core.annotation.intensity_range import calcification_intensity_range
+    from calcification.core.synthetic import SynthesisConfig, generate_case
+    from calcification.logic.editor_effect_support import preset_segment_editor_node
+    from calcification.logic.segmentation_nodes import CALCIFICATION_SEGMENT_ID, create_calcification_segmentation
+    from calcification.logic.volume_nodes import volume_node_from_mammogram
+
+    case = generate_case(SynthesisConfig(shape=(512, 512), crop=True), seed=1, index=0)
+    low, high = calcification_intensity_range(case.mammogram.pixels, case.breast_mask)
+    pixels = case.mammogram.pixels
+    assert low == np.percentile(pixels[case.breast_mask], 50) and high == pixels.max()
+    assert (pixels[case.mask] >= low).mean() > 0.9  # the calcifications lie inside the range
+    volume = volume_node_from_mammogram(scene, case.mammogram)
+    segmentation = create_calcification_segmentation(scene, volume)
+    editor = scene.AddNewNodeByClass("vtkMRMLSegmentEditorNode")
+    preset_segment_editor_node(editor, segmentation, volume, CALCIFICATION_SEGMENT_ID, (low, high))
+    assert editor.GetSegmentationNode() is segmentation and editor.GetSourceVolumeNode() is volume
+    assert editor.GetSelectedSegmentID() == CALCIFICATION_SEGMENT_ID and editor.GetSourceVolumeIntensityMask()
+    assert editor.GetSourceVolumeIntensityMaskRange() == pytest.approx((low, high))
+
+
+def test_intensity_range_refuses_a_flat_breast():
+    from calcification.core.annotation.intensity_range import calcification_intensity_range
+    from calcification.core.errors import InputError
+
+    with pytest.raises(InputError, match="no intensities above"):
+        calcification_intensity_range(np.ones((10, 10)))

@@ -65,3 +65,23 @@ def fill_modifier_labelmap(labelmap, traced: TracedPatch) -> list[int]:
     labelmap.Modified()
     k0 = labelmap.GetExtent()[4]
     return [traced.cols.start, traced.cols.stop - 1, traced.rows.start, traced.rows.stop - 1, k0, k0]
+
+
+def preset_segment_editor_node(editor_node, segmentation_node, volume_node, segment_id: str, intensity_range) -> None:
+    """Set up a ``vtkMRMLSegmentEditorNode`` for annotation: segmentation, source volume, selected segment and the
+    editable intensity range ``(low, high)`` switched on (what the CalcificationAnalysis panel does before handing
+    over to the Segment Editor; see :func:`calcification.core.annotation.intensity_range.
+    calcification_intensity_range`)."""
+    editor_node.SetAndObserveSegmentationNode(segmentation_node)
+    if hasattr(editor_node, "SetAndObserveSourceVolumeNode"):
+        editor_node.SetAndObserveSourceVolumeNode(volume_node)
+    else:  # Slicer before 5.2
+        editor_node.SetAndObserveMasterVolumeNode(volume_node)
+    editor_node.SetSelectedSegmentID(segment_id)
+    low, high = (float(v) for v in intensity_range)
+    if hasattr(editor_node, "SetSourceVolumeIntensityMask"):
+        editor_node.SetSourceVolumeIntensityMask(True)
+        editor_node.SetSourceVolumeIntensityMaskRange(low, high)
+    else:
+        editor_node.SetMasterVolumeIntensityMask(True)
+        editor_node.SetMasterVolumeIntensityMaskRange(low, high)
