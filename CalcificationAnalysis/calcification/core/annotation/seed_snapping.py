@@ -12,7 +12,8 @@ calcification (a local maximum) that region is the pixel itself. Here, as the la
    its edge and the system blur spreads it further. Measured on the synthetic engine's exact masks (clicks at the
    centres of calcifications of at least 0.3 mm and 20 pixels, seeds 0-5, 512 x 512 crops), median Dice of the
    outline: round (diffuse/scattered) 0.93 at 0.3 against 0.83 at 0.5, coarse 0.89 against 0.78. Thin linear and
-   vascular objects are outlined poorly either way (the background ring crosses them): trace them in pieces;
+   vascular objects are outlined poorly either way (the background ring crosses them): trace them in pieces
+   (Testing/Benchmarks/benchmark_annotation_dice.py);
 3. a level whose region runs into the edge of the traced window has leaked into the surrounding tissue: the
    fraction is raised until it stays inside;
 4. the seed handed to the filter is the darkest pixel on the edge of the region at that level. The filter only
