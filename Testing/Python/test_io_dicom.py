@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pydicom
+import pydicom.data
 import pytest
+from pydicom.dataset import Dataset
 from pydicom.uid import JPEG2000Lossless, RLELossless
 
 from calcification.core.image import DEFAULT_SPACING_MM, Laterality, View
@@ -24,15 +27,30 @@ def test_real_ddsm_files_match_their_tags(ddsm_dicom_paths):
         assert mammogram.shape == (dataset.Rows, dataset.Columns)
         assert mammogram.pixels.dtype == np.float32
         assert mammogram.laterality.value == dataset.Laterality
-        assert mammogram.view.value == dataset.PatientOrientation  # CBIS-DDSM keeps 'CC' / 'MLO' there
+        # CBIS-DDSM has no View Position: the view is in Patient Orientation ('CC' / 'MLO'), and Patient ID agrees.
+        assert "ViewPosition" not in dataset and "ViewCodeSequence" not in dataset
+        assert mammogram.view.value == dataset.PatientOrientation
+        assert mammogram.metadata["view_source"] == "PatientOrientation"
+        assert dataset.PatientID.endswith("_" + mammogram.view.value)
         assert mammogram.spacing_mm == (DEFAULT_SPACING_MM, DEFAULT_SPACING_MM)
         assert not mammogram.spacing_from_file
         assert mammogram.bit_depth == 16
-        assert mammogram.metadata["transfer_syntax"] == "RLE Lossless"
-    # Values are the decoded stored values, exactly (MONOCHROME2, no rescale in these files).
-    with pytest.warns(UserWarning):
-        first = read_mammogram(ddsm_dicom_paths[0])
-    np.testing.assert_array_equal(first.pixels, pydicom.dcmread(ddsm_dicom_paths[0]).pixel_array)
+        assert mammogram.metadata["transfer_syntax_uid"] == RLELossless
+        assert mammogram.metadata["patient_id"] == dataset.PatientID
+        # Values are the decoded stored values, exactly (MONOCHROME2, no rescale in these files).
+        assert dataset.PhotometricInterpretation == "MONOCHROME2" and "RescaleSlope" not in dataset
+        np.testing.assert_array_equal(mammogram.pixels, dataset.pixel_array)
+
+
+@pytest.mark.parametrize("name", ["MR_small_RLE.dcm", "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm"])
+def test_files_from_other_encoders_decode_like_the_uncompressed_original(name):
+    """pydicom ships these (installed with it, nothing downloaded): the same signed 16-bit image compressed by other
+    toolkits, so the decoders are checked on files this project did not write."""
+    folder = Path(pydicom.data.__file__).parent / "test_files"
+    reference = pydicom.dcmread(folder / "MR_small.dcm")
+    mammogram = read_mammogram(folder / name)
+    np.testing.assert_array_equal(mammogram.pixels, reference.pixel_array)
+    assert mammogram.spacing_mm == (0.3125, 0.3125) and mammogram.spacing_from_file
 
 
 @pytest.mark.parametrize("syntax", [None, RLELossless, JPEG2000Lossless])
@@ -76,7 +94,9 @@ def test_rescale_is_applied(tmp_path):
         ({"ImageLaterality": "R", "ViewPosition": "MLO"}, Laterality.RIGHT, View.MLO),
         ({"Laterality": "L", "ViewPosition": "CC"}, Laterality.LEFT, View.CC),
         ({"ImageLaterality": "L", "ViewPosition": "XCCL"}, Laterality.LEFT, View.XCCL),
+        ({"ImageLaterality": "L", "ViewPosition": "FB"}, Laterality.LEFT, View.OTHER),
         ({"PatientID": "Calc-Test_P_00038_RIGHT_MLO"}, Laterality.RIGHT, View.MLO),
+        ({"PatientOrientation": ["A", "R"], "SeriesDescription": "R CC"}, Laterality.UNKNOWN, View.CC),
         ({}, Laterality.UNKNOWN, View.UNKNOWN),
     ],
 )
@@ -100,3 +120,52 @@ def test_dicom_without_extension_is_recognised(tmp_path):
     dataset = mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07])
     path = write_dicom(tmp_path / "IM000001", dataset)
     assert read_mammogram(path).shape == (96, 64)
+
+
+@pytest.mark.parametrize(
+    "meaning, view",
+    [
+        ("medio-lateral oblique", View.MLO),
+        ("cranio-caudal", View.CC),
+        ("cranio-caudal exaggerated laterally", View.XCCL),
+        ("latero-medial", View.LM),
+    ],
+)
+def test_view_from_view_code_sequence(tmp_path, meaning, view):
+    dataset = mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07], PatientOrientation="CC")
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "x", "SCT", meaning
+    dataset.ViewCodeSequence = [item]
+    mammogram = read_mammogram(write_dicom(tmp_path / "coded.dcm", dataset))
+    assert mammogram.view == view and mammogram.metadata["view_source"] == "ViewCodeSequence"
+
+
+def test_spacing_from_shared_functional_groups(tmp_path):
+    measures, group = Dataset(), Dataset()
+    measures.PixelSpacing = [0.05, 0.06]
+    group.PixelMeasuresSequence = [measures]
+    dataset = mammography_dataset(ramp_pattern(), SharedFunctionalGroupsSequence=[group])
+    mammogram = read_mammogram(write_dicom(tmp_path / "enhanced.dcm", dataset))
+    assert mammogram.spacing_mm == (0.05, 0.06) and mammogram.spacing_from_file
+
+
+def test_dataset_without_preamble_or_file_meta_is_read(tmp_path):
+    dataset = mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07])
+    del dataset.file_meta
+    dataset.save_as(tmp_path / "raw.dcm", implicit_vr=True, little_endian=True, enforce_file_format=False)
+    assert (tmp_path / "raw.dcm").read_bytes()[128:132] != b"DICM"
+    np.testing.assert_array_equal(read_mammogram(tmp_path / "raw.dcm").pixels, ramp_pattern())
+
+
+def test_monochrome1_with_rescale_is_inverted_after_rescaling(tmp_path):
+    pixels = ramp_pattern(bits=12)
+    dataset = mammography_dataset(
+        pixels,
+        bits=12,
+        PhotometricInterpretation="MONOCHROME1",
+        RescaleSlope=2,
+        RescaleIntercept=5,
+        PixelSpacing=[0.07, 0.07],
+    )
+    mammogram = read_mammogram(write_dicom(tmp_path / "mono1_rescaled.dcm", dataset))
+    np.testing.assert_array_equal(mammogram.pixels, (4095 - pixels.astype(np.float32)) * 2)

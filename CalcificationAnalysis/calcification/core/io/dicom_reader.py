@@ -189,7 +189,22 @@ def _read_dataset(path: Path):
         raise InputError(f"{path} is not a readable DICOM file ({exc}).") from exc
     if not has_preamble and "Rows" not in dataset and "PixelData" not in dataset:
         raise InputError(f"{path} is not a DICOM file (no DICOM header, no image attributes).")
+    if "TransferSyntaxUID" not in dataset.file_meta:
+        _set_transfer_syntax_from_encoding(dataset)
     return dataset
+
+
+def _set_transfer_syntax_from_encoding(dataset) -> None:
+    """A file without File Meta Information names no transfer syntax; an uncompressed one is the encoding pydicom
+    found while parsing (compressed pixel data cannot be guessed and fails to decode with a clear message)."""
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    implicit, little = dataset.original_encoding
+    if implicit is None:
+        return
+    dataset.file_meta.TransferSyntaxUID = (
+        ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian if little else ExplicitVRBigEndian
+    )
 
 
 def read_dicom(path: Path, spacing_mm: Optional[tuple[float, float]] = None) -> Mammogram:
