@@ -45,12 +45,20 @@ def test_non_image_file(tmp_path, name, reason):
     assert str(tmp_path / name) in str(error.value)
 
 
-@pytest.mark.filterwarnings("ignore:End of file reached")  # pydicom notices the cut first
-def test_truncated_real_dicom(tmp_path, ddsm_dicom_paths):
+@pytest.mark.parametrize("keep", [0.5, 0.9, 0.001])  # cut in the pixel data, near the end, in the header
+def test_truncated_real_dicom(tmp_path, ddsm_dicom_paths, keep):
     data = ddsm_dicom_paths[0].read_bytes()
-    (tmp_path / "truncated.dcm").write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError, match="truncated.dcm"):
+    (tmp_path / "truncated.dcm").write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(InputError, match="truncated.dcm is truncated"):
         read_mammogram(tmp_path / "truncated.dcm")
+
+
+def test_truncated_uncompressed_dicom(tmp_path):
+    path = write_dicom(tmp_path / "cut.dcm", mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07]))
+    path.write_bytes(path.read_bytes()[:-1000])
+    with pytest.raises(InputError, match="cut.dcm") as error:
+        read_mammogram(path)
+    assert "truncated" in str(error.value)
 
 
 def test_dicom_without_pixel_data(tmp_path):

@@ -180,13 +180,17 @@ def _read_dataset(path: Path):
     with open(path, "rb") as handle:
         has_preamble = handle.read(132)[128:132] == b"DICM"
     try:
-        with warnings.catch_warnings():
-            # A forced read of a non-DICOM file warns about every garbage tag; the check below reports it once.
-            if not has_preamble:
-                warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             dataset = pydicom.dcmread(str(path), force=not has_preamble)
     except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise InputError(f"{path} is not a readable DICOM file ({exc}).") from exc
+    if any("End of file reached" in str(warning.message) for warning in caught):
+        # pydicom reads a cut file up to the cut and only warns; the pixel data are then missing or incomplete.
+        raise InputError(f"{path} is truncated (the file ends in the middle of its data); copy or export it again.")
+    if has_preamble:  # a forced read of a non-DICOM file warns about every garbage tag: not worth passing on
+        for warning in caught:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     if not has_preamble and "Rows" not in dataset and "PixelData" not in dataset:
         raise InputError(f"{path} is not a DICOM file (no DICOM header, no image attributes).")
     if "TransferSyntaxUID" not in dataset.file_meta:
