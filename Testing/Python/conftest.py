@@ -41,3 +41,31 @@ def small_mammogram():
 
     pixels = np.random.default_rng(42).random((60, 40), dtype=np.float32) * 4000
     return Mammogram(pixels, spacing_mm=(0.1, 0.05), laterality=Laterality.RIGHT, view=View.MLO)
+
+
+@pytest.fixture
+def mammogram_volume_node(scene):
+    """A 30 x 50 float32 single-slice scalar volume node in ``scene`` with non-trivial geometry.
+
+    Spacing 0.07 mm between columns and 0.1 mm between rows, origin (12.5, -40.25, 3.0) mm RAS and IJK-to-RAS
+    directions that rotate the image plane by 30 degrees about the slice normal, so that any code that drops or
+    transposes the geometry fails. Voxels are a ramp (row * 100 + column) plus a bright 3 x 3 spot at rows 10-12,
+    columns 20-22 (value 9000); attributes: right breast, CC view.
+    """
+    import numpy as np
+
+    from calcification.logic.volume_nodes import ATTRIBUTE_PREFIX, update_volume_node_from_array
+
+    rows, columns = np.mgrid[0:30, 0:50]
+    pixels = (rows * 100 + columns).astype(np.float32)
+    pixels[10:13, 20:23] = 9000
+    node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "synthetic mammogram")
+    node.SetSpacing(0.07, 0.1, 1.0)
+    node.SetOrigin(12.5, -40.25, 3.0)
+    cos, sin = np.cos(np.pi / 6), np.sin(np.pi / 6)
+    node.SetIJKToRASDirections(-cos, sin, 0.0, -sin, -cos, 0.0, 0.0, 0.0, 1.0)
+    update_volume_node_from_array(node, pixels[None])
+    node.SetAttribute(ATTRIBUTE_PREFIX + "Laterality", "R")
+    node.SetAttribute(ATTRIBUTE_PREFIX + "View", "CC")
+    node.CreateDefaultDisplayNodes()
+    return node

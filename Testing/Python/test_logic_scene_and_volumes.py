@@ -7,7 +7,10 @@ import pytest
 
 from calcification.core.errors import InputError
 from calcification.core.image import Laterality, View
+from calcification.logic.mrml_imports import slicer, vtk
+from calcification.logic.scene_factory import segmentations_logic_for
 from calcification.logic.volume_nodes import (
+    ORIGIN_KEY,
     array_from_volume_node,
     mammogram_from_volume_node,
     update_volume_node_from_array,
@@ -58,3 +61,59 @@ def test_a_blank_volume_is_refused(scene):
     update_volume_node_from_array(node, np.zeros((1, 20, 20), np.uint16))
     with pytest.raises(InputError, match="same value"):
         mammogram_from_volume_node(node)
+
+
+def _ijk_to_ras(node) -> np.ndarray:
+    matrix = vtk.vtkMatrix4x4()
+    node.GetIJKToRASMatrix(matrix)
+    return np.array([[matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
+
+
+def test_headless_scene_has_its_segmentations_logic_bound(scene):
+    logic = segmentations_logic_for(scene)
+    assert logic.IsA("vtkSlicerSegmentationsModuleLogic") and logic.GetMRMLScene() is scene
+    assert segmentations_logic_for(scene) is logic
+    bare = slicer.vtkMRMLScene()  # e.g. a scene made elsewhere: a logic is created and bound on demand
+    assert segmentations_logic_for(bare).GetMRMLScene() is bare
+
+
+def test_node_to_mammogram_to_node_keeps_geometry_and_values_exactly(scene, mammogram_volume_node):
+    mammogram = mammogram_from_volume_node(mammogram_volume_node)
+    assert mammogram.shape == (30, 50) and mammogram.spacing_mm == (0.1, 0.07)
+    assert (mammogram.laterality, mammogram.view) == (Laterality.RIGHT, View.CC)
+    assert mammogram.metadata[ORIGIN_KEY] == (12.5, -40.25, 3.0)
+    again = volume_node_from_mammogram(scene, mammogram, name="again")
+    np.testing.assert_array_equal(_ijk_to_ras(again), _ijk_to_ras(mammogram_volume_node))
+    assert again.GetSpacing() == mammogram_volume_node.GetSpacing()
+    np.testing.assert_array_equal(array_from_volume_node(again), array_from_volume_node(mammogram_volume_node))
+    assert array_from_volume_node(again)[0, 11, 21] == 9000 and array_from_volume_node(again)[0, 2, 3] == 203
+
+
+def test_a_mammogram_from_a_file_gets_the_lps_identity_geometry(scene, small_mammogram):
+    node = volume_node_from_mammogram(scene, small_mammogram)
+    expected = np.diag([-0.05, -0.1, 1.0, 1.0])  # ITK's identity LPS directions seen in RAS, times spacing
+    np.testing.assert_array_equal(_ijk_to_ras(node), expected)
+
+
+def test_bool_and_vector_arrays_are_stored_and_colour_is_refused(scene, small_mammogram):
+    mask_node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "mask")
+    update_volume_node_from_array(mask_node, small_mammogram.pixels[None] > 2000)
+    stored = array_from_volume_node(mask_node)
+    assert stored.dtype == np.uint8 and (stored[0] == (small_mammogram.pixels > 2000)).all()
+    grey = np.repeat(small_mammogram.pixels[None, ..., None], 3, axis=-1)
+    rgb_node = scene.AddNewNodeByClass("vtkMRMLVectorVolumeNode", "grey as RGB")
+    update_volume_node_from_array(rgb_node, grey)
+    np.testing.assert_array_equal(mammogram_from_volume_node(rgb_node).pixels, small_mammogram.pixels)
+    grey[0, 5, 5, 1] += 1
+    update_volume_node_from_array(rgb_node, grey)
+    with pytest.raises(InputError, match="colour"):
+        mammogram_from_volume_node(rgb_node)
+
+
+def test_the_refusal_of_a_stack_says_to_select_a_slice(scene, small_mammogram):
+    node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "stack")
+    update_volume_node_from_array(node, np.stack([small_mammogram.pixels] * 3))
+    with pytest.raises(InputError, match="(?i)select a slice"):
+        mammogram_from_volume_node(node)
+    with pytest.raises(InputError, match="slices, rows, cols"):
+        update_volume_node_from_array(node, small_mammogram.pixels)

@@ -1,8 +1,13 @@
 """A headless MRML scene that can hold volumes, segmentations, tables and markups, and read and write them.
 
-Inside Slicer, pass ``slicer.mrmlScene`` to the logic functions instead: the application has registered all of
-this already. Outside Slicer (``slicer-core``) the logics must be created and bound to the scene by hand, and kept
-alive as long as the scene: they are stored in a registry keyed by the scene object.
+Inside Slicer, pass ``slicer.mrmlScene`` to the logic functions instead: the application has registered all of this
+already. Outside Slicer (``slicer-core``) the module logics must be created, bound to the scene and registered with
+an application logic by hand, and kept alive as long as the scene: they are stored in a registry keyed (weakly) by
+the scene object, the way trame-slicer's ``SlicerApp`` keeps them on the application object.
+
+The Terminologies logic is deliberately not created: ``slicer-core`` ships none of its JSON lists, so it only logs
+load errors, and nothing here needs it (segment terminology entries are plain strings, see
+:mod:`calcification.logic.segmentation_nodes`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,15 @@ from .mrml_imports import slicer
 #: scene -> the logic objects bound to it (kept alive with the scene; dropped when the scene is collected).
 _SCENE_LOGICS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+#: (name the application logic knows it by, class name in ``slicer``); names as in Slicer, so a logic that asks the
+#: application logic for another one (``GetModuleLogic("Segmentations")``) finds it.
+_MODULE_LOGICS = (
+    ("Segmentations", "vtkSlicerSegmentationsModuleLogic"),
+    ("Markups", "vtkSlicerMarkupsLogic"),
+    ("Tables", "vtkSlicerTablesLogic"),
+    ("Volumes", "vtkSlicerVolumesLogic"),
+)
+
 
 def _cache_directory() -> Path:
     """A private cache folder for MRML (with the sentinel file Slicer's cache manager expects)."""
@@ -26,16 +40,18 @@ def _cache_directory() -> Path:
 
 
 def create_headless_scene() -> slicer.vtkMRMLScene:
-    """Create an empty scene with the application, segmentations, markups and tables logics registered.
+    """Create an empty scene with the application, segmentations, markups, tables and volumes logics registered.
+
+    The scene also gets a data I/O manager with a cache folder (``$TMPDIR/calcification-mrml-cache``), which
+    ``vtkMRMLScene.WriteToMRB`` / ``ReadFromMRB`` use to pack and unpack bundles.
 
     Returns
     -------
     vtkMRMLScene
         Ready for :mod:`calcification.logic` calls; ``segmentations_logic_for(scene)`` returns its segmentations
-        logic.
+        logic. Release it with ``scene.Clear(1)`` when done with a large scene.
     """
     scene = slicer.vtkMRMLScene()
-    # Reading a .mrb unpacks it through the scene's data I/O manager, which needs a cache folder.
     cache_manager = slicer.vtkCacheManager()
     cache_manager.SetRemoteCacheDirectory(str(_cache_directory()))
     data_io_manager = slicer.vtkDataIOManager()
@@ -45,23 +61,31 @@ def create_headless_scene() -> slicer.vtkMRMLScene:
     application_logic = slicer.vtkSlicerApplicationLogic()
     application_logic.SetMRMLScene(scene)
     logics = {"application": application_logic, "cache": cache_manager, "data_io": data_io_manager}
-    for name, cls in (
-        ("segmentations", slicer.vtkSlicerSegmentationsModuleLogic),
-        ("markups", slicer.vtkSlicerMarkupsLogic),
-        ("tables", slicer.vtkSlicerTablesLogic),
-        ("volumes", slicer.vtkSlicerVolumesLogic),
-    ):
-        logic = cls()
+    for name, class_name in _MODULE_LOGICS:
+        logic = getattr(slicer, class_name)()
         logic.SetMRMLApplicationLogic(application_logic)
-        logic.SetMRMLScene(scene)  # registers the node classes and storage nodes this module brings
-        logics[name] = logic
+        # Registers the node classes, storage nodes and (segmentations) converter rules the module brings; without
+        # it segments cannot be converted or added.
+        logic.SetMRMLScene(scene)
+        application_logic.SetModuleLogic(name, logic)
+        logics[name.lower()] = logic
     _SCENE_LOGICS[scene] = logics
     return scene
 
 
 def segmentations_logic_for(scene: slicer.vtkMRMLScene) -> slicer.vtkSlicerSegmentationsModuleLogic:
-    """The segmentations logic bound to ``scene``; one is created and bound when the scene has none from here
-    (e.g. ``slicer.mrmlScene`` inside Slicer, where binding a second instance is harmless)."""
+    """The segmentations logic bound to ``scene``.
+
+    For a scene from :func:`create_headless_scene` this is the one created with it. For any other scene (inside
+    Slicer: ``slicer.mrmlScene``, whose module logic this layer may not fetch through ``slicer.modules``) a new
+    instance is created, bound with ``SetMRMLScene`` and kept with the scene. A second instance in Slicer is
+    harmless: it only registers the same converter rules again and observes subject-hierarchy UID events, which
+    the module's own logic handles the same way.
+
+    Returns
+    -------
+    vtkSlicerSegmentationsModuleLogic
+    """
     logics = _SCENE_LOGICS.setdefault(scene, {})
     if "segmentations" not in logics:
         logic = slicer.vtkSlicerSegmentationsModuleLogic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Optional
 
 import numpy as np
@@ -14,8 +15,12 @@ from .scene_factory import segmentations_logic_for
 CALCIFICATION_SEGMENT_ID = "Calcification"
 #: Yellow, readable over a grey mammogram.
 CALCIFICATION_COLOR = (1.0, 0.85, 0.0)
-#: Slicer terminology entry: category "Morphologically Altered Structure" (SCT 49755003), type "Calcification"
-#: (SCT 18115005, calcified structure), in Slicer's "3D Slicer General Anatomy list" format.
+#: Slicer terminology entry (the string ``vtkSlicerTerminologiesModuleLogic.SerializeTerminologyEntry`` writes):
+#: ``context~category~type~type modifier~anatomic context~anatomic region~region modifier``, each code as
+#: ``scheme^value^meaning``. Category "Morphologically Altered Structure" (SCT 49755003), type "Calcification"
+#: (SCT 18115005, pathologic calcification), no modifier or region. Neither list Slicer ships contains this type
+#: (checked in Slicer's SegmentationCategoryTypeModifier-*.json, 2026): the entry names the General Anatomy context
+#: that holds the category; Slicer shows and saves such entries with the codes given here.
 CALCIFICATION_TERMINOLOGY = (
     "Segmentation category and type - 3D Slicer General Anatomy list"
     "~SCT^49755003^Morphologically Altered Structure"
@@ -29,6 +34,14 @@ CALCIFICATION_TERMINOLOGY = (
 
 def create_calcification_segmentation(scene, volume_node, name: Optional[str] = None):
     """Add a segmentation node with an empty "Calcification" segment, on the geometry of ``volume_node``.
+
+    Parameters
+    ----------
+    scene : vtkMRMLScene
+    volume_node : vtkMRMLScalarVolumeNode
+        The mammogram; becomes the reference image geometry (masks are stored on its pixel grid).
+    name : str, optional
+        Node name; ``"<volume name> calcifications"`` by default.
 
     Returns
     -------
@@ -71,7 +84,16 @@ def _labelmap_on_volume_grid(volume_node, mask: np.ndarray):
 
 
 def set_segment_mask(segmentation_node, segment_id: str, mask: np.ndarray, volume_node) -> None:
-    """Replace the content of segment ``segment_id`` by ``mask`` (bool, rows x cols, on ``volume_node``'s grid).
+    """Replace the whole content of segment ``segment_id`` by ``mask``.
+
+    Parameters
+    ----------
+    segmentation_node : vtkMRMLSegmentationNode
+    segment_id : str
+    mask : np.ndarray, shape (rows, cols)
+        Nonzero = inside, on ``volume_node``'s pixel grid (the mammogram's ``pixels`` layout).
+    volume_node : vtkMRMLScalarVolumeNode
+        Single-slice volume giving the grid (spacing, origin, directions).
 
     Raises
     ------
@@ -89,7 +111,19 @@ def set_segment_mask(segmentation_node, segment_id: str, mask: np.ndarray, volum
 
 
 def segment_mask(segmentation_node, segment_id: str, volume_node) -> np.ndarray:
-    """The content of segment ``segment_id`` resampled onto ``volume_node``'s pixel grid, bool (rows, cols)."""
+    """The content of segment ``segment_id`` on ``volume_node``'s pixel grid.
+
+    Returns
+    -------
+    np.ndarray, bool, shape (rows, cols)
+        Exactly the mask given to :func:`set_segment_mask` on the same grid (all False for an empty segment); a
+        segment stored on another grid is resampled (nearest neighbour).
+
+    Raises
+    ------
+    InputError
+        When the segment does not exist.
+    """
     if segmentation_node.GetSegmentation().GetSegment(segment_id) is None:
         raise InputError(f"The segmentation '{segmentation_node.GetName()}' has no segment '{segment_id}'.")
     reference = slicer.vtkSlicerSegmentationsModuleLogic.CreateOrientedImageDataFromVolumeNode(volume_node)
@@ -104,3 +138,38 @@ def segment_mask(segmentation_node, segment_id: str, volume_node) -> np.ndarray:
     if scalars is None:  # an empty segment has an empty labelmap
         return np.zeros((rows, columns), dtype=bool)
     return numpy_support.vtk_to_numpy(scalars).reshape(rows, columns) != 0
+
+
+def labels_to_segments(
+    segmentation_node, labels: np.ndarray, volume_node, names: Optional[Mapping[int, str]] = None
+) -> dict[int, str]:
+    """Add one segment per nonzero label value of ``labels`` (an integer label image on ``volume_node``'s grid).
+
+    Parameters
+    ----------
+    segmentation_node : vtkMRMLSegmentationNode
+    labels : np.ndarray, integer, shape (rows, cols)
+        0 is background; every other value becomes a segment with exactly those pixels.
+    volume_node : vtkMRMLScalarVolumeNode
+    names : mapping int -> str, optional
+        Segment name per label; ``"Label <value>"`` otherwise. A name already used by a segment replaces that
+        segment's content.
+
+    Returns
+    -------
+    dict int -> str
+        Label value -> segment ID, in increasing label order.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "biu":
+        raise InputError(f"A label image must hold integers, got {labels.dtype}.")
+    segmentation = segmentation_node.GetSegmentation()
+    segment_ids = {}
+    for value in np.unique(labels):
+        if value == 0:
+            continue
+        name = (names or {}).get(int(value), f"Label {int(value)}")
+        segment_id = segmentation.GetSegmentIdBySegmentName(name) or segmentation.AddEmptySegment(name, name)
+        set_segment_mask(segmentation_node, segment_id, labels == value, volume_node)
+        segment_ids[int(value)] = segment_id
+    return segment_ids
