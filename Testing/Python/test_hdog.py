@@ -109,3 +109,21 @@ def test_bad_input_and_cancel():
     image, _, _ = blob_image(0.07)
     with pytest.raises(CancelledError):
         detect_candidates(image, (0.07, 0.07), progress=lambda fraction, message: fraction < 0.5)
+
+
+def test_synthetic_calcifications_larger_than_0_3_mm_are_mostly_found():
+    """On crops from the synthetic engine (0.07 mm), the published settings find >= 60% of the calcifications
+    larger than 0.3 mm in every crop (measured: 12/12, 35/35, 17/21, 30/30 for seeds 0-3)."""
+    from calcification.core.preprocessing import normalise_to_unit
+    from calcification.core.synthetic import SynthesisConfig, generate_case
+
+    found_total, big_total = 0, 0
+    for seed in range(4):
+        case = generate_case(SynthesisConfig(shape=(512, 512), crop=True), seed=seed, index=0)
+        image01 = normalise_to_unit(case.mammogram.pixels, case.breast_mask)
+        detection = detect_candidates(image01, case.mammogram.spacing_mm, case.breast_mask)
+        big = [c.instance_id for c in case.record.calcifications if c.size_mm > 0.3]
+        found = sum(bool(detection.labels[case.instances == instance].any()) for instance in big)
+        assert big and found >= 0.6 * len(big), f"seed {seed}: {found} of {len(big)} found"
+        found_total, big_total = found_total + found, big_total + len(big)
+    assert found_total >= 0.8 * big_total
