@@ -42,10 +42,11 @@ def table_node_from_columns(
     name : str
         Node name.
     columns : mapping str -> sequence
-        Column name -> values; all of one length. Integers become integer columns, floats double columns,
-        anything else strings.
+        Column name -> values; all of one length. Integers and bools become ``vtkLongLongArray`` (64-bit, no
+        overflow; Slicer's schema type "long long"), floats ``vtkDoubleArray``, anything else ``vtkStringArray``.
     descriptions, units : mapping str -> str, optional
-        Shown by Slicer's table view as the column's tooltip and unit (e.g. ``"mm2"``).
+        Column properties ``description`` and ``unitLabel`` (``SetColumnDescription`` / ``SetColumnUnitLabel``):
+        Slicer's table view shows them as tooltip and unit, and the ``.schema.csv`` beside a saved table keeps them.
 
     Returns
     -------
@@ -68,7 +69,10 @@ def table_node_from_columns(
 
 
 def columns_from_table_node(table_node) -> dict[str, np.ndarray]:
-    """Column name -> numpy array (numbers) or array of str, in table order."""
+    """Column name -> numpy array (a copy: int64 / float64 as stored) or array of str, in table order.
+
+    Descriptions and units stay on the node: ``table_node.GetColumnDescription(name)`` / ``GetColumnUnitLabel``.
+    """
     table = table_node.GetTable()
     columns = {}
     for index in range(table.GetNumberOfColumns()):

@@ -149,6 +149,12 @@ def _attribute(node, key: str, default: str) -> str:
     return value if value else default
 
 
+def _bit_depth(volume_node, pixels: np.ndarray) -> int:
+    """Stored bit depth from the node attribute, else the voxel type's (a damaged attribute is ignored)."""
+    value = _attribute(volume_node, "BitDepth", "")
+    return int(value) if value.isdigit() else 8 * pixels.dtype.itemsize
+
+
 def _single_grey_slice(volume_node) -> np.ndarray:
     """The one slice of ``volume_node`` as (rows, cols), refusing stacks and colour images."""
     array = array_from_volume_node(volume_node)
@@ -210,7 +216,7 @@ def mammogram_from_volume_node(volume_node) -> Mammogram:
         laterality=laterality,
         view=view,
         source_path=Path(source) if source else None,
-        bit_depth=int(_attribute(volume_node, "BitDepth", str(8 * pixels.dtype.itemsize))),
+        bit_depth=_bit_depth(volume_node, pixels),
         photometric_interpretation=_attribute(volume_node, "PhotometricInterpretation", "MONOCHROME2"),
         spacing_from_file=_attribute(volume_node, "SpacingFromFile", "1") == "1",
         metadata={"node_name": volume_node.GetName(), **_node_geometry(volume_node)},
