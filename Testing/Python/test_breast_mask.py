@@ -81,3 +81,36 @@ def test_real_ddsm_breast_is_one_plausible_component(ddsm_cases):
 def test_blank_image_is_refused():
     with pytest.raises(InputError, match="blank|No breast"):
         compute_breast_mask(np.full((300, 200), 7.0, np.float32), SPACING)
+
+
+def test_padded_scan_finds_chest_wall_and_pectoral_at_the_breast_edge():
+    """mini-MIAS-like: the film is padded with black columns beyond the chest wall, so the image edge is not it."""
+    image, breast, pectoral = breast_phantom(mlo=True, chest_wall_right=True)
+    padded = np.pad(image, ((0, 0), (0, 150)))
+    mask = compute_breast_mask(padded, SPACING, View.MLO)
+    assert mask.chest_wall_side == "right"
+    assert not mask.breast[:, 702:].any()  # at most one 0.4 mm working pixel into the padding
+    assert dice(mask.pectoral[:, :700], pectoral) >= 0.8
+
+
+def test_film_edge_strip_above_and_below_the_breast_is_dropped():
+    image, breast, _ = breast_phantom()
+    strip = np.zeros(image.shape, bool)
+    strip[:, :30] = True  # 6 mm glowing film edge along the chest wall, over the full height
+    image[strip & ~breast] = 900
+    mask = compute_breast_mask(image, SPACING, View.CC)
+    assert not mask.breast[:40, :30].any() and not mask.breast[-40:, :30].any()
+    assert mask.breast.sum() == pytest.approx(breast.sum(), rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "pixels, spacing, match",
+    [
+        (np.zeros((2, 50, 50), np.float32), SPACING, "2D"),
+        (np.full((50, 50), np.nan, np.float32), SPACING, "NaN"),
+        (np.random.default_rng(0).random((50, 50), dtype=np.float32), (0.0, 0.2), "spacing"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message(pixels, spacing, match):
+    with pytest.raises(InputError, match=match):
+        compute_breast_mask(pixels, spacing)
