@@ -118,10 +118,11 @@ def _ensemble_predictor(networks, device):
     def predict(batch: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
             x = torch.from_numpy(batch).to(device)
-            probabilities = torch.cat([torch.sigmoid(network(x).float()) for network in networks], dim=1)
-            mean = probabilities.mean(dim=1, keepdim=True)
-            spread = probabilities.std(dim=1, unbiased=False, keepdim=True)
-            return torch.cat([mean, spread], dim=1).cpu().numpy()
+            probabilities = [torch.sigmoid(network(x).float()) for network in networks]
+            # Element-wise sums: torch.std over a stacked fold axis was ~40x slower on CPU.
+            mean = sum(probabilities) / len(probabilities)
+            variance = sum((p - mean) ** 2 for p in probabilities) / len(probabilities)
+            return torch.cat([mean, variance.sqrt()], dim=1).cpu().numpy()
 
     return predict
 
@@ -139,22 +140,27 @@ def _resample(array: np.ndarray, shape: tuple[int, int], order: int) -> np.ndarr
 
 
 def _objects(labels: np.ndarray, probability: np.ndarray, fold_std: np.ndarray, pixel_area_mm2: float):
-    """Per-object records for labels 1..n (pixel counts, means via bincount: one pass over the image each)."""
+    """Per-object records for labels 1..n, from the labelled pixels only (no image-sized temporaries)."""
     count = int(labels.max())
     if count == 0:
         return ()
-    flat = labels.ravel()
-    pixels = np.bincount(flat, minlength=count + 1)[1:]
-    sum_p = np.bincount(flat, weights=probability.ravel(), minlength=count + 1)[1:]
-    sum_s = np.bincount(flat, weights=fold_std.ravel(), minlength=count + 1)[1:]
-    centroids = ndimage.center_of_mass(np.ones_like(labels, dtype=np.uint8), labels, range(1, count + 1))
+    where = np.flatnonzero(labels)
+    ids = labels.ravel()[where]
+    rows, cols = np.divmod(where, labels.shape[1])
+
+    def per_object(weights=None):
+        return np.bincount(ids, weights=weights, minlength=count + 1)[1:]
+
+    pixels = per_object()
+    sums = [per_object(w) for w in (rows, cols, probability.ravel()[where], fold_std.ravel()[where])]
+    row_c, col_c, mean_p, spread = (s / pixels for s in sums)
     return tuple(
         DetectedObject(
             k + 1,
             float(pixels[k] * pixel_area_mm2),
-            (float(centroids[k][0]), float(centroids[k][1])),
-            float(sum_p[k] / pixels[k]),
-            float(sum_s[k] / pixels[k]),
+            (float(row_c[k]), float(col_c[k])),
+            float(mean_p[k]),
+            float(spread[k]),
         )  # fmt: skip
         for k in range(count)
     )
