@@ -114,3 +114,19 @@ def test_film_edge_strip_above_and_below_the_breast_is_dropped():
 def test_bad_input_is_refused_with_a_message(pixels, spacing, match):
     with pytest.raises(InputError, match=match):
         compute_breast_mask(pixels, spacing)
+
+
+def test_normalisation_sets_its_scale_inside_the_breast():
+    from calcification.core.preprocessing import normalise_to_unit
+
+    image, breast, _ = breast_phantom()
+    mask = compute_breast_mask(image, SPACING, View.CC)
+    unit = normalise_to_unit(image, mask.breast)
+    assert unit.dtype == np.float32 and unit.min() == 0.0 and unit.max() == 1.0
+    inside = unit[mask.breast]
+    # 0.5 / 99.5 percentiles inside the breast: about 0.5% saturates at each end, whatever the label and background do
+    assert (inside == 1.0).mean() == pytest.approx(0.005, abs=0.002)
+    assert (inside == 0.0).mean() == pytest.approx(0.005, abs=0.002)
+    assert (unit[900:960, 560:680] == 1.0).all() and np.median(unit[~mask.breast]) < 0.01
+    with pytest.raises(InputError, match="no contrast"):
+        normalise_to_unit(np.full((50, 50), 3.0, np.float32), np.ones((50, 50), bool))
