@@ -127,3 +127,19 @@ def test_synthetic_calcifications_larger_than_0_3_mm_are_mostly_found():
         assert big and found >= 0.6 * len(big), f"seed {seed}: {found} of {len(big)} found"
         found_total, big_total = found_total + found, big_total + len(big)
     assert found_total >= 0.8 * big_total
+
+
+def test_black_padding_inside_the_mask_gives_no_row_of_candidates():
+    """Scanned films are padded with black; a coarse breast mask lets a few padding columns in, and the step from
+    black to tissue would otherwise fire all along the chest wall."""
+    rng = np.random.default_rng(3)
+    image = np.clip(0.4 + rng.normal(0, 0.01, (300, 200)), 0, 1).astype(np.float32)
+    image[:, :20] = 0.0  # padding
+    rows, cols = np.mgrid[0:300, 0:200]
+    image[(rows - 150) ** 2 + (cols - 60) ** 2 <= 9] += 0.3  # a 0.42 mm calcification 40 px from the step
+    mask = np.ones(image.shape, bool)
+    naive = detect_candidates(image, (0.07, 0.07), mask, HDoGConfig(mask_support_sigmas=0, min_noise_ratio=5))
+    guarded = detect_candidates(image, (0.07, 0.07), mask, HDoGConfig(min_noise_ratio=5))
+    assert sum(c.col < 30 for c in naive.candidates) >= 5
+    assert not any(c.col < 30 for c in guarded.candidates)
+    assert any(np.hypot(c.row - 150, c.col - 60) <= 2 for c in guarded.candidates)

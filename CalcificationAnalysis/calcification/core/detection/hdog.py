@@ -49,6 +49,12 @@ class HDoGConfig:
     # Our addition: a maximum must also exceed this many robust noise standard deviations of its DoG scale
     # (1.4826 x MAD inside the mask), so the threshold adapts to the image's noise; 0 = published behaviour.
     min_noise_ratio: float = 0.0
+    # Our addition: a maximum counts only if the coarser Gaussian of its DoG (radius this many times k * sigma) lies
+    # inside the mask and off clipped-black patches of at least ``black_patch_mm2`` (padding the coarse mask let
+    # in); otherwise the step to what lies outside makes the response: on mini-MIAS mdb008, 87 of 192 candidates
+    # were a row along the black-padded chest wall. 0 disables it.
+    mask_support_sigmas: float = 2.0
+    black_patch_mm2: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0 < self.sigma_min_mm <= self.sigma_max_mm:
@@ -115,11 +121,30 @@ def noise_sigma(values: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(sample - np.median(sample))))
 
 
-def _scale_space_maxima(dogs: list[np.ndarray], mask: np.ndarray, config: HDoGConfig) -> np.ndarray:
-    """(n, 4) array of (scale index, row, col, response) for 3x3x3 maxima above threshold inside ``mask``."""
+def _black_patches(image: np.ndarray, mask: np.ndarray, min_pixels: float) -> np.ndarray:
+    """Connected patches of clipped-black pixels (value <= 0) inside ``mask`` of at least ``min_pixels``: padding
+    or background, not tissue (isolated dark tissue pixels clipped by the normalisation form smaller patches)."""
+    black = (image <= 0) & mask
+    if not black.any():
+        return black
+    components, _ = ndimage.label(black)
+    sizes = np.bincount(components.ravel())
+    sizes[0] = 0
+    return (sizes >= min_pixels)[components]
+
+
+def _scale_space_maxima(dogs, image, mask, sigmas, pixel_mm, config: HDoGConfig) -> np.ndarray:
+    """(n, 4) array of (scale index, row, col, response) for 3x3x3 maxima above threshold inside ``mask``, at
+    least ``mask_support_sigmas`` coarser sigmas from its edge."""
     spatial_max = [ndimage.maximum_filter(d, size=3) for d in dogs]
+    depth = None
+    if config.mask_support_sigmas > 0:
+        trusted = mask & ~_black_patches(image, mask, config.black_patch_mm2 / pixel_mm**2)
+        if not trusted.all():
+            depth = ndimage.distance_transform_edt(trusted).astype(np.float32)
     found = []
     for n, dog in enumerate(dogs):
+        inside = mask if depth is None else depth > config.mask_support_sigmas * config.sigma_ratio * sigmas[n]
         threshold = config.dog_threshold
         if config.min_noise_ratio > 0:
             threshold = max(threshold, config.min_noise_ratio * noise_sigma(dog[mask]))
@@ -128,7 +153,7 @@ def _scale_space_maxima(dogs: list[np.ndarray], mask: np.ndarray, config: HDoGCo
             neighbourhood = np.maximum(neighbourhood, spatial_max[n - 1])
         if n + 1 < len(dogs):
             neighbourhood = np.maximum(neighbourhood, spatial_max[n + 1])
-        peaks = (dog >= neighbourhood) & (dog > threshold) & mask
+        peaks = (dog >= neighbourhood) & (dog > threshold) & inside
         rows, cols = np.nonzero(peaks)
         found.append(np.column_stack([np.full(rows.size, n), rows, cols, dog[rows, cols]]))
     return np.concatenate(found) if found else np.zeros((0, 4))
@@ -346,7 +371,7 @@ def detect_candidates(
     report_progress(progress, 0.05, "Smoothing")
     smoothed, dogs = _dog_stack(image, sigmas, config.sigma_ratio, progress)
     report_progress(progress, 0.5, "Finding blobs")
-    blobs = _prune(_scale_space_maxima(dogs, region, config), sigmas, config.overlap)
+    blobs = _prune(_scale_space_maxima(dogs, image, region, sigmas, pixel_mm, config), sigmas, config.overlap)
     del dogs
     labels_box, blobs = _grow_shapes(blobs, smoothed, image, sigmas, region, config, progress)
     report_progress(progress, 0.95, "Measuring candidates")
