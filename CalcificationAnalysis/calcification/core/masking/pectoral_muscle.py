@@ -2,12 +2,11 @@
 
 The muscle is the bright, roughly triangular region in the top corner at the chest wall. Inside the top half of the
 breast and the 80% of its width nearest the chest wall (the breast's own edge, so black padding does not matter),
-intensities are split into three clusters (k-means on grey levels); the brightest
-cluster's component touching the chest-wall edge near the top is the muscle candidate. Dense glandular tissue can
-join it, so the candidate is made triangle-like: below its widest row its width may only shrink going down, and
-rows below the first row where it vanishes are dropped (above the widest row the image edge may cut the breast).
-Implausible results (below 0.5% or above 40% of the breast) are discarded: no muscle is better than a wrong one
-that hides calcifications.
+intensities are split into three clusters (k-means on grey levels); the brightest cluster's component touching the
+chest-wall edge near the top is the muscle candidate. Dense glandular tissue can join it, so the candidate is made
+triangle-like: below its widest row its width may only shrink going down, and rows below the first row where it
+vanishes are dropped (above the widest row the image edge may cut the breast). Implausible results (below 0.5% or
+above 40% of the breast) are discarded: no muscle is better than a wrong one that hides calcifications.
 """
 
 from __future__ import annotations
@@ -69,10 +68,10 @@ def _chest_wall_left(small: np.ndarray, breast: np.ndarray, side: str):
 
 def find_pectoral_muscle(small: np.ndarray, breast: np.ndarray, side: str, pixel_mm: float) -> np.ndarray:
     """Pectoral muscle mask on the reduced image (bool, same shape as ``small``); all False when none is found."""
-    none = np.zeros_like(breast)
+    muscle = np.zeros_like(breast)
     rows = np.nonzero(breast.any(axis=1))[0]
     if rows.size < 4:
-        return none
+        return muscle
     image, region, cols = _chest_wall_left(small, breast, side)
     top = int(rows[0])
     bottom = top + int(WINDOW_ROWS_FRACTION * (rows[-1] - rows[0]))
@@ -80,7 +79,7 @@ def find_pectoral_muscle(small: np.ndarray, breast: np.ndarray, side: str, pixel
     window[top : bottom + 1, : max(2, int(WINDOW_COLUMNS_FRACTION * region.shape[1]))] = True
     window &= region
     if window.sum() < 50:
-        return none
+        return muscle
     smooth = ndimage.gaussian_filter(image, 2.0 / pixel_mm)
     bright = (smooth >= _brightest_cluster(smooth[window])) & window
     bright = ndimage.binary_opening(bright, iterations=2)
@@ -90,13 +89,13 @@ def find_pectoral_muscle(small: np.ndarray, breast: np.ndarray, side: str, pixel
     wall_labels = np.unique(labels[top : top + max(3, (bottom - top) // 4), :wall_columns])
     wall_labels = wall_labels[wall_labels > 0]
     if wall_labels.size == 0:
-        return none
+        return muscle
     candidate = np.isin(labels, wall_labels)
     candidate[:, :wall_columns] |= candidate[:, :wall_columns].any(axis=1, keepdims=True)
     candidate = _monotone_triangle(candidate) & region
     share = candidate.sum() / max(region.sum(), 1)
     if not 0.005 <= share <= 0.4:
-        return none
+        return muscle
     candidate = ndimage.binary_fill_holes(candidate)
-    none[:, cols] = candidate[:, ::-1] if side == "right" else candidate
-    return none
+    muscle[:, cols] = candidate[:, ::-1] if side == "right" else candidate
+    return muscle
