@@ -53,6 +53,16 @@ def measure(preset: str, repeats: int) -> dict:
     }
 
 
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (VmHWM). Not ru_maxrss: Linux carries that over from the parent
+    through fork + exec, so a child started by a large benchmark would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def full_field(repeat_folds: int = 2) -> None:
     """Whole segmenter on a real DDSM DICOM with random-init folds of the default: seconds and peak RSS."""
     import tempfile
@@ -79,7 +89,7 @@ def full_field(repeat_folds: int = 2) -> None:
         breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view)
         result = segment_with_model(mammogram.pixels, mammogram.spacing_mm, model, breast.analysable)
         seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_memory_mb()
     tiles = len(plan_tiles(mammogram.pixels.shape, TilingConfig(), breast.analysable))
     print(f"\nFull field {path.name} {mammogram.pixels.shape} at {mammogram.spacing_mm} mm, {repeat_folds} folds "
           f"of pro_unext_cpu: {tiles} tiles in the breast, {seconds:.1f} s read+mask+segment, peak RSS "
@@ -114,6 +124,7 @@ def main() -> None:
               f"{row['ms_batch1']:>10.1f}{row['ms_per_tile_batch4']:>13.1f}"
               f"{per_tile / min(base['ms_batch1'], base['ms_per_tile_batch4']):>8.2f}"
               f"{full_s:>18.1f} s{5 * full_s:>8.1f} s")  # fmt: skip
+    print("(best of --repeats passes; the paper width is timed once. The CPU is shared: re-run when loaded.)")
     verdict = "meets" if base["ms_batch1"] <= TARGET_MS_PER_TILE else "MISSES"
     print(f"\nDefault {base['preset']} {base['kwargs']}: {base['ms_batch1']:.1f} ms per 512 x 512 tile at batch 1, "
           f"{verdict} the {TARGET_MS_PER_TILE:.0f} ms target.")  # fmt: skip
