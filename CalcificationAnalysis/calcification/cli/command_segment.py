@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..core.errors import InputError
 from ..core.segmentation import SegmentationMethod
 from ..logic.file_workflow import segment_file
 from .arguments import add_spacing_option
@@ -25,15 +26,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--method",
         default=SegmentationMethod.HDOG.value,
         choices=[m.value for m in SegmentationMethod],
-        help="hdog: Hessian-DoG blob detector, needs no trained model (default)",
+        help="hdog: Hessian-DoG blob detector, needs no trained model (default); prounext: trained network ensemble",
     )
+    parser.add_argument(
+        "--model",
+        help="prounext only: model name (see `calcification models`), folder or model_card.json (default: the "
+        "shipped model, trained on synthetic data)",
+    )
+    parser.add_argument("--threshold", type=float, help="prounext only: probability threshold (default: the model's)")
+    parser.add_argument("--device", default="cpu", help="prounext only: cpu (default) or cuda")
     add_spacing_option(parser)
     parser.set_defaults(func=run)
 
 
+def _network_options(args: argparse.Namespace):
+    """SegmenterOptions from the network flags, None when the run uses none of them (hdog refuses options)."""
+    if args.method == SegmentationMethod.HDOG.value:
+        if args.model is not None or args.threshold is not None or args.device != "cpu":
+            raise InputError("--model, --threshold and --device apply to --method prounext only.")
+        return None
+    from ..core.inference.segmenter import SegmenterOptions
+
+    return SegmenterOptions(threshold=args.threshold, device=args.device)
+
+
 def run(args: argparse.Namespace) -> int:
+    options = _network_options(args)
     with terminal_progress("Segmenting", enabled=sys.stderr.isatty()) as progress:
-        result = segment_file(args.image, args.out, method=args.method, spacing_mm=args.spacing, progress=progress)
+        result = segment_file(args.image, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
+                              model=args.model, options=options)  # fmt: skip
+    if result.segmentation.details.get("synthetic_training"):
+        print(f"note: the model {result.segmentation.details['model_name']!r} was trained on synthetic data only.")
     print(result.segmentation.summary())
     for path in result.paths:
         print(f"wrote {path}")

@@ -22,7 +22,12 @@ from ..core.errors import CalcificationError, CancelledError
 COMMAND_MODULES = (
     "command_info",
     "command_segment",
+    "command_models",
+    "command_trace",
+    "command_candidates",
+    "command_agreement",
     "command_synth",
+    "command_train_segmenter",
 )
 
 

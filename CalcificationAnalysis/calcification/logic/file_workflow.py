@@ -1,8 +1,9 @@
 """Headless pipeline from a mammogram file to result files, as the ``calcification segment`` command runs it.
 
 Outputs for ``IMAGE`` in ``OUT``: ``<name>.seg.nrrd`` (the segmentation, opens over the image in Slicer),
-``<name>.mrb`` (the whole scene: image + segmentation) and ``<name>.overlay.png`` (a quick look). Either all of
-them are written or, on any error or cancel, none is left behind.
+``<name>.mrb`` (the whole scene: image + segmentation) and ``<name>.overlay.png`` (a quick look); network methods
+add ``<name>.probability.nrrd`` (the probability map on the image grid). Either all of them are written or, on any
+error or cancel, none is left behind.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..core.progress import ProgressCallback, report_progress, sub_progress
 from ..core.rendering.overlay import render_overlay, save_png
 from ..core.segmentation import CalcificationSegmentation, SegmentationMethod
 from .scene_factory import create_headless_scene
-from .scene_storage import save_scene_bundle, save_segmentation
+from .scene_storage import save_scene_bundle, save_segmentation, save_volume
 from .segmentation_workflow import segment_volume_node
 from .volume_nodes import volume_node_from_mammogram
 
@@ -31,10 +32,12 @@ class SegmentedFile:
     scene_path: Path
     overlay_path: Path
     segmentation: CalcificationSegmentation
+    probability_path: Optional[Path] = None
 
     @property
-    def paths(self) -> tuple[Path, Path, Path]:
-        return self.segmentation_path, self.scene_path, self.overlay_path
+    def paths(self) -> tuple[Path, ...]:
+        extra = (self.probability_path,) if self.probability_path is not None else ()
+        return (self.segmentation_path, self.scene_path, self.overlay_path, *extra)
 
 
 def prepare_output_folder(out_dir: os.PathLike | str) -> Path:
@@ -55,8 +58,12 @@ def segment_file(
     method: SegmentationMethod | str = SegmentationMethod.HDOG,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
+    model=None,
+    options=None,
 ) -> SegmentedFile:
-    """Read ``image_path``, segment its calcifications and write the three result files into ``out_dir``.
+    """Read ``image_path``, segment its calcifications and write the result files into ``out_dir``.
+
+    ``model`` and ``options`` are passed to network methods (see :func:`segment_volume_node`).
 
     Raises
     ------
@@ -67,11 +74,16 @@ def segment_file(
     method = SegmentationMethod.parse(method)
     scene = create_headless_scene()
     volume_node = volume_node_from_mammogram(scene, mammogram)
-    run = segment_volume_node(scene, volume_node, method=method, progress=sub_progress(progress, 0.0, 0.85))
+    run = segment_volume_node(scene, volume_node, method=method, progress=sub_progress(progress, 0.0, 0.85),
+                              model=model, options=options)  # fmt: skip
     out_dir = prepare_output_folder(out_dir)
     name = mammogram.name
     outputs = SegmentedFile(
-        out_dir / f"{name}.seg.nrrd", out_dir / f"{name}.mrb", out_dir / f"{name}.overlay.png", run.segmentation
+        out_dir / f"{name}.seg.nrrd",
+        out_dir / f"{name}.mrb",
+        out_dir / f"{name}.overlay.png",
+        run.segmentation,
+        out_dir / f"{name}.probability.nrrd" if run.probability_node is not None else None,
     )
     written = []
     try:
@@ -82,6 +94,8 @@ def segment_file(
         report_progress(progress, 0.95, "Drawing the overlay")
         overlay = render_overlay(mammogram.pixels, run.segmentation.labels, run.segmentation.breast)
         written.append(save_png(overlay, outputs.overlay_path))
+        if outputs.probability_path is not None:
+            written.append(save_volume(run.probability_node, outputs.probability_path))
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..core.errors import InputError
 from ..core.progress import ProgressCallback
 from ..core.segmentation import CalcificationSegmentation, SegmentationMethod, segment_mammogram
+from .probability_nodes import probability_volume_node
 from .segmentation_nodes import create_calcification_segmentation, ensure_calcification_segment, set_segment_mask
 from .volume_nodes import mammogram_from_volume_node
 
@@ -20,6 +21,7 @@ class SegmentationRun:
 
     segmentation_node: object
     segmentation: CalcificationSegmentation
+    probability_node: object = None
 
     @property
     def summary(self) -> str:
@@ -36,6 +38,8 @@ def segment_volume_node(
     segmentation_node=None,
     method: SegmentationMethod | str = SegmentationMethod.HDOG,
     progress: ProgressCallback = None,
+    model=None,
+    options=None,
 ) -> SegmentationRun:
     """Find the calcifications of ``volume_node`` and store them in the "Calcification" segment.
 
@@ -50,10 +54,15 @@ def segment_volume_node(
     method : SegmentationMethod or str
     progress : callable, optional
         ``progress(fraction, message) -> bool``; False cancels before the scene is changed.
+    model : str or path, optional
+        Network methods: model name, folder or card path (the shipped default when None).
+    options : SegmenterOptions, optional
+        Network methods: threshold, minimum area, tiling, device.
 
     Returns
     -------
     SegmentationRun
+        Network methods also add the probability map as a volume node (``probability_node``).
 
     Raises
     ------
@@ -63,7 +72,7 @@ def segment_volume_node(
     mammogram = mammogram_from_volume_node(volume_node)
     if segmentation_node is not None and segmentation_node.GetScene() is not scene:
         raise InputError(f"The segmentation '{segmentation_node.GetName()}' does not belong to this scene.")
-    result = segment_mammogram(mammogram, method, progress)
+    result = segment_mammogram(mammogram, method, progress, model=model, options=options)
     if segmentation_node is None:
         segmentation_node = create_calcification_segmentation(scene, volume_node)
     else:
@@ -72,4 +81,7 @@ def segment_volume_node(
             segmentation_node.CreateDefaultDisplayNodes()
     segment_id = ensure_calcification_segment(segmentation_node)
     set_segment_mask(segmentation_node, segment_id, result.mask, volume_node)
-    return SegmentationRun(segmentation_node=segmentation_node, segmentation=result)
+    probability_node = None
+    if "probability" in result.details:
+        probability_node = probability_volume_node(scene, volume_node, result.details["probability"])
+    return SegmentationRun(segmentation_node, result, probability_node)

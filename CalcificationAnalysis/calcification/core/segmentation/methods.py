@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
+from typing import Union
 
 from ..errors import InputError
 from ..image import Mammogram
@@ -11,9 +13,11 @@ from .result import CalcificationSegmentation
 
 
 class SegmentationMethod(str, enum.Enum):
-    """How calcifications are found. ``HDOG``: Hessian-DoG blob detector (Marasinou et al. 2023), no model."""
+    """How calcifications are found. ``HDOG``: Hessian-DoG blob detector (Marasinou et al. 2023), no model.
+    ``PROUNEXT``: a trained network ensemble (Pro_UNeXt, Tong et al. 2024; the shipped model by default)."""
 
     HDOG = "hdog"
+    PROUNEXT = "prounext"
 
     @classmethod
     def parse(cls, value: SegmentationMethod | str) -> SegmentationMethod:
@@ -26,12 +30,24 @@ class SegmentationMethod(str, enum.Enum):
 
 
 def segment_mammogram(
-    mammogram: Mammogram, method: SegmentationMethod | str = SegmentationMethod.HDOG, progress: ProgressCallback = None
+    mammogram: Mammogram,
+    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    progress: ProgressCallback = None,
+    model: Union[str, Path, None] = None,
+    options=None,
 ) -> CalcificationSegmentation:
-    """Segment the calcifications of ``mammogram`` with ``method``; see each method's module for details."""
+    """Segment the calcifications of ``mammogram`` with ``method``; see each method's module for details.
+
+    ``model`` (a model name, folder or card path) and ``options`` (:class:`SegmenterOptions`: threshold, minimum
+    area, device) apply to network methods only; giving them with ``hdog`` is an InputError rather than ignored.
+    """
     method = SegmentationMethod.parse(method)
     if method is SegmentationMethod.HDOG:
+        if model is not None or options is not None:
+            raise InputError("The Hessian-DoG method uses no model; choose the 'prounext' method to use one.")
         from .hdog_method import segment_with_hdog
 
         return segment_with_hdog(mammogram, progress=progress)
-    raise InputError(f"The segmentation method {method.value!r} is not available in this version.")
+    from .network_method import segment_with_network
+
+    return segment_with_network(mammogram, model=model, options=options, progress=progress)

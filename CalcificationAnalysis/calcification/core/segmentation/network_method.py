@@ -1,0 +1,89 @@
+"""Calcification segmentation with a trained network ensemble (Pro_UNeXt of Tong et al., Front. Oncol. 2024, or any
+model the model store can load): the product's breast mask (pectoral muscle excluded) is the search region, then
+tiled, fold-averaged inference (:mod:`calcification.core.inference.segmenter`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Union
+
+from ..image import Mammogram
+from ..masking.breast_mask import compute_breast_mask
+from ..progress import ProgressCallback, report_progress, sub_progress
+from .result import CalcificationSegmentation
+
+#: The model used when none is named: shipped inside the package (``calcification/models/<name>``).
+DEFAULT_MODEL_NAME = "pro_unext_synthetic"
+
+_LOADED: dict = {}  # (folder, card text) -> LoadedModel: a batch of images loads and verifies the weights once
+
+
+def load_model_cached(source: Union[str, Path, None] = None):
+    """The verified :class:`LoadedModel` for ``source`` (name, folder or card path; the default model when None),
+    loaded once per process and reloaded when its card changes on disk."""
+    from ..models.model_card import CARD_FILE_NAME
+    from ..models.model_store import load_model, resolve_model_folder
+
+    folder = resolve_model_folder(source if source is not None else DEFAULT_MODEL_NAME)
+    key = (str(folder.resolve()), (folder / CARD_FILE_NAME).read_text(encoding="utf-8"))
+    if key not in _LOADED:
+        _LOADED.clear()  # keep one model in memory: switching models should not pile up ensembles
+        _LOADED[key] = load_model(folder)
+    return _LOADED[key]
+
+
+def segment_with_network(
+    mammogram: Mammogram,
+    model: Union[str, Path, None] = None,
+    options=None,
+    progress: ProgressCallback = None,
+) -> CalcificationSegmentation:
+    """Segment calcifications of ``mammogram`` with a model ensemble.
+
+    Parameters
+    ----------
+    mammogram : Mammogram
+    model : str or path, optional
+        Model name (see ``calcification models``), folder or card path; :data:`DEFAULT_MODEL_NAME` when None.
+    options : SegmenterOptions, optional
+        Threshold, minimum area, tiling and device; the model card's values by default.
+    progress : callable, optional
+        ``progress(fraction, message) -> bool``; False cancels (:class:`CancelledError`).
+
+    Returns
+    -------
+    CalcificationSegmentation
+        ``objects`` are :class:`DetectedObject` records (area, centroid, mean probability, fold spread);
+        ``details`` holds ``probability`` and ``fold_std`` (float32 maps of the image's shape), ``model_name``,
+        ``synthetic_training``, ``threshold`` and ``min_object_area_mm2``.
+
+    Raises
+    ------
+    InputError
+        Unknown or damaged model, bad options, or a GPU requested but missing.
+    """
+    from ..inference.segmenter import SegmenterOptions, segment_with_model
+
+    report_progress(progress, 0.0, "Loading the model")
+    loaded = load_model_cached(model)
+    report_progress(progress, 0.05, "Finding the breast")
+    breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view)
+    options = options or SegmenterOptions()
+    stage = sub_progress(progress, 0.15, 1.0)
+    result = segment_with_model(mammogram.pixels, mammogram.spacing_mm, loaded, breast.analysable, options, stage)
+    return CalcificationSegmentation(
+        labels=result.labels,
+        breast=breast.analysable,
+        spacing_mm=mammogram.spacing_mm,
+        method="prounext",
+        objects=result.objects,
+        details={
+            "probability": result.probability,
+            "fold_std": result.fold_std,
+            "model_name": result.model_name,
+            "synthetic_training": result.synthetic_training,
+            "threshold": result.threshold,
+            "min_object_area_mm2": result.min_object_area_mm2,
+            "chest_wall_side": breast.chest_wall_side,
+        },
+    )

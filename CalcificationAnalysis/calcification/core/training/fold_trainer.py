@@ -1,0 +1,239 @@
+"""Train one fold network: phase 1 focal + Dice, phase 2 with the Hausdorff distance-transform loss (Tong et al.,
+Front. Oncol. 2024), the best epoch by validation Dice kept, a checkpoint after every epoch to resume from.
+
+A checkpoint holds only tensors, numbers, strings, lists and dicts (network, optimiser, best weights, history and
+both random generator states), so it loads with ``torch.load(..., weights_only=True)``; resuming from it gives the
+same network as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from ..errors import CancelledError, InputError
+from ..progress import ProgressCallback
+from .crop_batches import CropBatcher
+from .training_cases import TrainingCase
+from .training_config import TrainingConfig
+from .validation import validation_dice
+
+#: ``events(record)`` receives machine-readable progress: dicts with ``event`` = ``"step"`` or ``"epoch"``.
+EventCallback = Optional[Callable[[dict], None]]
+CHECKPOINT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """A trained fold: its best weights (CPU state_dict), best validation Dice and epoch, and the per-epoch history
+    (dicts with epoch, phase, train_loss, val_dice, learning_rate, seconds)."""
+
+    state_dict: dict
+    best_dice: float
+    best_epoch: int
+    history: tuple[dict, ...]
+
+
+def training_device(name: str):
+    """torch.device for ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda[:k]"`` (InputError if missing)."""
+    import torch
+
+    from ..inference.segmenter import resolve_device
+
+    if str(name).lower() == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return resolve_device(name)
+
+
+def _learning_rate(config: TrainingConfig, epoch: int, step: int) -> float:
+    """Cosine decay from ``learning_rate`` to 5% of it over phase 1; ``phase_two_learning_rate`` in phase 2."""
+    if epoch >= config.phase_one_epochs:
+        return config.phase_two_learning_rate
+    progress = (epoch * config.steps_per_epoch + step) / (config.phase_one_epochs * config.steps_per_epoch)
+    return config.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    import torch
+
+    partial = path.with_name(path.name + ".partial")
+    torch.save(state, partial)
+    os.replace(partial, path)  # an interrupted save never replaces a good checkpoint with half a file
+
+
+def _load_checkpoint(path: Path, config: TrainingConfig) -> Optional[dict]:
+    import torch
+
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for damaged files
+        raise InputError(f"The checkpoint {path} cannot be read ({exc}); delete it to start this fold again.") from exc
+    if state.get("format") != CHECKPOINT_FORMAT or state.get("config") != repr(config):
+        raise InputError(
+            f"The checkpoint {path} was written with other settings; delete it or resume with the same settings."
+        )
+    return state
+
+
+class _Run:
+    """Mutable state of one fold's training (network, optimiser, generators, best weights, history)."""
+
+    def __init__(self, config: TrainingConfig, fold: int, device):
+        import torch
+
+        from ..networks.factory import build_preset
+
+        torch.manual_seed(config.seed * 1000 + fold)
+        self.network = build_preset(config.preset).to(device)
+        self.optimizer = torch.optim.AdamW(
+            self.network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+        self.rng = np.random.default_rng([config.seed, fold])
+        self.epoch = 0
+        self.best_state = copy.deepcopy(self.network.state_dict())
+        self.best_dice, self.best_epoch, self.history = -1.0, -1, []
+
+    def restore(self, state: dict) -> None:
+        import torch
+
+        self.network.load_state_dict(state["network"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        self.epoch, self.best_state = int(state["epoch"]), state["best_state"]
+        self.best_dice, self.best_epoch = float(state["best_dice"]), int(state["best_epoch"])
+        self.history = list(state["history"])
+
+    def snapshot(self, config: TrainingConfig) -> dict[str, Any]:
+        import torch
+
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "config": repr(config),
+            "epoch": self.epoch,
+            "network": {k: v.detach().cpu() for k, v in self.network.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "numpy_rng": self.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            "best_state": {k: v.detach().cpu() for k, v in self.best_state.items()},
+            "best_dice": self.best_dice,
+            "best_epoch": self.best_epoch,
+            "history": self.history,
+        }
+
+
+def _train_epoch(run: _Run, batcher: CropBatcher, config: TrainingConfig, device, events: EventCallback,
+                 report: Callable[[int], None]) -> float:  # fmt: skip
+    """One epoch of optimiser steps; returns the mean training loss."""
+    import torch
+
+    from .losses import focal_dice_loss, phase_two_loss
+
+    loss_fn = phase_two_loss if run.epoch >= config.phase_one_epochs else focal_dice_loss
+    use_amp = device.type == "cuda" and config.mixed_precision
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    run.network.train()
+    losses = []
+    for step in range(config.steps_per_epoch):
+        for group in run.optimizer.param_groups:
+            group["lr"] = _learning_rate(config, run.epoch, step)
+        images, masks = batcher.next_batch()
+        x, y = torch.from_numpy(images).to(device), torch.from_numpy(masks).to(device)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+            logits = run.network(x)
+        loss = loss_fn(logits.float(), y, config.losses)
+        run.optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(run.optimizer)
+        scaler.update()
+        losses.append(float(loss.detach()))
+        if events:
+            events({"event": "step", "epoch": run.epoch, "step": step, "loss": losses[-1]})
+        report(step)
+    return float(np.mean(losses))
+
+
+def train_fold(
+    train_cases: Sequence[TrainingCase],
+    validation_cases: Sequence[TrainingCase],
+    config: Optional[TrainingConfig] = None,
+    fold: int = 0,
+    checkpoint: Optional[os.PathLike] = None,
+    progress: ProgressCallback = None,
+    events: EventCallback = None,
+) -> FoldResult:
+    """Train one network on ``train_cases`` and keep its epoch with the best Dice on ``validation_cases``.
+
+    Parameters
+    ----------
+    train_cases, validation_cases : sequences of TrainingCase
+        Disjoint patients (see :func:`calcification.core.training.folds.grouped_folds`).
+    config : TrainingConfig, optional
+        Defaults to ``TrainingConfig()``.
+    fold : int
+        Fold number; it offsets the seeds so folds start from different weights.
+    checkpoint : path, optional
+        Written after every epoch; when it exists (same settings), training resumes after its epoch.
+    progress : callable, optional
+        ``progress(fraction, message) -> bool``; False stops after the current step (the last epoch's checkpoint
+        stays for resuming) and raises :class:`CancelledError`.
+    events : callable, optional
+        Receives ``{"event": "step", ...}`` and ``{"event": "epoch", ...}`` dicts (losses, validation Dice, ETA).
+
+    Returns
+    -------
+    FoldResult
+
+    Raises
+    ------
+    InputError
+        No validation case, a batch that cannot be filled, a damaged or foreign checkpoint, or a missing GPU.
+    """
+    config = config or TrainingConfig()
+    if not validation_cases:
+        raise InputError("Each fold needs at least one validation case to choose its best epoch.")
+    device = training_device(config.device)
+    run = _Run(config, fold, device)
+    checkpoint = Path(checkpoint) if checkpoint is not None else None
+    saved = _load_checkpoint(checkpoint, config) if checkpoint is not None else None
+    if saved is not None:
+        run.restore(saved)
+    batcher = CropBatcher(train_cases, config, run.rng)
+    started, first_epoch = time.perf_counter(), run.epoch
+    total_steps = config.total_epochs * config.steps_per_epoch
+
+    def report(step: int) -> None:
+        done = run.epoch * config.steps_per_epoch + step + 1
+        rate = (time.perf_counter() - started) / max(1, done - first_epoch * config.steps_per_epoch)
+        eta = rate * (total_steps - done)
+        message = f"Fold {fold}: epoch {run.epoch + 1} of {config.total_epochs}, about {eta:.0f} s left"
+        if progress is not None and progress(min(done / total_steps, 1.0), message) is False:
+            raise CancelledError(f"Training stopped in fold {fold}; run again with the same settings to resume.")
+
+    while run.epoch < config.total_epochs:
+        epoch_started = time.perf_counter()
+        train_loss = _train_epoch(run, batcher, config, device, events, report)
+        dice = validation_dice(run.network, validation_cases, device, config.validation_threshold)
+        record = {"epoch": run.epoch, "phase": 1 if run.epoch < config.phase_one_epochs else 2,
+                  "train_loss": train_loss, "val_dice": dice, "seconds": time.perf_counter() - epoch_started,
+                  "learning_rate": _learning_rate(config, run.epoch, config.steps_per_epoch - 1)}  # fmt: skip
+        if dice > run.best_dice:
+            run.best_dice, run.best_epoch = dice, run.epoch
+            run.best_state = {k: v.detach().cpu().clone() for k, v in run.network.state_dict().items()}
+        run.history.append(record)
+        run.epoch += 1
+        if events:
+            events({"event": "epoch", "fold": fold, **record, "best_dice": run.best_dice})
+        if checkpoint is not None:
+            _save_checkpoint(checkpoint, run.snapshot(config))
+    return FoldResult(run.best_state, run.best_dice, run.best_epoch, tuple(run.history))
