@@ -73,8 +73,13 @@ def trace_file(
     annotator = LevelTracingAnnotator(volume, segmentation)
     results = tuple(annotator.click(row, col, options or TraceOptions()) for row, col in pixels)
     mask = segment_mask(segmentation, annotator.segment_id, volume)
+    overlay = render_overlay(mammogram.pixels, mask)  # drawn before writing, so a drawing error writes nothing
     seg_path = save_segmentation(segmentation, out_dir / f"{mammogram.name}.seg.nrrd")
-    png_path = save_png(render_overlay(mammogram.pixels, mask), out_dir / f"{mammogram.name}.trace.png")
+    try:
+        png_path = save_png(overlay, out_dir / f"{mammogram.name}.trace.png")
+    except BaseException:
+        seg_path.unlink(missing_ok=True)  # both files or neither
+        raise
     area = float(mask.sum()) * mammogram.spacing_mm[0] * mammogram.spacing_mm[1]
     return TracedFile(results, area, (seg_path, png_path))
 

@@ -9,6 +9,7 @@ refused before any of its bytes are unpickled.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -236,3 +237,34 @@ def list_models(search_dirs: Optional[Iterable[Path]] = None) -> list[ModelEntry
                 continue
             entries.append(ModelEntry(card.name, child, card, origin))
     return entries
+
+
+PREFERRED_FILE_NAME = "preferred_model.json"
+
+
+def set_preferred_model(name: Optional[str], folder: Optional[Path] = None) -> None:
+    """Make the model ``name`` the one used when none is chosen (``None`` goes back to the shipped default).
+
+    Stored as ``preferred_model.json`` in the user's model folder (``folder`` overrides it), so the Slicer panel,
+    the console and the headless command agree. The name must resolve to an existing model (InputError otherwise).
+    """
+    folder = Path(folder) if folder is not None else user_models_dir()
+    path = folder / PREFERRED_FILE_NAME
+    if name is None:
+        path.unlink(missing_ok=True)
+        return
+    resolve_model_folder(name, search_dirs=(shipped_models_dir(), folder))  # refuse a name that leads nowhere
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"model": str(name)}) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+def preferred_model(folder: Optional[Path] = None) -> Optional[str]:
+    """The model name set by :func:`set_preferred_model`, or None (unset or unreadable: the shipped default)."""
+    path = (Path(folder) if folder is not None else user_models_dir()) / PREFERRED_FILE_NAME
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("model")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None

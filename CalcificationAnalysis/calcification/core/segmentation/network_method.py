@@ -19,12 +19,13 @@ _LOADED: dict = {}  # (folder, card text) -> LoadedModel: a batch of images load
 
 
 def load_model_cached(source: Union[str, Path, None] = None):
-    """The verified :class:`LoadedModel` for ``source`` (name, folder or card path; the default model when None),
-    loaded once per process and reloaded when its card changes on disk."""
+    """The verified :class:`LoadedModel` for ``source`` (name, folder or card path), loaded once per process and
+    reloaded when its card changes on disk. When ``source`` is None: the model the user made the default
+    (:func:`~calcification.core.models.model_store.set_preferred_model`), else :data:`DEFAULT_MODEL_NAME`."""
     from ..models.model_card import CARD_FILE_NAME
-    from ..models.model_store import load_model, resolve_model_folder
+    from ..models.model_store import load_model, preferred_model, resolve_model_folder
 
-    folder = resolve_model_folder(source if source is not None else DEFAULT_MODEL_NAME)
+    folder = resolve_model_folder(source if source is not None else (preferred_model() or DEFAULT_MODEL_NAME))
     key = (str(folder.resolve()), (folder / CARD_FILE_NAME).read_text(encoding="utf-8"))
     if key not in _LOADED:
         _LOADED.clear()  # keep one model in memory: switching models should not pile up ensembles
@@ -44,7 +45,7 @@ def segment_with_network(
     ----------
     mammogram : Mammogram
     model : str or path, optional
-        Model name (see ``calcification models``), folder or card path; :data:`DEFAULT_MODEL_NAME` when None.
+        Model name (see ``calcification models``), folder or card path; the preferred or shipped default when None.
     options : SegmenterOptions, optional
         Threshold, minimum area, tiling and device; the model card's values by default.
     progress : callable, optional

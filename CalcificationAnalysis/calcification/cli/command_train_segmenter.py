@@ -1,0 +1,110 @@
+"""``calcification train-segmenter``: train a segmentation model ensemble and register it in the user's model folder.
+
+Data come from the synthetic engine (``--synthetic N``, what the shipped default model was trained on). Progress is a
+bar plus one line per epoch, or, with ``--events-json``, one JSON object per line on stdout for programs (the Slicer
+panel runs training as a separate process and reads these).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..core.errors import InputError
+from .progress_bar import terminal_progress
+
+
+def _shape(text: str) -> tuple[int, int]:
+    try:
+        rows, cols = (int(v) for v in text.lower().replace("x", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected ROWS,COLS in pixels, got {text!r}") from None
+    return rows, cols
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train-segmenter",
+        help="train a segmentation model (Pro_UNeXt by default) with patient-grouped cross-validation",
+        description="Train one network per fold (focal + Dice loss, then Hausdorff-loss fine-tuning), keep each "
+        "fold's best epoch by validation Dice, and write the ensemble with its model card. The model is written to "
+        "--out, or registered in the user's model folder under --name.",
+    )
+    parser.add_argument("--synthetic", type=int, metavar="N", required=True,
+                        help="train on N synthetic cases from the data engine (one patient each)")  # fmt: skip
+    parser.add_argument("--synthetic-seed", type=int, default=1000, help="series of the synthetic cases (default 1000; "
+                        "keep test seeds apart)")  # fmt: skip
+    parser.add_argument("--synthetic-shape", type=_shape, default=(1024, 768), metavar="ROWS,COLS",
+                        help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
+    parser.add_argument("--name", required=True, help="model name shown in `calcification models` and the panel")
+    parser.add_argument("--out", type=Path, help="model folder (default: the user's model folder / NAME)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a model already in the folder")
+    parser.add_argument("--preset", default="pro_unext_cpu", help="network configuration (default pro_unext_cpu)")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5; 1 = one network)")
+    parser.add_argument("--epochs", type=int, default=10, help="focal + Dice epochs (default 10)")
+    parser.add_argument("--fine-tune-epochs", type=int, default=2, help="Hausdorff-loss epochs (default 2)")
+    parser.add_argument("--steps", type=int, default=100, help="optimiser steps per epoch (default 100)")
+    parser.add_argument("--batch", type=int, default=8, help="crops per step (default 8)")
+    parser.add_argument("--crop", type=int, default=256, help="crop size in pixels, a multiple of 32 (default 256)")
+    parser.add_argument("--learning-rate", type=float, default=2e-3, help="initial AdamW learning rate")
+    parser.add_argument("--seed", type=int, default=0, help="seed of crops, augmentations and initial weights")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
+    parser.add_argument("--checkpoints", type=Path, help="folder for per-epoch checkpoints; a rerun resumes from them")
+    parser.add_argument("--events-json", action="store_true", help="print progress as JSON lines on stdout")
+    parser.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace):
+    from ..core.training.training_config import TrainingConfig
+
+    return TrainingConfig(
+        preset=args.preset,
+        crop_size=args.crop,
+        batch_size=args.batch,
+        steps_per_epoch=args.steps,
+        phase_one_epochs=args.epochs,
+        phase_two_epochs=args.fine_tune_epochs,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        device=args.device,
+    )
+
+
+def _printer(as_json: bool):
+    def events(record: dict) -> None:
+        if as_json:
+            print(json.dumps(record), flush=True)
+        elif record["event"] == "epoch":
+            print(f"fold {record['fold']} epoch {record['epoch'] + 1} (phase {record['phase']}): loss "
+                  f"{record['train_loss']:.4f}, validation Dice {record['val_dice']:.3f} "
+                  f"(best {record['best_dice']:.3f}), {record['seconds']:.0f} s", flush=True)  # fmt: skip
+
+    return events
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.models.model_card import NormalisationSpec
+    from ..core.models.model_store import user_models_dir
+    from ..core.training.segmenter_training import train_segmenter
+    from ..core.training.training_cases import synthetic_training_cases
+
+    if args.synthetic < 2:
+        raise InputError("--synthetic needs at least 2 cases (one to train on, one to validate).")
+    config = _config(args)
+    out = args.out or user_models_dir() / args.name
+    normalisation = NormalisationSpec()
+    cases = list(synthetic_training_cases(args.synthetic, args.synthetic_seed, args.synthetic_shape,
+                                          config.spacing_mm, normalisation))  # fmt: skip
+    rows, cols = args.synthetic_shape
+    trained_on = (f"{args.synthetic} synthetic full-view mammograms ({rows} x {cols} px at {config.spacing_mm} mm, "
+                  f"series {args.synthetic_seed}) from the product's data engine (Terrassin et al. 2024)")  # fmt: skip
+    with terminal_progress("Training", enabled=sys.stderr.isatty() and not args.events_json) as progress:
+        card = train_segmenter(cases, out, args.name, config, folds=args.folds, trained_on=trained_on,
+                               synthetic_training=True, normalisation=normalisation,
+                               checkpoint_folder=args.checkpoints, overwrite=args.overwrite, progress=progress,
+                               events=_printer(args.events_json))  # fmt: skip
+    summary = {"model": card.name, "folder": str(out), "metrics": card.metrics}
+    print(json.dumps(summary) if args.events_json else f"wrote {out} ({card.metrics})")
+    return 0
