@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", required=True, help="model name shown in `calcification models` and the panel")
     parser.add_argument("--out", type=Path, help="model folder (default: the user's model folder / NAME)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model already in the folder")
+    parser.add_argument("--half-precision-weights", action="store_true",
+                        help="store the weights as float16 (half the size; used for the shipped model)")  # fmt: skip
     parser.add_argument("--preset", default="pro_unext_cpu", help="network configuration (default pro_unext_cpu)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5; 1 = one network)")
     parser.add_argument("--epochs", type=int, default=10, help="focal + Dice epochs (default 10)")
@@ -49,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch", type=int, default=8, help="crops per step (default 8)")
     parser.add_argument("--crop", type=int, default=256, help="crop size in pixels, a multiple of 32 (default 256)")
     parser.add_argument("--learning-rate", type=float, default=2e-3, help="initial AdamW learning rate")
+    parser.add_argument("--no-augment", action="store_true", help="switch off the paper's eight augmentations")
     parser.add_argument("--seed", type=int, default=0, help="seed of crops, augmentations and initial weights")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
     parser.add_argument("--checkpoints", type=Path, help="folder for per-epoch checkpoints; a rerun resumes from them")
@@ -69,6 +72,7 @@ def _config(args: argparse.Namespace):
         learning_rate=args.learning_rate,
         seed=args.seed,
         device=args.device,
+        augment=not args.no_augment,
     )
 
 
@@ -103,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     with terminal_progress("Training", enabled=sys.stderr.isatty() and not args.events_json) as progress:
         card = train_segmenter(cases, out, args.name, config, folds=args.folds, trained_on=trained_on,
                                synthetic_training=True, normalisation=normalisation,
-                               checkpoint_folder=args.checkpoints, overwrite=args.overwrite, progress=progress,
+                               checkpoint_folder=args.checkpoints, overwrite=args.overwrite,
+                               half_precision_weights=args.half_precision_weights, progress=progress,
                                events=_printer(args.events_json))  # fmt: skip
     summary = {"model": card.name, "folder": str(out), "metrics": card.metrics}
     print(json.dumps(summary) if args.events_json else f"wrote {out} ({card.metrics})")

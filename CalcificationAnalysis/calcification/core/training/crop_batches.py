@@ -1,5 +1,13 @@
-"""Training batches: crops from the paper's 20%-overlap grid over the breast, a controlled share without
-calcifications, each augmented (Tong et al. 2024), drawn from one seeded generator so a run is reproducible."""
+"""Training batches of crops, drawn from one seeded generator so a run is reproducible.
+
+Calcifications cover well under 1% of a mammogram, so crops are not taken uniformly: a share ``1 - empty_fraction``
+is placed so that a randomly chosen calcification pixel lies at a random position inside the crop, the rest anywhere
+on the breast (most of those contain no calcification: the hard negatives of vessels, ligaments and dense tissue).
+Positions are random rather than on the 20%-overlap inference grid, so every part of an image can appear anywhere
+in a crop; at inference the fully convolutional network runs on 512 x 512 tiles with 20% overlap as in the paper.
+When ``config.augment`` is True each crop then goes through the paper's augmentations
+(:mod:`calcification.core.training.augmentations`).
+"""
 
 from __future__ import annotations
 
@@ -12,57 +20,78 @@ from .training_cases import TrainingCase
 from .training_config import TrainingConfig
 
 
+def _crop(array: np.ndarray, row: int, col: int, size: int, fill) -> np.ndarray:
+    """``array[row:row+size, col:col+size]``, padded with ``fill`` where it runs past the image (small images)."""
+    out = np.full((size, size), fill, dtype=array.dtype)
+    patch = array[max(row, 0) : row + size, max(col, 0) : col + size]
+    out[max(-row, 0) : max(-row, 0) + patch.shape[0], max(-col, 0) : max(-col, 0) + patch.shape[1]] = patch
+    return out
+
+
 class CropBatcher:
-    """Draws batches of augmented crops from a list of :class:`TrainingCase`.
+    """Draws batches of crops from a list of :class:`TrainingCase`.
 
     Parameters
     ----------
     cases : sequence of TrainingCase
     config : TrainingConfig
-        ``crop_size``, ``crop_overlap``, ``empty_fraction``, ``batch_size``, ``augment`` / ``augmentation``.
+        ``crop_size``, ``empty_fraction``, ``batch_size``, ``augment`` / ``augmentation``.
     rng : np.random.Generator
         The only source of randomness (its state is what a checkpoint stores).
 
     Raises
     ------
     InputError
-        When the cases hold no crop that touches a breast region, so no batch can be filled.
+        When no case has a breast region, so no batch can be filled.
     """
 
     def __init__(self, cases: Sequence[TrainingCase], config: TrainingConfig, rng: np.random.Generator):
-        from .augmentations import AugmentationConfig
-
-        self.cases = list(cases)
         self.config = config
         self.rng = rng
-        self.augmentation = config.augmentation or AugmentationConfig()
-        usable = [c for c in self.cases if c.region.any()]
-        if not usable:
+        self.cases = [c for c in cases if c.region.any()]
+        if not self.cases:
             raise InputError(
                 "The training data cannot fill a batch: no case has a breast region to take crops from. "
-                "Check the images and their masks (calcification dataset check)."
+                "Check the images and their masks (calcification check-dataset)."
             )
-        self.cases = usable
+        # Pixel coordinates per case, computed once: drawing a position is then one random index.
+        self._positives = [np.flatnonzero(c.mask) for c in self.cases]
+        self._breast = [np.flatnonzero(c.region[::4, ::4]) for c in self.cases]  # 1 in 16 is plenty to place crops
+        self._augmentation = None
+        if config.augment:
+            from .augmentations import AugmentationConfig
 
-    def _crop(self, case: TrainingCase) -> tuple[np.ndarray, np.ndarray]:
-        from .crops import extract_crop, sample_training_crops
+            self._augmentation = config.augmentation or AugmentationConfig()
 
+    def _position(self, k: int) -> tuple[int, int]:
+        case, size = self.cases[k], self.config.crop_size
+        rows, cols = case.image.shape
+        positives = self._positives[k]
+        if positives.size and self.rng.random() >= self.config.empty_fraction:
+            row, col = divmod(int(positives[self.rng.integers(positives.size)]), cols)
+            return row - int(self.rng.integers(size)), col - int(self.rng.integers(size))
+        row, col = divmod(int(self._breast[k][self.rng.integers(self._breast[k].size)]), (cols + 3) // 4)
+        return 4 * row - size // 2, 4 * col - size // 2
+
+    def _clamped(self, k: int, row: int, col: int) -> tuple[int, int]:
+        """Keep the crop inside the image when the image is at least a crop wide (padding only for small images)."""
         size = self.config.crop_size
-        (row, col), *_ = sample_training_crops(
-            case.image, case.mask, case.region, size, self.rng, empty_fraction=self.config.empty_fraction, count=1
-        )
-        image = extract_crop(case.image, row, col, size, fill=0.0)
-        mask = extract_crop(case.mask, row, col, size, fill=0)
-        if self.config.augment:
-            from .augmentations import augment
-
-            image, mask = augment(image, mask, self.rng, self.augmentation)
-        return image, mask
+        rows, cols = self.cases[k].image.shape
+        row = min(max(row, 0), rows - size) if rows >= size else (rows - size) // 2
+        col = min(max(col, 0), cols - size) if cols >= size else (cols - size) // 2
+        return row, col
 
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """(images, masks): float32 arrays of shape (batch_size, 1, crop_size, crop_size); masks in {0, 1}."""
-        picks = self.rng.integers(0, len(self.cases), size=self.config.batch_size)
-        pairs = [self._crop(self.cases[k]) for k in picks]
-        images = np.stack([p[0] for p in pairs])[:, None].astype(np.float32)
-        masks = np.stack([p[1] for p in pairs])[:, None].astype(np.float32)
-        return images, masks
+        size, images, masks = self.config.crop_size, [], []
+        for k in self.rng.integers(0, len(self.cases), size=self.config.batch_size):
+            row, col = self._clamped(int(k), *self._position(int(k)))
+            image = _crop(self.cases[k].image, row, col, size, 0.0)
+            mask = _crop(self.cases[k].mask, row, col, size, 0)
+            if self._augmentation is not None:
+                from .augmentations import augment
+
+                image, mask = augment(image, mask, self.rng, self._augmentation)
+            images.append(image)
+            masks.append(mask)
+        return np.stack(images)[:, None].astype(np.float32), np.stack(masks)[:, None].astype(np.float32)

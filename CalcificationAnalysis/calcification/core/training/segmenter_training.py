@@ -44,6 +44,7 @@ def train_segmenter(
     normalisation: Optional[NormalisationSpec] = None,
     checkpoint_folder: Optional[os.PathLike] = None,
     overwrite: bool = False,
+    half_precision_weights: bool = False,
     progress: ProgressCallback = None,
     events: EventCallback = None,
 ) -> ModelCard:
@@ -70,6 +71,9 @@ def train_segmenter(
         The intensity rule the cases were prepared with (the default percentiles when None).
     checkpoint_folder : path, optional
         Per-fold checkpoints (``fold_<k>.checkpoint.pt``) for resuming; none are kept when None.
+    half_precision_weights : bool
+        Store floating-point weights as float16 (half the file size, for shipping; they are cast back to float32
+        when loaded, and the probability maps differ by about 1e-3).
     progress, events : callables, optional
         See :func:`calcification.core.training.fold_trainer.train_fold`.
 
@@ -117,4 +121,7 @@ def train_segmenter(
         metrics=metrics,
         description=f"Trained with {config.preset}, {len(splits)} fold(s), settings: {config.summary()}",
     )
-    return save_model(out_folder, card, [r.state_dict for r in results], overwrite=overwrite)
+    states = [r.state_dict for r in results]
+    if half_precision_weights:
+        states = [{k: v.half() if v.is_floating_point() else v for k, v in state.items()} for state in states]
+    return save_model(out_folder, card, states, overwrite=overwrite)

@@ -23,8 +23,6 @@ class TrainingConfig:
     crop_size : int
         Side of the square training crops in pixels. The paper trains on 512; 256 gives four times the crops per
         second on a CPU, and the network is fully convolutional, so inference still runs 512 tiles.
-    crop_overlap : float
-        Overlap of the crop grid (the paper's 20%).
     empty_fraction : float
         Share of crops without any calcification pixel.
     batch_size : int
@@ -54,7 +52,6 @@ class TrainingConfig:
     preset: str = "pro_unext_cpu"
     spacing_mm: float = 0.07
     crop_size: int = 256
-    crop_overlap: float = 0.2
     empty_fraction: float = 0.25
     batch_size: int = 8
     steps_per_epoch: int = 100
@@ -83,8 +80,8 @@ class TrainingConfig:
                 raise InputError(f"{name} must be at least 1, got {getattr(self, name)}.")
         if self.phase_one_epochs < 1 or self.phase_two_epochs < 0:
             raise InputError("Training needs at least one phase-1 epoch and no negative number of phase-2 epochs.")
-        if not 0.0 <= self.empty_fraction < 1.0 or not 0.0 <= self.crop_overlap < 1.0:
-            raise InputError("empty_fraction and crop_overlap must lie in [0, 1).")
+        if not 0.0 <= self.empty_fraction < 1.0:
+            raise InputError(f"empty_fraction must lie in [0, 1), got {self.empty_fraction}.")
         if not 0.0 < self.validation_threshold < 1.0:
             raise InputError("The validation threshold must lie between 0 and 1.")
 
