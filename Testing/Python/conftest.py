@@ -69,3 +69,20 @@ def mammogram_volume_node(scene):
     node.SetAttribute(ATTRIBUTE_PREFIX + "View", "CC")
     node.CreateDefaultDisplayNodes()
     return node
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_user_model_folder(tmp_path_factory):
+    """Point the user's model and classifier folders at empty temporary ones, so models a developer trained (or
+    made the default) on this machine never change what the tests see; shipped models are still found."""
+    import os
+
+    saved = {key: os.environ.get(key) for key in ("CALCIFICATION_MODELS_DIR", "CALCIFICATION_CLASSIFIERS_DIR")}
+    os.environ["CALCIFICATION_MODELS_DIR"] = str(tmp_path_factory.mktemp("user-models"))
+    os.environ["CALCIFICATION_CLASSIFIERS_DIR"] = str(tmp_path_factory.mktemp("user-classifiers"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -1,0 +1,106 @@
+"""The fold trainer: reproducible, resumable after a cancel, checkpoints that load with weights_only, and a model
+folder that the inference side loads; crop batches with the requested share of calcification crops."""
+
+import numpy as np
+import pytest
+import torch
+
+from calcification.core.errors import CancelledError, InputError
+from calcification.core.models.model_card import NormalisationSpec
+from calcification.core.models.model_store import load_model
+from calcification.core.synthetic import SynthesisConfig, generate_case
+from calcification.core.training.crop_batches import CropBatcher
+from calcification.core.training.fold_trainer import train_fold
+from calcification.core.training.segmenter_training import train_segmenter
+from calcification.core.training.training_cases import prepare_training_case
+from calcification.core.training.training_config import TrainingConfig
+
+TINY = TrainingConfig(crop_size=64, batch_size=2, steps_per_epoch=3, phase_one_epochs=2, phase_two_epochs=1,
+                      augment=False, device="cpu")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cases():
+    out = []
+    for index in range(4):
+        case = generate_case(SynthesisConfig(shape=(256, 256), crop=True), seed=77, index=index)
+        m = case.mammogram
+        out.append(prepare_training_case(f"c{index}", f"p{index}", m.pixels, m.spacing_mm, case.mask, None, 0.07))
+    return out
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_same_seed_gives_the_same_network_and_history(cases):
+    first = train_fold(cases[:3], cases[3:], TINY)
+    second = train_fold(cases[:3], cases[3:], TINY)
+    assert _same(first.state_dict, second.state_dict)
+    assert [h["train_loss"] for h in first.history] == [h["train_loss"] for h in second.history]
+    assert len(first.history) == TINY.total_epochs and [h["phase"] for h in first.history] == [1, 1, 2]
+    assert 0 <= first.best_epoch < TINY.total_epochs
+
+
+def test_resume_after_cancel_equals_an_uninterrupted_run(cases, tmp_path):
+    uninterrupted = train_fold(cases[:3], cases[3:], TINY)
+    checkpoint = tmp_path / "fold.pt"
+    calls = []
+
+    def stop_in_second_epoch(fraction, message):
+        calls.append(fraction)
+        return len(calls) <= TINY.steps_per_epoch + 1
+
+    with pytest.raises(CancelledError, match="resume"):
+        train_fold(cases[:3], cases[3:], TINY, checkpoint=checkpoint, progress=stop_in_second_epoch)
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["epoch"] == 1
+    resumed = train_fold(cases[:3], cases[3:], TINY, checkpoint=checkpoint)
+    assert _same(resumed.state_dict, uninterrupted.state_dict)
+    assert [h["train_loss"] for h in resumed.history] == [h["train_loss"] for h in uninterrupted.history]
+
+
+def test_checkpoint_of_other_settings_is_refused(cases, tmp_path):
+    checkpoint = tmp_path / "fold.pt"
+    train_fold(cases[:3], cases[3:], TINY, checkpoint=checkpoint)
+    with pytest.raises(InputError, match="other settings"):
+        train_fold(cases[:3], cases[3:], TrainingConfig(**{**TINY.__dict__, "seed": 5}), checkpoint=checkpoint)
+    checkpoint.write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="cannot be read"):
+        train_fold(cases[:3], cases[3:], TINY, checkpoint=checkpoint)
+
+
+def test_segmenter_training_writes_a_loadable_ensemble(cases, tmp_path):
+    card = train_segmenter(cases, tmp_path / "model", "tiny", TINY, folds=2, trained_on="4 synthetic crops",
+                           synthetic_training=True, half_precision_weights=True)  # fmt: skip
+    assert len(card.folds) == 2 and card.synthetic_training
+    assert set(card.metrics) == {"fold_0_validation_dice", "fold_1_validation_dice", "mean_validation_dice"}
+    loaded = load_model(tmp_path / "model")
+    assert len(loaded.networks) == 2
+    assert next(loaded.networks[0].parameters()).dtype == torch.float32  # float16 files load as float32
+    with pytest.raises(InputError, match="already holds a model"):
+        train_segmenter(cases, tmp_path / "model", "tiny", TINY, folds=2)
+
+
+def test_crop_batches_have_the_requested_share_of_calcification_crops(cases):
+    config = TrainingConfig(crop_size=64, batch_size=200, empty_fraction=0.25, augment=False)
+    images, masks = CropBatcher(cases, config, np.random.default_rng(0)).next_batch()
+    assert images.shape == masks.shape == (200, 1, 64, 64) and images.dtype == np.float32
+    with_calcification = float(np.mean(masks.reshape(200, -1).max(axis=1)))
+    assert 0.7 <= with_calcification <= 0.95  # 75% placed on a calcification, plus some random crops that hit one
+
+
+def test_a_batch_needs_a_breast_region(cases):
+    empty = [type(cases[0])("c", "p", cases[0].image, cases[0].mask, np.zeros_like(cases[0].region))]
+    with pytest.raises(InputError, match="cannot fill a batch"):
+        CropBatcher(empty, TINY, np.random.default_rng(0))
+
+
+def test_small_images_are_padded_into_crops():
+    image = np.random.default_rng(1).random((40, 50)).astype(np.float32)
+    mask = np.zeros((40, 50), np.uint8)
+    mask[20, 25] = 1
+    case = prepare_training_case("s", "p", image, (0.07, 0.07), mask, None, 0.07, NormalisationSpec())
+    images, masks = CropBatcher([case], TrainingConfig(crop_size=64, batch_size=4, augment=False),
+                                np.random.default_rng(0)).next_batch()  # fmt: skip
+    assert images.shape == (4, 1, 64, 64) and masks.sum() <= 4
