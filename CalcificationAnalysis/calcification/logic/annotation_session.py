@@ -133,6 +133,12 @@ class AnnotationSession:
         save_review(self.segmentation_node, self.review)
         return candidate
 
+    def go_to_candidate(self, index: int):
+        """Make candidate ``index`` (0 = highest contrast) the current one (state saved in the scene)."""
+        candidate = self._require_review().go_to(index)
+        save_review(self.segmentation_node, self.review)
+        return candidate
+
     def previous_candidate(self):
         """Move the review to the previous candidate; None at the start."""
         candidate = self._require_review().previous()

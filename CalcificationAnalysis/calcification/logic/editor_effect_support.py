@@ -85,3 +85,21 @@ def preset_segment_editor_node(editor_node, segmentation_node, volume_node, segm
     else:
         editor_node.SetMasterVolumeIntensityMask(True)
         editor_node.SetMasterVolumeIntensityMaskRange(low, high)
+
+
+def default_intensity_range(volume_node) -> tuple[float, float]:
+    """The panel's starting density range for ``volume_node``: from the median of the breast (pectoral muscle left
+    out) to the image maximum (:func:`calcification.core.annotation.intensity_range.calcification_intensity_range`).
+
+    Raises
+    ------
+    InputError
+        For a volume that is not a usable mammogram (3D, blank, no breast found).
+    """
+    from ..core.annotation.intensity_range import calcification_intensity_range
+    from ..core.masking.breast_mask import compute_breast_mask
+    from .volume_nodes import mammogram_from_volume_node
+
+    mammogram = mammogram_from_volume_node(volume_node)
+    breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
+    return calcification_intensity_range(mammogram.pixels, breast)
