@@ -52,6 +52,62 @@ def prepare_output_folder(out_dir: os.PathLike | str) -> Path:
     return out_dir
 
 
+@dataclass(frozen=True)
+class SegmentedScene:
+    """A mammogram read from a file and segmented in its own headless scene (nothing written yet)."""
+
+    mammogram: object
+    scene: object
+    volume_node: object
+    run: object
+
+
+def segment_into_scene(
+    image_path: os.PathLike | str,
+    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    spacing_mm: Optional[tuple[float, float]] = None,
+    progress: ProgressCallback = None,
+    model=None,
+    options=None,
+) -> SegmentedScene:
+    """Read ``image_path`` into a new headless scene and segment it (see :func:`segment_volume_node`)."""
+    mammogram = read_mammogram(image_path, spacing_mm=spacing_mm)
+    method = SegmentationMethod.parse(method)
+    scene = create_headless_scene()
+    volume_node = volume_node_from_mammogram(scene, mammogram)
+    run = segment_volume_node(scene, volume_node, method=method, progress=progress, model=model, options=options)
+    return SegmentedScene(mammogram, scene, volume_node, run)
+
+
+def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: list) -> SegmentedFile:
+    """Write ``<name>.seg.nrrd``, ``.mrb``, ``.overlay.png`` (and ``.probability.nrrd``) into ``out_dir``.
+
+    Every path is appended to ``written`` as soon as it exists, so the caller can remove them all on a later
+    failure (all or nothing).
+    """
+    name, run = segmented.mammogram.name, segmented.run
+    outputs = SegmentedFile(
+        out_dir / f"{name}.seg.nrrd",
+        out_dir / f"{name}.mrb",
+        out_dir / f"{name}.overlay.png",
+        run.segmentation,
+        out_dir / f"{name}.probability.nrrd" if run.probability_node is not None else None,
+    )
+    written.append(save_segmentation(run.segmentation_node, outputs.segmentation_path))
+    written.append(save_scene_bundle(segmented.scene, outputs.scene_path))
+    overlay = render_overlay(segmented.mammogram.pixels, run.segmentation.labels, run.segmentation.breast)
+    written.append(save_png(overlay, outputs.overlay_path))
+    if outputs.probability_path is not None:
+        written.append(save_volume(run.probability_node, outputs.probability_path))
+    return outputs
+
+
+def remove_files(paths) -> None:
+    """Delete ``paths`` (those that exist): the clean-up of an all-or-nothing write."""
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
 def segment_file(
     image_path: os.PathLike | str,
     out_dir: os.PathLike | str,
@@ -70,35 +126,14 @@ def segment_file(
     InputError
         Unusable image or output folder (nothing written); CancelledError when ``progress`` returns False.
     """
-    mammogram = read_mammogram(image_path, spacing_mm=spacing_mm)
-    method = SegmentationMethod.parse(method)
-    scene = create_headless_scene()
-    volume_node = volume_node_from_mammogram(scene, mammogram)
-    run = segment_volume_node(scene, volume_node, method=method, progress=sub_progress(progress, 0.0, 0.85),
-                              model=model, options=options)  # fmt: skip
+    segmented = segment_into_scene(image_path, method, spacing_mm, sub_progress(progress, 0.0, 0.85), model, options)
     out_dir = prepare_output_folder(out_dir)
-    name = mammogram.name
-    outputs = SegmentedFile(
-        out_dir / f"{name}.seg.nrrd",
-        out_dir / f"{name}.mrb",
-        out_dir / f"{name}.overlay.png",
-        run.segmentation,
-        out_dir / f"{name}.probability.nrrd" if run.probability_node is not None else None,
-    )
-    written = []
+    written: list = []
     try:
-        report_progress(progress, 0.85, "Saving the segmentation")
-        written.append(save_segmentation(run.segmentation_node, outputs.segmentation_path))
-        report_progress(progress, 0.9, "Saving the scene")
-        written.append(save_scene_bundle(scene, outputs.scene_path))
-        report_progress(progress, 0.95, "Drawing the overlay")
-        overlay = render_overlay(mammogram.pixels, run.segmentation.labels, run.segmentation.breast)
-        written.append(save_png(overlay, outputs.overlay_path))
-        if outputs.probability_path is not None:
-            written.append(save_volume(run.probability_node, outputs.probability_path))
+        report_progress(progress, 0.85, "Saving the segmentation, scene and overlay")
+        outputs = write_segmentation_files(segmented, out_dir, written)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        remove_files(written)
         raise
     report_progress(progress, 1.0, "Done")
     return outputs

@@ -33,8 +33,9 @@ def table_node_from_columns(
     columns: Mapping[str, Sequence],
     descriptions: Optional[Mapping[str, str]] = None,
     units: Optional[Mapping[str, str]] = None,
+    node=None,
 ):
-    """Add a ``vtkMRMLTableNode`` with one typed column per entry of ``columns``.
+    """Add a ``vtkMRMLTableNode`` with one typed column per entry of ``columns`` (or refill ``node``).
 
     Parameters
     ----------
@@ -47,6 +48,9 @@ def table_node_from_columns(
     descriptions, units : mapping str -> str, optional
         Column properties ``description`` and ``unitLabel`` (``SetColumnDescription`` / ``SetColumnUnitLabel``):
         Slicer's table view shows them as tooltip and unit, and the ``.schema.csv`` beside a saved table keeps them.
+    node : vtkMRMLTableNode, optional
+        An existing table node of ``scene`` to refill (its name is set to ``name``), so that a repeated analysis
+        updates the tables a view shows instead of adding new ones.
 
     Returns
     -------
@@ -58,7 +62,12 @@ def table_node_from_columns(
     table = vtk.vtkTable()
     for column_name, values in columns.items():
         table.AddColumn(_vtk_column(column_name, values))
-    node = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
+    if node is None:
+        node = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
+    elif node.GetScene() is not scene:
+        raise InputError(f"The table '{node.GetName()}' does not belong to this scene.")
+    else:
+        node.SetName(name)
     node.SetAndObserveTable(table)
     for column_name in columns:
         if descriptions and column_name in descriptions:
