@@ -76,8 +76,9 @@ class CalcificationMeasurements:
         contrast / density_8_std (+-inf for a flat surround, 0 when neither differs).
     edge_sharpness_per_mm : float64
         Mean gradient magnitude (intensity/mm) over the object's boundary band (its boundary pixels and the
-        4-connected pixels just outside) divided by abs(contrast): 1/mm, larger for crisper edges; 0 when the
-        contrast is 0 (no edge), NaN when the contrast is NaN.
+        4-connected pixels just outside) divided by abs(contrast): 1/mm, larger for crisper edges, independent of
+        the grey scale. An ideal step edge gives about 1 / (2 x pixel spacing) (central differences), so compare it
+        between images of the same spacing. 0 when the contrast is 0 (no edge), NaN when the contrast is NaN.
     cluster_id : int32
         Cluster the calcification belongs to, -1 for none (filled in by :func:`clusters.attach_cluster_ids`).
     spacing_mm : (float, float)
