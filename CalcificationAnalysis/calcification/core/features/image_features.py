@@ -3,29 +3,29 @@
 The ``_s`` / ``_m`` / ``_l`` features are COUNTS: the number of calcifications (``clu_Density_*``: clusters) whose
 value falls in the small / medium / large bin; the cut points and their reasoning live in :mod:`.feature_bins`.
 
-=============== ======= ==========================================================================================
-name            unit    definition
-=============== ======= ==========================================================================================
-calc_num        count   number of calcifications
-density         image   mean over calcifications of their mean intensity (image grey units)
-density_32      image   mean over calcifications of the mean of their 2.176 mm surround (32 px at 0.068 mm)
-density_8       image   mean over calcifications of the mean of their 0.544 mm surround (8 px at 0.068 mm)
-size_10         count   calcifications with area < 0.0462 mm² (10 px at 0.068 mm)
-size_10_30      count   calcifications with area in [0.0462, 0.1387] mm²
-size_30         count   calcifications with area > 0.1387 mm² (30 px at 0.068 mm)
-calc_area       mm²     summed calcification area
-density_l/m/s   count   calcifications per contrast-to-noise bin (contrast to the 0.544 mm surround / its std)
-length_l/m/s    count   calcifications per maximum-Feret-diameter bin (mm)
-clu_num         count   number of clusters
-clu_max_num     count   calcifications in the largest cluster (0 without clusters)
-clu_max_area    mm²     largest dilated cluster-domain area (0 without clusters)
-clu_Density_l/m/s count clusters per bin of calcifications per cm² of cluster domain
-perimeter_s/m/l count   calcifications per perimeter bin (mm)
-round_s/m/l     count   calcifications per roundness bin (4 pi A / P²)
-long_l/m/s      count   calcifications per bin of the minimum-area rectangle's long side (mm)
+==================== ===== ======================================================================================
+name                 unit  definition
+==================== ===== ======================================================================================
+calc_num             count number of calcifications
+density              image mean over calcifications of their mean intensity (image grey units)
+density_32           image mean over calcifications of the mean of their 2.176 mm surround (32 px at 0.068 mm)
+density_8            image mean over calcifications of the mean of their 0.544 mm surround (8 px at 0.068 mm)
+size_10              count calcifications with area < 0.0462 mm² (10 px at 0.068 mm)
+size_10_30           count calcifications with area in [0.0462, 0.1387] mm²
+size_30              count calcifications with area > 0.1387 mm² (30 px at 0.068 mm)
+calc_area            mm²   summed calcification area
+density_l/m/s        count calcifications per contrast-to-noise bin (contrast to the 0.544 mm surround / its std)
+length_l/m/s         count calcifications per maximum-Feret-diameter bin (mm)
+clu_num              count number of clusters
+clu_max_num          count calcifications in the largest cluster (0 without clusters)
+clu_max_area         mm²   largest dilated cluster-domain area (0 without clusters)
+clu_Density_l/m/s    count clusters per bin of calcifications per cm² of cluster domain
+perimeter_s/m/l      count calcifications per perimeter bin (mm)
+round_s/m/l          count calcifications per roundness bin (4 pi A / P²)
+long_l/m/s           count calcifications per bin of the minimum-area rectangle's long side (mm)
 rectangularity_l/m/s count calcifications per rectangularity bin (area / minimum-area rectangle area)
-lenratio_l/m/s  count   calcifications per aspect-ratio bin (long / short side of the minimum-area rectangle)
-=============== ======= ==========================================================================================
+lenratio_l/m/s       count calcifications per aspect-ratio bin (long / short side of the minimum-area rectangle)
+==================== ===== ======================================================================================
 
 Means over calcifications skip those whose surround is empty (NaN); a mean over no calcification is 0.
 """
