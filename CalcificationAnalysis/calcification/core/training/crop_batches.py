@@ -58,10 +58,15 @@ class CropBatcher:
         self._positives = [np.flatnonzero(c.mask) for c in self.cases]
         self._breast = [np.flatnonzero(c.region[::4, ::4]) for c in self.cases]  # 1 in 16 is plenty to place crops
         self._augmentation = None
+        self.donors = None
         if config.augment:
             from .augmentations import AugmentationConfig
+            from .copy_paste import CalcificationDonors
 
             self._augmentation = config.augmentation or AugmentationConfig()
+            if self._augmentation.copy_paste_probability > 0:
+                # Built once per batcher, from its own (training) cases only, capped so memory stays bounded.
+                self.donors = CalcificationDonors.from_cases(self.cases, self._augmentation.max_donors)
 
     def _position(self, k: int) -> tuple[int, int]:
         case, size = self.cases[k], self.config.crop_size
@@ -81,17 +86,28 @@ class CropBatcher:
         col = min(max(col, 0), cols - size) if cols >= size else (cols - size) // 2
         return row, col
 
+    def draw_crop(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One crop of case ``k`` before augmentation: image (float32), mask (uint8), breast region (bool)."""
+        size = self.config.crop_size
+        row, col = self._clamped(k, *self._position(k))
+        case = self.cases[k]
+        return (
+            _crop(case.image, row, col, size, 0.0),
+            _crop(case.mask, row, col, size, 0),
+            _crop(case.region, row, col, size, False),
+        )
+
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """(images, masks): float32 arrays of shape (batch_size, 1, crop_size, crop_size); masks in {0, 1}."""
-        size, images, masks = self.config.crop_size, [], []
+        images, masks = [], []
         for k in self.rng.integers(0, len(self.cases), size=self.config.batch_size):
-            row, col = self._clamped(int(k), *self._position(int(k)))
-            image = _crop(self.cases[k].image, row, col, size, 0.0)
-            mask = _crop(self.cases[k].mask, row, col, size, 0)
+            image, mask, region = self.draw_crop(int(k))
             if self._augmentation is not None:
                 from .augmentations import augment
 
-                image, mask = augment(image, mask, self.rng, self._augmentation)
+                image, mask = augment(
+                    image, mask, self.rng, self._augmentation, self.donors, region=region, source=int(k)
+                )
             images.append(image)
             masks.append(mask)
         return np.stack(images)[:, None].astype(np.float32), np.stack(masks)[:, None].astype(np.float32)
