@@ -1,0 +1,108 @@
+"""Breast-level probability from the CC and MLO views of one breast (Lin et al. 2023, breast-level aggregation over
+CC and MLO views).
+
+The classifier judges one image at a time; a radiologist decides per breast. The rule, with the views' calls made at
+``threshold`` (probability >= threshold counts as malignant):
+
+============================  ==========================================  =================================
+CC and MLO calls              breast probability                          why
+============================  ==========================================  =================================
+agree (both >= or both <)     the higher of the two (maximum)             both views support the same call;
+                                                                          the more suspicious view leads
+disagree                      the mean of the two                         conflicting views are averaged
+one view only                 that view's probability, with a note        nothing to combine
+============================  ==========================================  =================================
+
+Reference: Lin et al. 2023, breast-level aggregation over CC and MLO views.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+from ..errors import InputError
+
+DEFAULT_THRESHOLD = 0.5
+
+
+class CombinationRule(str, enum.Enum):
+    """Which branch of the rule produced a breast probability."""
+
+    VIEWS_AGREE_MAXIMUM = "views_agree_maximum"
+    VIEWS_DISAGREE_MEAN = "views_disagree_mean"
+    SINGLE_VIEW = "single_view"
+
+
+@dataclass(frozen=True)
+class BreastResult:
+    """Breast-level probability in [0, 1], its call at ``threshold``, the rule applied and a note for the user.
+
+    ``cc_probability`` / ``mlo_probability`` are the inputs (None for a missing view).
+    """
+
+    probability: float
+    malignant: bool
+    rule: CombinationRule
+    note: str
+    threshold: float
+    cc_probability: Optional[float]
+    mlo_probability: Optional[float]
+
+
+def _checked(value: Optional[float], view: str) -> Optional[float]:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"The {view} probability must be a number, got {value!r}.") from None
+    if math.isnan(number) or not 0.0 <= number <= 1.0:
+        raise InputError(f"The {view} probability must lie in [0, 1], got {value!r}.")
+    return number
+
+
+def combine_views(
+    cc_probability: Optional[float], mlo_probability: Optional[float], threshold: float = DEFAULT_THRESHOLD
+) -> BreastResult:
+    """Combine the per-view malignancy probabilities of one breast (Lin et al. 2023; rule in the module docstring).
+
+    Parameters
+    ----------
+    cc_probability, mlo_probability : float in [0, 1] or None
+        Probability of the craniocaudal and mediolateral-oblique image; None when that view is missing.
+    threshold : float in (0, 1)
+        A view, and the breast, is called malignant at probability >= threshold.
+
+    Returns
+    -------
+    BreastResult
+
+    Raises
+    ------
+    InputError
+        Both views missing, a probability outside [0, 1] or NaN, or a threshold outside (0, 1).
+    """
+    cc, mlo = _checked(cc_probability, "CC"), _checked(mlo_probability, "MLO")
+    try:
+        threshold = float(threshold)
+    except (TypeError, ValueError):
+        raise InputError(f"The threshold must be a number, got {threshold!r}.") from None
+    if not 0.0 < threshold < 1.0:
+        raise InputError(f"The threshold must lie strictly between 0 and 1, got {threshold}.")
+    if cc is None and mlo is None:
+        raise InputError("A breast-level result needs the probability of at least one view (CC or MLO).")
+    if cc is None or mlo is None:
+        present, missing = ("MLO", "CC") if cc is None else ("CC", "MLO")
+        probability = mlo if cc is None else cc
+        rule = CombinationRule.SINGLE_VIEW
+        note = f"Only the {present} view was available; the {missing} view is missing, so nothing was combined."
+    elif (cc >= threshold) == (mlo >= threshold):
+        probability, rule = max(cc, mlo), CombinationRule.VIEWS_AGREE_MAXIMUM
+        note = f"CC and MLO agree at threshold {threshold:g}; the higher probability is used."
+    else:
+        probability, rule = (cc + mlo) / 2.0, CombinationRule.VIEWS_DISAGREE_MEAN
+        note = f"CC and MLO disagree at threshold {threshold:g}; their mean is used."
+    return BreastResult(probability, probability >= threshold, rule, note, threshold, cc, mlo)

@@ -1,0 +1,235 @@
+"""Save, find, verify and load benign/malignant classifiers (a folder: ``classifier.skops`` + ``classifier_card.json``).
+
+Classifiers are stored with skops (``skops.io.dump``), never plain pickle: loading a pickle runs whatever code the
+file names. On load, the SHA-256 of the ``.skops`` file must match the card, then every type the file names that skops
+does not trust by default (``skops.io.get_untrusted_types``) must be a scikit-learn or numpy type from the allow-list
+below; only then is the file loaded, with exactly those types trusted.
+
+Where classifiers are looked for, in order: the package's ``calcification/classifiers/`` (the shipped default), then
+the user's folder (``$CALCIFICATION_CLASSIFIERS_DIR``, else ``~/.calcification/classifiers``), as
+:mod:`calcification.core.models.model_store` does for segmentation models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+from ..errors import InputError
+from .calibrated_classifier import ClassifierCard, TrainedClassifier
+
+_LOG = logging.getLogger(__name__)
+USER_CLASSIFIERS_ENV = "CALCIFICATION_CLASSIFIERS_DIR"
+MODEL_FILE_NAME = "classifier.skops"
+CARD_FILE_NAME = "classifier_card.json"
+CARD_FORMAT_VERSION = 1
+
+#: Modules whose types may be trusted when skops reports them (the estimators, trees, calibrators, dtypes).
+ALLOWED_TYPE_PREFIXES = ("sklearn.", "numpy.")
+#: Inside those, modules that read or write files or run code; never trusted.
+DENIED_TYPE_PREFIXES = (
+    "numpy.lib.npyio",
+    "numpy.load",
+    "numpy.save",
+    "numpy.testing",
+    "numpy.f2py",
+    "numpy.distutils",
+    "sklearn.utils._testing",
+    "sklearn.datasets",
+    "sklearn.externals",
+    "sklearn.utils.fixes",
+)
+
+
+@dataclass(frozen=True)
+class ClassifierEntry:
+    """A classifier found by :func:`list_classifiers`: name, folder, card, ``origin`` (``"packaged"``/``"user"``)."""
+
+    name: str
+    folder: Path
+    card: ClassifierCard
+    origin: str
+
+
+def packaged_classifiers_dir() -> Path:
+    """The package's own classifier folder, ``calcification/classifiers`` (may not exist yet)."""
+    return Path(__file__).resolve().parents[2] / "classifiers"
+
+
+def user_classifiers_dir() -> Path:
+    """``$CALCIFICATION_CLASSIFIERS_DIR`` if set, else ``~/.calcification/classifiers`` (may not exist)."""
+    configured = os.environ.get(USER_CLASSIFIERS_ENV)
+    return Path(configured).expanduser() if configured else Path.home() / ".calcification" / "classifiers"
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_allowed_type(name: str) -> bool:
+    """True for a fully qualified type name from scikit-learn or numpy that is not in a denied module."""
+    return name.startswith(ALLOWED_TYPE_PREFIXES) and not name.startswith(DENIED_TYPE_PREFIXES)
+
+
+def save_classifier(trained: TrainedClassifier, folder: Union[str, Path], overwrite: bool = False) -> Path:
+    """Write ``classifier.skops`` and then ``classifier_card.json`` (with the file's SHA-256) into ``folder``.
+
+    Parameters
+    ----------
+    trained : TrainedClassifier
+    folder : path
+        Created if needed; one that already holds a classifier card is refused unless ``overwrite``.
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    InputError
+        Existing classifier without ``overwrite``, or ``folder`` is a file; nothing is written then.
+    """
+    import skops.io
+
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder; choose a folder for the classifier.")
+    if (folder / CARD_FILE_NAME).exists() and not overwrite:
+        raise InputError(f"{folder} already holds a classifier; choose another folder or allow overwriting.")
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = folder / MODEL_FILE_NAME
+    partial = folder / (MODEL_FILE_NAME + ".partial")
+    skops.io.dump(trained.model, partial, compression=zipfile.ZIP_DEFLATED)  # the JSON schema shrinks ~10x
+    os.replace(partial, model_path)  # a crash never leaves a half-written file under the final name
+    document = {
+        "format_version": CARD_FORMAT_VERSION,
+        "model_file": MODEL_FILE_NAME,
+        "model_sha256": _sha256_of(model_path),
+        **trained.card.to_dict(),
+    }
+    partial_card = folder / (CARD_FILE_NAME + ".partial")
+    partial_card.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial_card, folder / CARD_FILE_NAME)
+    return folder
+
+
+def _read_document(folder: Path) -> dict:
+    if not folder.is_dir():
+        raise InputError(f"The classifier folder {folder} does not exist.")
+    path = folder / CARD_FILE_NAME
+    if not path.is_file():
+        raise InputError(f"{folder} is not a classifier: it has no {CARD_FILE_NAME}.")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"Cannot read the classifier card {path}: {exc}") from exc
+    if not isinstance(document, dict):
+        raise InputError(f"The classifier card {path} is not a JSON object.")
+    if document.get("format_version") != CARD_FORMAT_VERSION:
+        raise InputError(f"{path} has card format {document.get('format_version')!r}; this version reads 1.")
+    return document
+
+
+def read_classifier_card(folder: Union[str, Path]) -> ClassifierCard:
+    """The card of a classifier folder (the model file is not read); InputError when missing or invalid."""
+    folder = Path(folder).expanduser()
+    try:
+        return ClassifierCard.from_dict(_read_document(folder))
+    except InputError as exc:
+        raise InputError(f"{folder}: {exc}") from exc
+
+
+def resolve_classifier_folder(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> Path:
+    """Folder of a classifier given as a folder, its card's path, or a name found by :func:`list_classifiers`."""
+    path = Path(source).expanduser()
+    if path.name == CARD_FILE_NAME and path.is_file():
+        return path.parent
+    if path.is_dir():
+        return path
+    entries = list_classifiers(search_dirs)
+    for entry in entries:
+        if str(source) in (entry.name, entry.folder.name):
+            return entry.folder
+    available = ", ".join(e.name for e in entries) or "none installed"
+    raise InputError(f"No classifier named or located at {str(source)!r}. Available classifiers: {available}.")
+
+
+def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> TrainedClassifier:
+    """Load and verify a classifier: card, SHA-256 of ``classifier.skops``, allow-listed types, feature count.
+
+    Parameters
+    ----------
+    source : str or path
+        Classifier folder, path to its card, or a classifier name (see :func:`list_classifiers`).
+    search_dirs : iterable of paths, optional
+        Where names are looked up; packaged then user folder by default.
+
+    Raises
+    ------
+    InputError
+        Missing folder, card or model file; invalid card; checksum mismatch; a type outside the allow-list;
+        a file skops cannot read; a model that does not take the card's features.
+    """
+    import skops.io
+
+    folder = resolve_classifier_folder(source, search_dirs)
+    document = _read_document(folder)
+    card = read_classifier_card(folder)
+    path = folder / MODEL_FILE_NAME
+    if not path.is_file():
+        raise InputError(f"The classifier {card.name!r} is incomplete: {path} is missing. Reinstall it.")
+    if _sha256_of(path) != document.get("model_sha256"):
+        raise InputError(
+            f"{path} does not match the checksum in its card: it is damaged or was replaced. Reinstall or retrain it."
+        )
+    try:
+        untrusted = skops.io.get_untrusted_types(file=path)
+        refused = sorted(t for t in untrusted if not is_allowed_type(t))
+        if refused:
+            raise InputError(f"{path} contains types that are not trusted: {refused}. It will not be loaded.")
+        model = skops.io.load(path, trusted=untrusted)
+    except InputError:
+        raise
+    except Exception as exc:  # skops raises several types (ValueError, KeyError, zipfile errors) on bad files
+        raise InputError(f"{path} cannot be read as a classifier ({type(exc).__name__}: {exc}).") from exc
+    if not hasattr(model, "predict_proba") or getattr(model, "n_features_in_", None) != len(card.feature_names):
+        raise InputError(f"{path} does not hold a classifier for the card's {len(card.feature_names)} features.")
+    return TrainedClassifier(model=model, card=card)
+
+
+def list_classifiers(folder: Optional[Union[str, Path, Iterable[Path]]] = None) -> list[ClassifierEntry]:
+    """Classifiers (sub-folders with a readable card) in ``folder`` (one folder or several), or by default in the
+    packaged then the user folder. Model files are not verified here; a broken card is skipped with a warning."""
+    if folder is None:
+        dirs = [packaged_classifiers_dir(), user_classifiers_dir()]
+    elif isinstance(folder, (str, Path)):
+        dirs = [Path(folder)]
+    else:
+        dirs = [Path(d) for d in folder]
+    packaged = packaged_classifiers_dir()
+    entries = []
+    for directory in dirs:
+        directory = directory.expanduser()
+        if not directory.is_dir():
+            continue
+        origin = "packaged" if directory.resolve() == packaged else "user"
+        for child in sorted(p for p in directory.iterdir() if (p / CARD_FILE_NAME).is_file()):
+            try:
+                card = read_classifier_card(child)
+            except InputError as exc:
+                _LOG.warning("Skipping classifier folder %s: %s", child, exc)
+                continue
+            entries.append(ClassifierEntry(card.name, child, card, origin))
+    return entries
