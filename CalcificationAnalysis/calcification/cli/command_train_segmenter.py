@@ -3,6 +3,10 @@
 Data come from the synthetic engine (``--synthetic N``, what the shipped default model was trained on). Progress is a
 bar plus one line per epoch, or, with ``--events-json``, one JSON object per line on stdout for programs (the Slicer
 panel runs training as a separate process and reads these).
+
+``--augmentation-preview PNG`` writes a picture of augmented training crops (original | augmented, mask outlined) from
+the first few of those cases with the run's crop size and seed, and exits without training; check it before a long
+run.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from .progress_bar import terminal_progress
+
+#: Synthetic cases generated for --augmentation-preview (crops and copy-paste donors come from these).
+_PREVIEW_CASES = 8
 
 
 def _shape(text: str) -> tuple[int, int]:
@@ -38,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "keep test seeds apart)")  # fmt: skip
     parser.add_argument("--synthetic-shape", type=_shape, default=(1024, 768), metavar="ROWS,COLS",
                         help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
-    parser.add_argument("--name", required=True, help="model name shown in `calcification models` and the panel")
+    parser.add_argument("--name", help="model name shown in `calcification models` and the panel (required to train)")
     parser.add_argument("--out", type=Path, help="model folder (default: the user's model folder / NAME)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model already in the folder")
     parser.add_argument("--half-precision-weights", action="store_true",
@@ -56,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
     parser.add_argument("--checkpoints", type=Path, help="folder for per-epoch checkpoints; a rerun resumes from them")
     parser.add_argument("--events-json", action="store_true", help="print progress as JSON lines on stdout")
+    parser.add_argument("--augmentation-preview", type=Path, metavar="PNG",
+                        help="write a picture of augmented training crops (from the first 8 cases) and exit "
+                        "without training")  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -88,14 +98,37 @@ def _printer(as_json: bool):
     return events
 
 
+def _preview(args: argparse.Namespace) -> int:
+    """Write the augmentation preview from the first ``_PREVIEW_CASES`` synthetic cases; no training."""
+    from ..core.models.model_card import NormalisationSpec
+    from ..core.training.augmentation_preview import check_preview_path, write_augmentation_preview
+    from ..core.training.training_cases import synthetic_training_cases
+
+    if args.no_augment:
+        raise InputError("--augmentation-preview shows the augmentations; it cannot be combined with --no-augment.")
+    if args.synthetic < 1:
+        raise InputError("--synthetic needs at least 1 case to draw the preview crops from.")
+    check_preview_path(args.augmentation_preview)
+    config = _config(args)
+    cases = list(synthetic_training_cases(min(args.synthetic, _PREVIEW_CASES), args.synthetic_seed,
+                                          args.synthetic_shape, config.spacing_mm, NormalisationSpec()))  # fmt: skip
+    path = write_augmentation_preview(cases, config, args.augmentation_preview, count=8, seed=args.seed)
+    print(json.dumps({"augmentation_preview": str(path)}) if args.events_json else f"wrote {path}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from ..core.models.model_card import NormalisationSpec
     from ..core.models.model_store import user_models_dir
     from ..core.training.segmenter_training import train_segmenter
     from ..core.training.training_cases import synthetic_training_cases
 
+    if args.augmentation_preview is not None:
+        return _preview(args)
     if args.synthetic < 2:
         raise InputError("--synthetic needs at least 2 cases (one to train on, one to validate).")
+    if not args.name:
+        raise InputError("Give the model a name with --name (it is how `calcification models` and the panel list it).")
     config = _config(args)
     out = args.out or user_models_dir() / args.name
     normalisation = NormalisationSpec()

@@ -65,6 +65,22 @@ def _save_png(canvas: np.ndarray, path: Path, size: int) -> None:
             os.remove(temporary)
 
 
+def check_preview_path(path: os.PathLike) -> Path:
+    """``path`` as a Path when it names a ``.png`` file in an existing folder (checked before slow work starts).
+
+    Raises
+    ------
+    InputError
+        Otherwise, with what to change.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InputError(f"The augmentation preview is a PNG picture: give a file name ending in .png, not {path}.")
+    if not path.parent.is_dir():
+        raise InputError(f"The folder {path.parent} does not exist; create it or choose another place for {path.name}.")
+    return path
+
+
 def write_augmentation_preview(
     cases: Sequence[TrainingCase], config: TrainingConfig, path: os.PathLike, count: int = 8, seed: int = 0
 ) -> Path:
@@ -99,11 +115,7 @@ def write_augmentation_preview(
     from .augmentations import AugmentationConfig, augment
     from .crop_batches import CropBatcher
 
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise InputError(f"The augmentation preview is a PNG picture: give a file name ending in .png, not {path}.")
-    if not path.parent.is_dir():
-        raise InputError(f"The folder {path.parent} does not exist; create it or choose another place for {path.name}.")
+    path = check_preview_path(path)
     if count < 1:
         raise InputError(f"The augmentation preview needs at least one crop, got count={count}.")
     rng = np.random.default_rng(seed)
