@@ -154,7 +154,7 @@ def _write_outputs(out: Path, evaluation, report: dict) -> list[Path]:
 def _table(evaluation, report: dict) -> str:
     pooled = evaluation.pooled
     lines = [f"{report['method']}" + (f" ({report['model']})" if report["model"] else "")
-             + f" on {evaluation.n_images} synthetic cases (series {report['synthetic']['seed']})"]  # fmt: skip
+             + f" on {evaluation.n_images} synthetic case(s) (series {report['synthetic']['seed']})"]  # fmt: skip
     for name in ("dice", "iou", "recall", "specificity", "precision"):
         ci = pooled[name]
         lines.append(f"  pooled {name:<12} {ci.value:.4f}  [{ci.low:.4f}, {ci.high:.4f}]")
