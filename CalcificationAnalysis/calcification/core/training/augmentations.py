@@ -207,6 +207,8 @@ def _resample(image: np.ndarray, mask: np.ndarray, matrix: np.ndarray) -> tuple[
     """Image (bilinear) and mask (nearest) sampled at the same input coordinates; 'mirror' fills past the border."""
     linear, offset = matrix[:2, :2], matrix[:2, 2]
     warped = ndimage.affine_transform(image, linear, offset, order=1, mode="mirror", prefilter=False)
+    if not mask.any():  # an empty mask stays empty; most crops of the hard-negative share have none
+        return warped.astype(image.dtype, copy=False), np.zeros_like(mask)
     labels = ndimage.affine_transform(mask.astype(np.uint8), linear, offset, order=0, mode="mirror")
     return warped.astype(image.dtype, copy=False), labels.astype(mask.dtype, copy=False)
 
@@ -221,9 +223,9 @@ def _gamma(image: np.ndarray, rng: np.random.Generator, config: AugmentationConf
 def _histogram(image: np.ndarray, rng: np.random.Generator, config: AugmentationConfig) -> np.ndarray:
     """Blend with the crop's own histogram equalisation (256 bins over [0, 1])."""
     weight = rng.uniform(0.0, config.histogram_strength)
-    counts, edges = np.histogram(np.clip(image, *_UNIT_RANGE), bins=256, range=_UNIT_RANGE)
-    cdf = np.cumsum(counts) / max(image.size, 1)
-    equalised = np.interp(image, edges[1:], cdf)
+    bins = (np.clip(image, *_UNIT_RANGE) * 255.999).astype(np.intp)
+    cdf = np.cumsum(np.bincount(bins.ravel(), minlength=256)) / max(image.size, 1)
+    equalised = cdf[bins]  # each pixel's rank in the crop, on 256 grey levels
     return (1.0 - weight) * image + weight * equalised
 
 

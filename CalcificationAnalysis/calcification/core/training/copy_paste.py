@@ -140,6 +140,17 @@ def _place(
     return None
 
 
+def _block_around(blocked: np.ndarray, box: tuple[slice, slice], footprint: np.ndarray) -> None:
+    """Mark the footprint and its 8-neighbours in ``blocked`` (in place), working on the box grown by one pixel."""
+    grown = np.zeros((footprint.shape[0] + 2, footprint.shape[1] + 2), bool)
+    grown[1:-1, 1:-1] = footprint
+    grown = ndimage.binary_dilation(grown, structure=_EIGHT)
+    top, left = box[0].start - 1, box[1].start - 1  # the grown box may start one pixel before the image
+    rows, cols = blocked.shape
+    inside = grown[max(-top, 0) : rows - top, max(-left, 0) : cols - left]
+    blocked[max(top, 0) : max(top, 0) + inside.shape[0], max(left, 0) : max(left, 0) + inside.shape[1]] |= inside
+
+
 def paste_calcifications(
     image: np.ndarray,
     mask: np.ndarray,
@@ -199,7 +210,5 @@ def paste_calcifications(
         pasted = out_image[box][footprint] + component.contrast[footprint]
         out_image[box][footprint] = np.minimum(pasted, max(1.0, float(image.max())))
         out_mask[box][footprint] = 1
-        placed = np.zeros(image.shape, bool)
-        placed[box] = footprint
-        blocked |= ndimage.binary_dilation(placed, structure=_EIGHT)
+        _block_around(blocked, box, footprint)
     return out_image, out_mask
