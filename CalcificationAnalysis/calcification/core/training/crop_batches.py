@@ -39,6 +39,12 @@ class CropBatcher:
     rng : np.random.Generator
         The only source of randomness (its state is what a checkpoint stores).
 
+    Attributes
+    ----------
+    donors : CalcificationDonors or None
+        Calcification components of these cases for copy-paste (built once, capped at the augmentation config's
+        ``max_donors``); None when augmentation or copy-paste is off.
+
     Raises
     ------
     InputError
