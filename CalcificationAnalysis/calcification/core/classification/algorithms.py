@@ -100,6 +100,18 @@ def _estimator(algorithm: ClassifierAlgorithm, seed: int, n_training_cases: Opti
     return AdaBoostClassifier(estimator=stump, n_estimators=100, learning_rate=0.5, random_state=seed)
 
 
+def single_threaded():
+    """Context manager limiting BLAS and OpenMP (HistGradientBoosting) to one thread.
+
+    Feature matrices have hundreds of rows: threads gain little on them, but on shared cores (CI, a workstation
+    running Slicer) OpenMP's spinning threads can make a fit ten times slower. Model fitting and cross-validation run
+    inside it.
+    """
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+    return threadpool_limits(limits=1)
+
+
 def build_pipeline(
     algorithm: Union[str, ClassifierAlgorithm] = DEFAULT_ALGORITHM,
     seed: int = 0,

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..progress import ProgressCallback, report_progress, sub_progress
-from .algorithms import DEFAULT_ALGORITHM, ClassifierAlgorithm, build_pipeline, parse_algorithm
+from .algorithms import DEFAULT_ALGORITHM, ClassifierAlgorithm, build_pipeline, parse_algorithm, single_threaded
 from .cross_validation import check_training_data, out_of_fold_probabilities, patient_folds
 from .metrics import DEFAULT_N_BOOT, DEFAULT_THRESHOLD, ClassificationMetrics, evaluate_probabilities
 
@@ -249,10 +249,11 @@ def train_classifier(
     def fit(X_train, y_train, train):
         return fit_calibrated(X_train, y_train, groups[train], algorithm, method, folds, seed)
 
-    probabilities, _ = out_of_fold_probabilities(X, y, splits, fit, sub_progress(progress, 0.0, 0.8))
+    with single_threaded():
+        probabilities, _ = out_of_fold_probabilities(X, y, splits, fit, sub_progress(progress, 0.0, 0.8))
+        report_progress(progress, 0.8, "Fitting the final calibrated classifier")
+        model = fit_calibrated(X, y, groups, algorithm, method, folds, seed)
     metrics = evaluate_probabilities(y, probabilities, DEFAULT_THRESHOLD, n_boot, seed)
-    report_progress(progress, 0.8, "Fitting the final calibrated classifier")
-    model = fit_calibrated(X, y, groups, algorithm, method, folds, seed)
     report_progress(progress, 1.0, "Classifier trained")
     card = ClassifierCard(
         name=name or f"{algorithm.value}_classifier",

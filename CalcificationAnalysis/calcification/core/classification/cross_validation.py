@@ -21,7 +21,14 @@ import numpy as np
 
 from ..errors import InputError
 from ..progress import ProgressCallback, report_progress
-from .algorithms import ALL_ALGORITHMS, DEFAULT_ALGORITHM, ClassifierAlgorithm, build_pipeline, parse_algorithm
+from .algorithms import (
+    ALL_ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    ClassifierAlgorithm,
+    build_pipeline,
+    parse_algorithm,
+    single_threaded,
+)
 from .metrics import DEFAULT_N_BOOT, DEFAULT_THRESHOLD, ClassificationMetrics, _auc_unchecked, evaluate_probabilities
 
 Split = tuple[np.ndarray, np.ndarray]
@@ -269,20 +276,21 @@ def cross_validate(
     explained = parse_algorithm(importance_algorithm) if importance_algorithm is not None else None
     steps = len(chosen) + (1 if explained in chosen else 0)
     results, importance, explained_models = [], None, None
-    for a, algorithm in enumerate(chosen):
-        stage = _stage(progress, a / steps, (a + 1) / steps, algorithm.display_name)
-        start = time.perf_counter()
-        probabilities, models = out_of_fold_probabilities(
-            X, y, splits, lambda Xt, yt, _, a=algorithm: build_pipeline(a, seed, yt.size).fit(Xt, yt), stage
-        )
-        seconds = time.perf_counter() - start
-        metrics = evaluate_probabilities(y, probabilities, threshold, n_boot, seed)
-        results.append(AlgorithmResult(algorithm, probabilities, metrics, seconds))
-        explained_models = models if algorithm is explained else explained_models
-    if explained_models is not None:
-        report_progress(progress, len(chosen) / steps, f"Permutation importance ({explained.display_name})")
-        mean, std = permutation_importance_oof(X, y, splits, explained_models, n_repeats, seed)
-        importance = FeatureImportance(explained, names, mean, std)
+    with single_threaded():
+        for a, algorithm in enumerate(chosen):
+            stage = _stage(progress, a / steps, (a + 1) / steps, algorithm.display_name)
+            start = time.perf_counter()
+            probabilities, models = out_of_fold_probabilities(
+                X, y, splits, lambda Xt, yt, _, alg=algorithm: build_pipeline(alg, seed, yt.size).fit(Xt, yt), stage
+            )
+            seconds = time.perf_counter() - start
+            metrics = evaluate_probabilities(y, probabilities, threshold, n_boot, seed)
+            results.append(AlgorithmResult(algorithm, probabilities, metrics, seconds))
+            explained_models = models if algorithm is explained else explained_models
+        if explained_models is not None:
+            report_progress(progress, len(chosen) / steps, f"Permutation importance ({explained.display_name})")
+            mean, std = permutation_importance_oof(X, y, splits, explained_models, n_repeats, seed)
+            importance = FeatureImportance(explained, names, mean, std)
     report_progress(progress, 1.0, "Cross-validation done")
     fold_of_case = np.empty(y.size, dtype=np.int64)
     for k, (_, validation) in enumerate(splits):
