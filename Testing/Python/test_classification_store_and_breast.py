@@ -22,7 +22,7 @@ from calcification.core.classification import (
     train_classifier,
     user_classifiers_dir,
 )
-from calcification.core.classification.classifier_store import CARD_FILE_NAME, MODEL_FILE_NAME
+from calcification.core.classification.classifier_store import CARD_FILE_NAME, MODEL_FILE_NAME, is_allowed_type
 from calcification.core.errors import InputError
 
 NAMES = ("calc_num", "clu_num", "size_10", "noise_a", "noise_b")
@@ -123,6 +123,9 @@ def test_untrusted_type_is_refused_even_with_a_matching_checksum(trained, tmp_pa
     (folder / CARD_FILE_NAME).write_text(json.dumps(document))
     with pytest.raises(InputError, match="not trusted"):
         load_classifier(folder)
+    allowed = ["sklearn.tree._tree.Tree", "numpy.dtype", "sklearn.calibration._SigmoidCalibration"]
+    refused = ["posix.system", "builtins.eval", "numpy.load", "numpy.lib.npyio.NpzFile", "numpyx.evil", "sklearn"]
+    assert [is_allowed_type(t) for t in allowed + refused] == [True] * 3 + [False] * 6
 
 
 def test_missing_extra_or_misordered_features(trained):

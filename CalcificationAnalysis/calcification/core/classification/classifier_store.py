@@ -41,6 +41,10 @@ DENIED_TYPE_PREFIXES = (
     "numpy.testing",
     "numpy.f2py",
     "numpy.distutils",
+    "numpy.fromfile",
+    "numpy.memmap",
+    "numpy.ctypeslib",
+    "numpy.lib.format",
     "sklearn.utils._testing",
     "sklearn.datasets",
     "sklearn.externals",
@@ -206,7 +210,22 @@ def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Pat
         raise InputError(f"{path} cannot be read as a classifier ({type(exc).__name__}: {exc}).") from exc
     if not hasattr(model, "predict_proba") or getattr(model, "n_features_in_", None) != len(card.feature_names):
         raise InputError(f"{path} does not hold a classifier for the card's {len(card.feature_names)} features.")
+    _warn_on_version_change(card)
     return TrainedClassifier(model=model, card=card)
+
+
+def _warn_on_version_change(card: ClassifierCard) -> None:
+    """Log (not refuse) a classifier saved by another scikit-learn: it usually loads and predicts the same, and the
+    user can retrain if not."""
+    import sklearn
+
+    if card.sklearn_version != sklearn.__version__:
+        _LOG.warning(
+            "Classifier %r was saved with scikit-learn %s and is used with %s; retrain it if its results look wrong.",
+            card.name,
+            card.sklearn_version,
+            sklearn.__version__,
+        )
 
 
 def list_classifiers(folder: Optional[Union[str, Path, Iterable[Path]]] = None) -> list[ClassifierEntry]:
