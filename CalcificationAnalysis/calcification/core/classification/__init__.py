@@ -25,6 +25,7 @@ from .calibrated_classifier import (
     train_classifier,
 )
 from .classifier_store import (
+    DEFAULT_CLASSIFIER_NAME,
     ClassifierEntry,
     list_classifiers,
     load_classifier,
@@ -48,6 +49,7 @@ from .metrics import (
 __all__ = [
     "ALL_ALGORITHMS",
     "DEFAULT_ALGORITHM",
+    "DEFAULT_CLASSIFIER_NAME",
     "ISOTONIC_MIN_CASES",
     "AlgorithmResult",
     "BreastResult",

@@ -30,6 +30,9 @@ USER_CLASSIFIERS_ENV = "CALCIFICATION_CLASSIFIERS_DIR"
 MODEL_FILE_NAME = "classifier.skops"
 CARD_FILE_NAME = "classifier_card.json"
 CARD_FORMAT_VERSION = 1
+#: Name of the classifier meant to ship in :func:`packaged_classifiers_dir` (AdaBoost trained on synthetic cases, as
+#: the shipped segmentation model is ``pro_unext_synthetic``); offered first when present.
+DEFAULT_CLASSIFIER_NAME = "adaboost_synthetic"
 
 #: Modules whose types may be trusted when skops reports them (the estimators, trees, calibrators, dtypes).
 ALLOWED_TYPE_PREFIXES = ("sklearn.", "numpy.")
