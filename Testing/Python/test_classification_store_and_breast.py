@@ -170,9 +170,9 @@ def test_listing_and_lookup_by_name(trained, tmp_path, monkeypatch):
         (0.8, 0.6, 0.5, 0.8, True, CombinationRule.VIEWS_AGREE_MAXIMUM),
         (0.2, 0.4, 0.5, 0.4, False, CombinationRule.VIEWS_AGREE_MAXIMUM),
         (0.5, 0.9, 0.5, 0.9, True, CombinationRule.VIEWS_AGREE_MAXIMUM),  # 0.5 counts as malignant
-        (0.7, 0.3, 0.5, 0.5, True, CombinationRule.VIEWS_DISAGREE_MEAN),
-        (0.6, 0.2, 0.5, 0.4, False, CombinationRule.VIEWS_DISAGREE_MEAN),
-        (0.4, 0.2, 0.3, 0.3, True, CombinationRule.VIEWS_DISAGREE_MEAN),
+        (0.7, 0.3, 0.5, 0.7, True, CombinationRule.VIEWS_DISAGREE_MALIGNANT_VIEW),
+        (0.2, 0.6, 0.5, 0.6, True, CombinationRule.VIEWS_DISAGREE_MALIGNANT_VIEW),
+        (0.4, 0.2, 0.3, 0.4, True, CombinationRule.VIEWS_DISAGREE_MALIGNANT_VIEW),
         (None, 0.35, 0.5, 0.35, False, CombinationRule.SINGLE_VIEW),
         (0.65, None, 0.5, 0.65, True, CombinationRule.SINGLE_VIEW),
     ],

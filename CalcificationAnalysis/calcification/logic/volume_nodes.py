@@ -124,8 +124,9 @@ def volume_node_from_mammogram(scene, mammogram: Mammogram, name: Optional[str] 
     -------
     vtkMRMLScalarVolumeNode
         Spacing (col, row, 1) mm; origin and IJK-to-RAS directions from ``mammogram.metadata`` (see module
-        docstring), else (0, 0, 0) and diag(-1, -1, 1); laterality, view, source path, bit depth, photometric
-        interpretation and whether the spacing came from the file as node attributes ``Calcification.*``.
+        docstring), else (0, 0, 0) and diag(-1, -1, 1); laterality, view, source path, patient id, bit depth,
+        photometric interpretation and whether the spacing came from the file as node attributes
+        ``Calcification.*``.
     """
     node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name or mammogram.name)
     _set_geometry(node, mammogram)
@@ -137,6 +138,7 @@ def volume_node_from_mammogram(scene, mammogram: Mammogram, name: Optional[str] 
         "BitDepth": str(mammogram.bit_depth),
         "PhotometricInterpretation": mammogram.photometric_interpretation,
         "SpacingFromFile": str(int(mammogram.spacing_from_file)),
+        "PatientID": str(mammogram.metadata.get("patient_id", "")),
     }
     for key, value in attributes.items():
         node.SetAttribute(ATTRIBUTE_PREFIX + key, value)
@@ -188,8 +190,8 @@ def mammogram_from_volume_node(volume_node) -> Mammogram:
     """Read a single-slice scalar volume node as a :class:`Mammogram` (values copied to float32).
 
     Works for volumes made by :func:`volume_node_from_mammogram` and for those Slicer loads (DICOM, PNG, NRRD);
-    metadata missing from the node attributes is UNKNOWN. ``metadata`` holds ``node_name`` and the node's geometry
-    (:data:`ORIGIN_KEY`, :data:`DIRECTIONS_KEY`).
+    metadata missing from the node attributes is UNKNOWN. ``metadata`` holds ``node_name``, ``patient_id`` and the
+    node's geometry (:data:`ORIGIN_KEY`, :data:`DIRECTIONS_KEY`).
 
     Raises
     ------
@@ -219,5 +221,9 @@ def mammogram_from_volume_node(volume_node) -> Mammogram:
         bit_depth=_bit_depth(volume_node, pixels),
         photometric_interpretation=_attribute(volume_node, "PhotometricInterpretation", "MONOCHROME2"),
         spacing_from_file=_attribute(volume_node, "SpacingFromFile", "1") == "1",
-        metadata={"node_name": volume_node.GetName(), **_node_geometry(volume_node)},
+        metadata={
+            "node_name": volume_node.GetName(),
+            "patient_id": _attribute(volume_node, "PatientID", ""),
+            **_node_geometry(volume_node),
+        },
     )

@@ -9,9 +9,13 @@ CC and MLO calls              breast probability                          why
 ============================  ==========================================  =================================
 agree (both >= or both <)     the higher of the two (maximum)             both views support the same call;
                                                                           the more suspicious view leads
-disagree                      the mean of the two                         conflicting views are averaged
+disagree                      the probability of the view called          a calcification seen as malignant
+                              malignant (breast called malignant)         on one view is not dismissed
 one view only                 that view's probability, with a note        nothing to combine
 ============================  ==========================================  =================================
+
+With disagreeing views the malignant view's probability is also the higher one, so the breast probability is always
+the maximum of the views; the rule matters for the call and for the note that tells the radiologist why.
 
 Reference: Lin et al. 2023, breast-level aggregation over CC and MLO views.
 """
@@ -32,7 +36,7 @@ class CombinationRule(str, enum.Enum):
     """Which branch of the rule produced a breast probability."""
 
     VIEWS_AGREE_MAXIMUM = "views_agree_maximum"
-    VIEWS_DISAGREE_MEAN = "views_disagree_mean"
+    VIEWS_DISAGREE_MALIGNANT_VIEW = "views_disagree_malignant_view"
     SINGLE_VIEW = "single_view"
 
 
@@ -103,6 +107,10 @@ def combine_views(
         probability, rule = max(cc, mlo), CombinationRule.VIEWS_AGREE_MAXIMUM
         note = f"CC and MLO agree at threshold {threshold:g}; the higher probability is used."
     else:
-        probability, rule = (cc + mlo) / 2.0, CombinationRule.VIEWS_DISAGREE_MEAN
-        note = f"CC and MLO disagree at threshold {threshold:g}; their mean is used."
+        malignant_view, probability = ("CC", cc) if cc >= threshold else ("MLO", mlo)
+        rule = CombinationRule.VIEWS_DISAGREE_MALIGNANT_VIEW
+        note = (
+            f"CC and MLO disagree at threshold {threshold:g}; the breast follows the {malignant_view} view, "
+            "which is called malignant."
+        )
     return BreastResult(probability, probability >= threshold, rule, note, threshold, cc, mlo)
