@@ -22,6 +22,7 @@ from ..core.errors import CalcificationError, CancelledError
 COMMAND_MODULES = (
     "command_info",
     "command_segment",
+    "command_analyze",
     "command_models",
     "command_trace",
     "command_candidates",
