@@ -1,8 +1,11 @@
 """``calcification train-segmenter``: train a segmentation model ensemble and register it in the user's model folder.
 
-Data come from the synthetic engine (``--synthetic N``, what the shipped default model was trained on). Progress is a
-bar plus one line per epoch, or, with ``--events-json``, one JSON object per line on stdout for programs (the Slicer
-panel runs training as a separate process and reads these).
+Data are a site's own annotated cases (DATA...: Slicer scenes ``.mrb``, folders of image + ``<name>.seg.nrrd``, with
+``--labels CSV`` for patient ids; :mod:`calcification.logic.annotated_dataset`) or the synthetic engine (``--synthetic
+N``, what the shipped default model was trained on); exactly one of the two. Annotated data are checked first, and
+training does not start while any case has a problem (the full list is shown, as ``calcification check-dataset``
+prints it). Progress is a bar plus one line per epoch, or, with ``--events-json``, one JSON object per line on
+stdout for programs (the Slicer panel runs training as a separate process and reads these).
 
 ``--augmentation-preview PNG`` writes a picture of augmented training crops (original | augmented, mask outlined) from
 the first few of those cases with the run's crop size and seed, and exits without training; check it before a long
@@ -17,6 +20,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
+from .command_check_dataset import add_data_arguments, checked_dataset
 from .progress_bar import terminal_progress
 
 #: Synthetic cases generated for --augmentation-preview (crops and copy-paste donors come from these).
@@ -39,8 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "fold's best epoch by validation Dice, and write the ensemble with its model card. The model is written to "
         "--out, or registered in the user's model folder under --name.",
     )
-    parser.add_argument("--synthetic", type=int, metavar="N", required=True,
-                        help="train on N synthetic cases from the data engine (one patient each)")  # fmt: skip
+    add_data_arguments(parser, nargs="*")
+    parser.add_argument("--point-radius", type=float, metavar="MM",
+                        help="DATA only: also train on discs of this radius (mm) around point annotations "
+                        "(proximity targets, Marasinou et al. 2023); points are ignored without it")  # fmt: skip
+    parser.add_argument("--synthetic", type=int, metavar="N",
+                        help="train on N synthetic cases (one patient each) instead of DATA")  # fmt: skip
     parser.add_argument("--synthetic-seed", type=int, default=1000, help="series of the synthetic cases (default 1000; "
                         "keep test seeds apart)")  # fmt: skip
     parser.add_argument("--synthetic-shape", type=_shape, default=(1024, 768), metavar="ROWS,COLS",
@@ -98,20 +106,60 @@ def _printer(as_json: bool):
     return events
 
 
+def _check_source(args: argparse.Namespace) -> None:
+    """Exactly one of DATA or --synthetic, and options that fit it (InputError before anything is read)."""
+    if bool(args.data) == (args.synthetic is not None):
+        raise InputError(
+            "Give either annotated DATA (scenes, folders or images) or --synthetic N, not both or neither."
+        )
+    if args.data and args.point_radius is not None and not args.point_radius > 0:
+        raise InputError(f"--point-radius must be a positive number of mm, got {args.point_radius}.")
+    if not args.data and (args.labels is not None or args.point_radius is not None or args.spacing is not None):
+        raise InputError("--labels, --spacing and --point-radius apply to annotated DATA only, not to --synthetic.")
+
+
+def _data_cases(args: argparse.Namespace, config, normalisation, limit: int | None = None) -> tuple[list, str]:
+    """(TrainingCases, description for the model card) of the annotated DATA, checked first: InputError listing
+    every problem when any case cannot be used."""
+    from ..logic.annotated_dataset import load_training_cases
+
+    report = checked_dataset(args, args.events_json)
+    if not report.ok:
+        raise InputError(f"the annotated data have problems; nothing was trained.\n{report.summary()}")
+    sources = report.sources[:limit]
+    cases = load_training_cases(sources, config.spacing_mm, normalisation, point_radius_mm=args.point_radius,
+                                spacing_mm=args.spacing)  # fmt: skip
+    patients = len({c.patient_id for c in cases})
+    points = f", with {args.point_radius} mm discs around point annotations" if args.point_radius else ""
+    where = ", ".join(str(p) for p in args.data)
+    return cases, f"{len(cases)} annotated mammograms of {patients} patients from {where}{points}"
+
+
+def _synthetic_cases(args: argparse.Namespace, config, normalisation, count: int) -> tuple[list, str]:
+    from ..core.training.training_cases import synthetic_training_cases
+
+    cases = list(synthetic_training_cases(count, args.synthetic_seed, args.synthetic_shape, config.spacing_mm,
+                                          normalisation))  # fmt: skip
+    rows, cols = args.synthetic_shape
+    return cases, (f"{count} synthetic full-view mammograms ({rows} x {cols} px at {config.spacing_mm} mm, "
+                   f"series {args.synthetic_seed}) from the product's data engine (Terrassin et al. 2024)")  # fmt: skip
+
+
 def _preview(args: argparse.Namespace) -> int:
-    """Write the augmentation preview from the first ``_PREVIEW_CASES`` synthetic cases; no training."""
+    """Write the augmentation preview from the first ``_PREVIEW_CASES`` cases (DATA or synthetic); no training."""
     from ..core.models.model_card import NormalisationSpec
     from ..core.training.augmentation_preview import check_preview_path, write_augmentation_preview
-    from ..core.training.training_cases import synthetic_training_cases
 
     if args.no_augment:
         raise InputError("--augmentation-preview shows the augmentations; it cannot be combined with --no-augment.")
-    if args.synthetic < 1:
+    if not args.data and args.synthetic < 1:
         raise InputError("--synthetic needs at least 1 case to draw the preview crops from.")
     check_preview_path(args.augmentation_preview)
     config = _config(args)
-    cases = list(synthetic_training_cases(min(args.synthetic, _PREVIEW_CASES), args.synthetic_seed,
-                                          args.synthetic_shape, config.spacing_mm, NormalisationSpec()))  # fmt: skip
+    if args.data:
+        cases, _ = _data_cases(args, config, NormalisationSpec(), limit=_PREVIEW_CASES)
+    else:
+        cases, _ = _synthetic_cases(args, config, NormalisationSpec(), min(args.synthetic, _PREVIEW_CASES))
     path = write_augmentation_preview(cases, config, args.augmentation_preview, count=8, seed=args.seed)
     print(json.dumps({"augmentation_preview": str(path)}) if args.events_json else f"wrote {path}")
     return 0
@@ -121,25 +169,24 @@ def run(args: argparse.Namespace) -> int:
     from ..core.models.model_card import NormalisationSpec
     from ..core.models.model_store import user_models_dir
     from ..core.training.segmenter_training import train_segmenter
-    from ..core.training.training_cases import synthetic_training_cases
 
+    _check_source(args)
     if args.augmentation_preview is not None:
         return _preview(args)
-    if args.synthetic < 2:
+    if not args.data and args.synthetic < 2:
         raise InputError("--synthetic needs at least 2 cases (one to train on, one to validate).")
     if not args.name:
         raise InputError("Give the model a name with --name (it is how `calcification models` and the panel list it).")
     config = _config(args)
     out = args.out or user_models_dir() / args.name
     normalisation = NormalisationSpec()
-    cases = list(synthetic_training_cases(args.synthetic, args.synthetic_seed, args.synthetic_shape,
-                                          config.spacing_mm, normalisation))  # fmt: skip
-    rows, cols = args.synthetic_shape
-    trained_on = (f"{args.synthetic} synthetic full-view mammograms ({rows} x {cols} px at {config.spacing_mm} mm, "
-                  f"series {args.synthetic_seed}) from the product's data engine (Terrassin et al. 2024)")  # fmt: skip
+    if args.data:
+        cases, trained_on = _data_cases(args, config, normalisation)
+    else:
+        cases, trained_on = _synthetic_cases(args, config, normalisation, args.synthetic)
     with terminal_progress("Training", enabled=sys.stderr.isatty() and not args.events_json) as progress:
         card = train_segmenter(cases, out, args.name, config, folds=args.folds, trained_on=trained_on,
-                               synthetic_training=True, normalisation=normalisation,
+                               synthetic_training=not args.data, normalisation=normalisation,
                                checkpoint_folder=args.checkpoints, overwrite=args.overwrite,
                                half_precision_weights=args.half_precision_weights, progress=progress,
                                events=_printer(args.events_json))  # fmt: skip

@@ -28,7 +28,9 @@ COMMAND_MODULES = (
     "command_candidates",
     "command_agreement",
     "command_synth",
+    "command_check_dataset",
     "command_train_segmenter",
+    "command_evaluate_segmenter",
 )
 
 
