@@ -358,7 +358,7 @@ def point_targets(
         rows = np.arange(max(0, r0 - reach[0]), min(shape[0], r0 + reach[0] + 1))
         cols = np.arange(max(0, c0 - reach[1]), min(shape[1], c0 + reach[1] + 1))
         d2 = ((rows[:, None] - row) * spacing_mm[0]) ** 2 + ((cols[None, :] - col) * spacing_mm[1]) ** 2
-        out[np.ix_(rows, cols)] |= d2 <= radius_mm**2
+        out[np.ix_(rows, cols)] |= d2 <= radius_mm**2 * (1 + 1e-9)  # a pixel exactly on the rim is inside
         if 0 <= r0 < shape[0] and 0 <= c0 < shape[1]:
             out[r0, c0] = True
     return out

@@ -229,6 +229,7 @@ def _discover(paths: Iterable, labels_csv) -> tuple[list, list, list]:
         if first is not source:
             message = f"Case {source.case_id} is given twice: {first.image} and {source.image}; names must be unique."
             problems.append(DatasetProblem(source.case_id, str(source.image), ProblemKind.DUPLICATE_CASE, message))
+    sources = list(seen.values())  # a repeated case is reported once, not checked again
     if not sources and not problems:
         where = ", ".join(str(p) for p in paths) or "(no path)"
         message = f"No annotated case in {where}: expected .mrb scenes or images with <name>.seg.nrrd beside them."
