@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..core.errors import InputError
+from ..core.segmentation import SegmentationMethod
+
 
 def spacing_mm_argument(text: str) -> tuple[float, float]:
     """Parse ``--spacing`` as ``MM`` (square pixels) or ``ROW_MM,COL_MM``; the values are checked by the reader."""
@@ -29,3 +32,14 @@ def add_spacing_option(parser: argparse.ArgumentParser) -> None:
         help="pixel spacing in mm (one value, or ROW,COL); overrides the file's. "
         "Files without spacing fall back to 0.07 mm with a warning.",
     )
+
+
+def network_options(args: argparse.Namespace):
+    """SegmenterOptions from the network flags, None when the run uses none of them (hdog refuses options)."""
+    if args.method == SegmentationMethod.HDOG.value:
+        if args.model is not None or args.threshold is not None or args.device != "cpu":
+            raise InputError("--model, --threshold and --device apply to --method prounext only.")
+        return None
+    from ..core.inference.segmenter import SegmenterOptions
+
+    return SegmenterOptions(threshold=args.threshold, device=args.device)

@@ -6,10 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..core.errors import InputError
 from ..core.segmentation import SegmentationMethod
 from ..logic.file_workflow import segment_file
-from .arguments import add_spacing_option
+from .arguments import add_spacing_option, network_options
 from .progress_bar import terminal_progress
 
 
@@ -39,19 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _network_options(args: argparse.Namespace):
-    """SegmenterOptions from the network flags, None when the run uses none of them (hdog refuses options)."""
-    if args.method == SegmentationMethod.HDOG.value:
-        if args.model is not None or args.threshold is not None or args.device != "cpu":
-            raise InputError("--model, --threshold and --device apply to --method prounext only.")
-        return None
-    from ..core.inference.segmenter import SegmenterOptions
-
-    return SegmenterOptions(threshold=args.threshold, device=args.device)
-
-
 def run(args: argparse.Namespace) -> int:
-    options = _network_options(args)
+    options = network_options(args)
     with terminal_progress("Segmenting", enabled=sys.stderr.isatty()) as progress:
         result = segment_file(args.image, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
                               model=args.model, options=options)  # fmt: skip

@@ -25,8 +25,9 @@ from ..core.image import Mammogram
 from ..core.masking.breast_mask import compute_breast_mask
 from ..core.progress import ProgressCallback, report_progress
 from ..core.reporting.html_report import write_html_report
+from ..core.reporting.table_files import schema_path_for, write_table_csv
 from .cluster_markups import add_cluster_outlines
-from .scene_storage import atomic_destination, save_table_csv
+from .scene_storage import atomic_destination
 from .segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
 from .table_nodes import table_node_from_columns
 from .volume_nodes import mammogram_from_volume_node
@@ -164,6 +165,7 @@ def analyze_segmentation_node(
     table_nodes: Optional[dict] = None,
     segment_id: str = CALCIFICATION_SEGMENT_ID,
     segmentation_note: str = "",
+    breast: Optional[np.ndarray] = None,
 ) -> AnalysisRun:
     """Analyse the calcification segment of ``segmentation_node`` on ``volume_node`` and add the results to
     ``scene``.
@@ -185,6 +187,8 @@ def analyze_segmentation_node(
     segment_id : str
     segmentation_note : str
         How the segment was made, for the report.
+    breast : np.ndarray, bool (rows, cols), optional
+        The breast region when already known (e.g. from the segmentation); computed from the image otherwise.
 
     Returns
     -------
@@ -203,7 +207,7 @@ def analyze_segmentation_node(
     report_progress(progress, 0.05, "Reading the calcification segment")
     mask = segment_mask(segmentation_node, segment_id, volume_node)
     report_progress(progress, 0.15, "Measuring calcifications and clusters")
-    analysis, malignancy, breast = analyze_mammogram(mammogram, mask, classifier)
+    analysis, malignancy, breast = analyze_mammogram(mammogram, mask, classifier, breast)
     report_progress(progress, 0.9, "Filling the result tables")
     name = volume_node.GetName()
     nodes = _fill_table_nodes(scene, name, analysis_tables(analysis), table_nodes)
@@ -239,7 +243,8 @@ def export_analysis(
     run: AnalysisRun, folder: os.PathLike | str, name: Optional[str] = None, extra_warnings: tuple = ()
 ) -> list[Path]:
     """Write ``<name>.features.csv`` (one row, the ``train-classifier`` form), ``<name>.calcifications.csv`` and
-    ``<name>.clusters.csv`` (each with Slicer's ``.schema.csv`` holding descriptions and units) and
+    ``<name>.clusters.csv`` (every digit kept; each with Slicer's ``.schema.csv`` holding types, descriptions and
+    units, so Slicer opens them as typed tables) and
     ``<name>.report.html`` into ``folder``; all or nothing.
 
     Returns
@@ -259,9 +264,11 @@ def export_analysis(
     written: list[Path] = []
     try:
         written.append(write_feature_rows([feature_row(run, name)], folder / f"{name}.features.csv"))
+        tables = run.tables()
         for kind in ("calcifications", "clusters"):
-            path = save_table_csv(run.table_nodes[kind], folder / f"{name}.{kind}.csv")
-            written += [p for p in (path.with_name(f"{name}.{kind}.schema.csv"), path) if p.exists()]
+            table, path = tables[kind], folder / f"{name}.{kind}.csv"
+            written += [path, schema_path_for(path)]  # listed first: a failure half way removes both
+            write_table_csv(table.columns, path, table.descriptions, table.units)
         content = build_report_content(
             name, run.mammogram.pixels, run.analysis, run.malignancy, run.breast, run.segmentation_note,
             extra_warnings,

@@ -4,6 +4,7 @@ views and can jump to it from the markups list."""
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
 from ..core.analysis import ImageAnalysis
@@ -15,17 +16,23 @@ CLUSTER_OUTLINE_COLOR = (1.0, 0.24, 0.78)
 CLUSTER_ATTRIBUTE = "Calcification.ClusterOutline"
 
 
-def _outline_pixels(labels: np.ndarray, member_labels, margin_px: float = 2.0) -> np.ndarray:
-    """(k, 2) float (row, col) corners of the convex hull around the members' pixels, pushed out by ``margin_px``."""
-    rows, cols = np.nonzero(np.isin(labels, member_labels))
-    # Pixel corners, not centres, so that a cluster of single pixels still gets an area.
-    corners = np.concatenate([np.stack([rows + dr, cols + dc], axis=1) for dr in (-0.5, 0.5) for dc in (-0.5, 0.5)])
+def _outline_pixels(member_boxes, margin_px: float = 2.0) -> np.ndarray:
+    """(k, 2) float (row, col) convex hull around the members' bounding boxes, pushed out by ``margin_px``.
+
+    Box corners (pixel edges, not centres) are used instead of every member pixel: the hull is the same up to the
+    corners of the boxes, a cluster of single pixels still gets an area, and a full-field image with thousands of
+    calcifications costs no whole-image scan per cluster.
+    """
+    corners = np.array(
+        [(box[0].start + dr, box[1].start + dc) for box in member_boxes
+         for dr in (-0.5, box[0].stop - box[0].start - 0.5) for dc in (-0.5, box[1].stop - box[1].start - 0.5)],
+        dtype=np.float64,
+    )  # fmt: skip
     try:
         hull = corners[ConvexHull(corners).vertices]
     except QhullError:  # all corners on a line
         hull = corners[[np.argmin(corners[:, 0] + corners[:, 1]), np.argmax(corners[:, 0] + corners[:, 1])]]
-    centre = hull.mean(axis=0)
-    offset = hull - centre
+    offset = hull - hull.mean(axis=0)
     norms = np.maximum(np.linalg.norm(offset, axis=1, keepdims=True), 1e-6)
     return hull + offset / norms * margin_px
 
@@ -45,11 +52,12 @@ def add_cluster_outlines(scene, volume_node, analysis: ImageAnalysis) -> list:
     list of vtkMRMLMarkupsClosedCurveNode, in cluster order.
     """
     remove_cluster_outlines(scene)
+    boxes = ndimage.find_objects(analysis.labels)
     nodes = []
     for cluster in analysis.clusters.clusters:
         node = scene.AddNewNodeByClass("vtkMRMLMarkupsClosedCurveNode", f"Cluster {cluster.cluster_id}")
         node.SetAttribute(CLUSTER_ATTRIBUTE, "1")
-        for row, col in _outline_pixels(analysis.labels, cluster.member_labels):
+        for row, col in _outline_pixels([boxes[label - 1] for label in cluster.member_labels]):
             node.AddControlPointWorld(*ijk_to_ras(volume_node, row, col))
         node.CreateDefaultDisplayNodes()
         display = node.GetDisplayNode()

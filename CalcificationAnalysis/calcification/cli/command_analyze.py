@@ -1,0 +1,65 @@
+"""``calcification analyze IMAGE... --out DIR``: segment, measure and judge the calcifications of mammogram files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..core.segmentation import SegmentationMethod
+from ..logic.analysis_files import analyze_files
+from .arguments import add_spacing_option, network_options
+from .progress_bar import terminal_progress
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="segment, measure and classify the calcifications of mammograms, with a report",
+        description="For each IMAGE write OUT/<name>.seg.nrrd, .mrb, .overlay.png, .features.csv, "
+        ".calcifications.csv, .clusters.csv and .report.html; over all images OUT/features.csv (the input of "
+        "train-classifier), OUT/summary.csv and, for CC and MLO views of one breast (same patient id and side), "
+        "OUT/breasts.csv with the breast-level result (Lin et al. 2023). On any error no new file is left behind.",
+    )
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files")
+    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    parser.add_argument(
+        "--method",
+        default=SegmentationMethod.PROUNEXT.value,
+        choices=[m.value for m in SegmentationMethod],
+        help="prounext: the trained network ensemble (default; the shipped classifier was trained on its output); "
+        "hdog: Hessian-DoG blob detector",
+    )
+    parser.add_argument("--model", help="prounext only: model name, folder or model_card.json (default: shipped)")
+    parser.add_argument("--threshold", type=float, help="prounext only: probability threshold (default: the model's)")
+    parser.add_argument("--device", default="cpu", help="prounext only: cpu (default) or cuda")
+    parser.add_argument(
+        "--classifier",
+        help="classifier name or folder (see `calcification classifiers`; default: the shipped one); 'none' for "
+        "measurements without a probability",
+    )
+    add_spacing_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = network_options(args)
+    classifier = False if (args.classifier or "").lower() == "none" else args.classifier
+    with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
+        batch = analyze_files(args.images, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
+                              model=args.model, options=options, classifier=classifier)  # fmt: skip
+    notes = set()
+    for analyzed in batch.files:
+        print(f"{analyzed.run.name}: {analyzed.run.summary}")
+        if analyzed.run.malignancy is not None and analyzed.run.malignancy.warning:
+            notes.add(f"note: {analyzed.run.malignancy.warning}")
+        if analyzed.segmented.segmentation.details.get("synthetic_training"):
+            notes.add("note: the segmentation model was trained on synthetic data only.")
+    for breast in batch.breasts:
+        print(f"breast {breast.patient_id} {breast.laterality}: probability {breast.result.probability:.2f} "
+              f"({breast.result.note})")  # fmt: skip
+    for note in sorted(notes):
+        print(note)
+    for path in batch.paths:
+        print(f"wrote {path}")
+    return 0
