@@ -1,18 +1,22 @@
-"""CalcificationAnalysis: find, outline and measure breast calcifications on a mammogram in 3D Slicer.
+"""CalcificationAnalysis: find, outline, measure and judge breast calcifications on a mammogram in 3D Slicer.
 
 This file is the thin Slicer-facing layer (Slicer's camelCase rule applies here): the module description, the
 parameter node, the widget (reads the parameter node, calls the logic inside an error display, shows progress) and
 the self-test. Every algorithm lives in the ``calcification`` package beside this file, which runs unchanged
-without Slicer (see README.md, "Batch mode").
+without Slicer (see README.md, "Batch mode"); the Logic class below is the console-friendly adapter to it.
 """
 
 import logging
 import os
+import pathlib
+import time
+from typing import Annotated
 
+import qt
 import slicer
 import vtk
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
-from slicer.parameterNodeWrapper import parameterNodeWrapper
+from slicer.parameterNodeWrapper import Choice, FloatRange, WithinRange, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
@@ -27,19 +31,20 @@ from slicer.util import VTKObservationMixin
 
 
 class CalcificationAnalysis(ScriptedLoadableModule):
-    """Module description shown in Slicer's module list and help panel."""
+    """Module description shown in Slicer's module list and help panel; registers the Segment Editor effect."""
 
     def __init__(self, parent):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = "Calcification Analysis"
         self.parent.categories = ["Quantification"]
-        self.parent.dependencies = ["Segmentations"]
+        self.parent.dependencies = ["Segmentations", "SegmentEditor"]
         self.parent.contributors = ["CalcificationAnalysis developers"]
         self.parent.helpText = """
-Find, outline and measure breast calcifications on a 2D mammogram. Select the mammogram volume (DICOM loaded
-through the DICOM module, PNG, TIFF or NRRD), choose a method and press <b>Segment</b>: the calcifications are added
-as a "Calcification" segment of a segmentation node. Hessian-DoG is a non-learned blob detector (Marasinou et al.
-2023) that needs no trained model. Research use only; not a medical device.
+Find, outline, measure and judge breast calcifications on a 2D mammogram.
+<b>Annotate</b>: set the density range and click calcifications (Segment Editor effect "Calcification trace"), or
+review detector candidates. <b>Segment</b>: one click runs the Pro_UNeXt network (or the Hessian-DoG detector).
+<b>Results</b>: per-calcification, per-cluster and image-level features and a benign/malignant probability.
+Research use only; not a medical device. Models trained on synthetic data are marked as such.
 See <a href="https://github.com/calcification-analysis/SlicerCalcificationAnalysis">the project page</a>.
 """
         self.parent.acknowledgementText = """
@@ -47,6 +52,17 @@ Methods from Tong et al., Front. Oncol. 2024 (Pro_UNeXt); Marasinou et al. 2023 
 Terrassin et al., SPIE 2024 (synthetic calcifications); Hossain 2019 (breast and pectoral masking);
 Lin et al. 2023 (breast-level aggregation).
 """
+        slicer.app.connect("startupCompleted()", registerCalcificationTraceEffect)
+
+
+def registerCalcificationTraceEffect():
+    """Register the "Calcification trace" Segment Editor effect (Slicer's scripted-effect registration)."""
+    import qSlicerSegmentationsEditorEffectsPythonQt as qSlicerSegmentationsEditorEffects
+
+    effect = qSlicerSegmentationsEditorEffects.qSlicerSegmentEditorScriptedEffect(None)
+    effectFile = os.path.join(os.path.dirname(__file__), "SegmentEditorCalcificationTraceLib", "SegmentEditorEffect.py")
+    effect.setPythonSource(effectFile.replace("\\", "/"))
+    effect.self().register()
 
 
 #
@@ -60,12 +76,22 @@ class CalcificationAnalysisParameterNode:
 
     inputVolume: the mammogram (a single-slice scalar volume).
     outputSegmentation: where the "Calcification" segment goes; created on demand when empty.
-    method: segmentation method name understood by the logic ("hdog").
+    intensityRange: editable density range for annotation, in image units.
+    method / model / classifier: names understood by the logic (set by the widget from its combo boxes).
+    device: auto, cpu or cuda (CPU is used, with a message, when CUDA is missing or out of memory).
+    threshold: probability threshold of network methods.
+    exportFolder: where tables and the report are written.
     """
 
     inputVolume: vtkMRMLScalarVolumeNode
     outputSegmentation: vtkMRMLSegmentationNode
-    method: str = "hdog"
+    intensityRange: FloatRange = FloatRange(0.0, 1.0)
+    method: str = "prounext"
+    model: str = ""
+    classifier: str = ""
+    device: Annotated[str, Choice(["auto", "cpu", "cuda"])] = "auto"
+    threshold: Annotated[float, WithinRange(0.05, 0.95)] = 0.5
+    exportFolder: pathlib.Path = pathlib.Path.home()
 
 
 #
@@ -76,6 +102,8 @@ class CalcificationAnalysisParameterNode:
 class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     """The module panel: binds the .ui widgets to the parameter node and calls the logic."""
 
+    RESULT_TABLES = [("image", "Image-level features"), ("calcifications", "Calcifications"), ("clusters", "Clusters")]
+
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
@@ -83,6 +111,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self._parameterNode = None
         self._parameterNodeGuiTag = None
         self._cancelRequested = False
+        self._startTime = None
 
     def setup(self) -> None:
         ScriptedLoadableModuleWidget.setup(self)
@@ -90,17 +119,36 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.layout.addWidget(uiWidget)
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
-
         self.logic = CalcificationAnalysisLogic()
-        self.ui.methodComboBox.clear()
-        for methodName, methodLabel in self.logic.availableMethods():
-            self.ui.methodComboBox.addItem(methodLabel, methodName)
+
+        self.ui.segmentEditorWidget.setMRMLSegmentEditorNode(self.logic.segmentEditorNode())
+        for name, label in self.logic.availableMethods():
+            self.ui.methodComboBox.addItem(label, name)
+        for key, label in self.RESULT_TABLES:
+            self.ui.tableChoiceComboBox.addItem(label, key)
+        self.ui.candidateTableWidget.setColumnCount(4)
+        self.ui.candidateTableWidget.setHorizontalHeaderLabels(["#", "Contrast", "Area (mm²)", "Decision"])
+        self._fillModelAndClassifierLists()
 
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.methodComboBox.connect("currentIndexChanged(int)", self.onMethodChanged)
+        self.ui.modelComboBox.connect("currentIndexChanged(int)", self.onModelChanged)
+        self.ui.classifierComboBox.connect("currentIndexChanged(int)", self.onClassifierChanged)
+        self.ui.defaultIntensityRangeButton.connect("clicked(bool)", self.onDefaultIntensityRange)
+        self.ui.intensityRangeWidget.connect("valuesChanged(double,double)", self.onIntensityRangeChanged)
+        self.ui.startReviewButton.connect("clicked(bool)", self.onStartReview)
+        self.ui.previousCandidateButton.connect("clicked(bool)", lambda: self.onMoveCandidate(-1))
+        self.ui.nextCandidateButton.connect("clicked(bool)", lambda: self.onMoveCandidate(+1))
+        self.ui.acceptCandidateButton.connect("clicked(bool)", lambda: self.onDecideCandidate(True))
+        self.ui.rejectCandidateButton.connect("clicked(bool)", lambda: self.onDecideCandidate(False))
+        self.ui.candidateTableWidget.connect("cellClicked(int,int)", self.onCandidateClicked)
         self.ui.segmentButton.connect("clicked(bool)", self.onSegmentButton)
         self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
-        self.ui.methodComboBox.connect("currentIndexChanged(int)", self.onMethodChanged)
+        self.ui.analyzeButton.connect("clicked(bool)", self.onAnalyzeButton)
+        self.ui.tableChoiceComboBox.connect("currentIndexChanged(int)", self.onTableChoiceChanged)
+        self.ui.resultsTableView.connect("clicked(QModelIndex)", self.onResultsRowClicked)
+        self.ui.exportButton.connect("clicked(bool)", self.onExportButton)
         self.initializeParameterNode()
 
     def cleanup(self) -> None:
@@ -113,7 +161,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         if self._parameterNode:
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
             self._parameterNodeGuiTag = None
-            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateGui)
 
     def onSceneStartClose(self, caller, event) -> None:
         self.setParameterNode(None)
@@ -132,55 +180,210 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     def setParameterNode(self, inputParameterNode) -> None:
         if self._parameterNode:
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateGui)
         self._parameterNode = inputParameterNode
         if self._parameterNode:
-            # Binds inputVolumeSelector / outputSegmentationSelector through their SlicerParameterName property.
+            # Binds the widgets that carry a SlicerParameterName property in the .ui file.
             self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-            index = self.ui.methodComboBox.findData(self._parameterNode.method)
-            if index >= 0:
-                self.ui.methodComboBox.setCurrentIndex(index)
-            self._updateButtons()
+            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateGui)
+            for comboBox, value in (
+                (self.ui.methodComboBox, self._parameterNode.method),
+                (self.ui.modelComboBox, self._parameterNode.model),
+                (self.ui.classifierComboBox, self._parameterNode.classifier),
+            ):
+                index = comboBox.findData(value)
+                if index >= 0:
+                    comboBox.setCurrentIndex(index)
+            self._updateGui()
+
+    # Lists and state ---------------------------------------------------------------------------------------------
+
+    def _fillModelAndClassifierLists(self) -> None:
+        self.ui.modelComboBox.clear()
+        for name, label in self.logic.availableModels():
+            self.ui.modelComboBox.addItem(label, name)
+        self.ui.classifierComboBox.clear()
+        for name, label in self.logic.availableClassifiers():
+            self.ui.classifierComboBox.addItem(label, name)
 
     def onMethodChanged(self, index: int) -> None:
         if self._parameterNode and index >= 0:
             self._parameterNode.method = self.ui.methodComboBox.itemData(index)
 
-    def _updateButtons(self, caller=None, event=None) -> None:
-        hasInput = bool(self._parameterNode and self._parameterNode.inputVolume)
+    def onModelChanged(self, index: int) -> None:
+        if self._parameterNode and index >= 0:
+            self._parameterNode.model = self.ui.modelComboBox.itemData(index)
+
+    def onClassifierChanged(self, index: int) -> None:
+        if self._parameterNode and index >= 0:
+            self._parameterNode.classifier = self.ui.classifierComboBox.itemData(index)
+
+    def _updateGui(self, caller=None, event=None) -> None:
+        parameters = self._parameterNode
+        hasInput = bool(parameters and parameters.inputVolume)
+        usesModel = bool(parameters and parameters.method == "prounext")
         self.ui.segmentButton.enabled = hasInput
         self.ui.segmentButton.toolTip = "Segment calcifications" if hasInput else "Select a mammogram volume first"
+        self.ui.startReviewButton.enabled = hasInput
+        self.ui.analyzeButton.enabled = bool(hasInput and parameters.outputSegmentation)
+        self.ui.exportButton.enabled = self.logic.lastAnalysis is not None
+        for widget in (self.ui.modelComboBox, self.ui.deviceComboBox, self.ui.thresholdSliderWidget):
+            widget.enabled = usesModel
+        summary, warning = self.logic.modelDescription(parameters.model) if usesModel else ("", "")
+        self.ui.modelCardLabel.text = summary
+        self.ui.modelWarningLabel.text = warning
+        self.ui.modelWarningLabel.visible = bool(warning)
+        if hasInput and parameters.outputSegmentation:
+            self.logic.presetSegmentEditor(
+                parameters.inputVolume, parameters.outputSegmentation, parameters.intensityRange
+            )
+
+    # Annotate ----------------------------------------------------------------------------------------------------
+
+    def _ensureSegmentation(self):
+        if not self._parameterNode.outputSegmentation:
+            self._parameterNode.outputSegmentation = self.logic.createSegmentation(self._parameterNode.inputVolume)
+        return self._parameterNode.outputSegmentation
+
+    def onDefaultIntensityRange(self) -> None:
+        with slicer.util.tryWithErrorDisplay("Could not compute a density range.", waitCursor=True):
+            low, high = self.logic.defaultIntensityRange(self._parameterNode.inputVolume)
+            self.ui.intensityRangeWidget.setRange(low - 0.5 * (high - low), high)
+            self._parameterNode.intensityRange = FloatRange(low, high)
+
+    def onIntensityRangeChanged(self, low: float, high: float) -> None:
+        if self._parameterNode and self._parameterNode.inputVolume and self._parameterNode.outputSegmentation:
+            self._updateGui()
+
+    def onStartReview(self) -> None:
+        with slicer.util.tryWithErrorDisplay("Candidate detection failed.", waitCursor=True):
+            session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
+            session.start_review(progress=self._progress)
+            self._showReview(session)
+
+    def _showReview(self, session) -> None:
+        review = session.review
+        table = self.ui.candidateTableWidget
+        table.setRowCount(len(review) if review else 0)
+        for index, candidate in enumerate(review.candidates if review else []):
+            decision = review.decisions[index].value
+            for column, text in enumerate(
+                [str(index + 1), f"{candidate.contrast:.3g}", f"{candidate.area_mm2:.3f}", decision]
+            ):
+                table.setItem(index, column, qt.QTableWidgetItem(text))
+        counts = session.review_counts()
+        self.ui.reviewStatusLabel.text = ", ".join(f"{count} {name}" for name, count in counts.items())
+        if review is not None and review.current is not None:
+            table.selectRow(review.index)
+            self.logic.jumpToPixel(session.volume_node, review.current.row, review.current.col)
+
+    def onMoveCandidate(self, step: int) -> None:
+        with slicer.util.tryWithErrorDisplay("Could not move to the candidate."):
+            session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
+            session.next_candidate() if step > 0 else session.previous_candidate()
+            self._showReview(session)
+
+    def onCandidateClicked(self, row: int, column: int) -> None:
+        with slicer.util.tryWithErrorDisplay("Could not move to the candidate."):
+            session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
+            self.logic.goToCandidate(session, row)
+            self._showReview(session)
+
+    def onDecideCandidate(self, accept: bool) -> None:
+        with slicer.util.tryWithErrorDisplay("Could not record the decision."):
+            session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
+            self.logic.decideCandidate(session, accept, self._parameterNode.intensityRange)
+            self._showReview(session)
+
+    # Segment -----------------------------------------------------------------------------------------------------
 
     def onCancelButton(self) -> None:
         self._cancelRequested = True
 
     def _progress(self, fraction: float, message: str) -> bool:
-        """Progress callback handed to the logic: updates the bar, keeps the GUI alive, reports Cancel."""
+        """Progress callback handed to the logic: bar, message with a time estimate, GUI kept alive, Cancel."""
         self.ui.progressBar.value = int(round(100 * fraction))
+        elapsed = time.monotonic() - self._startTime if self._startTime else 0.0
+        if 0.05 < fraction < 1.0 and elapsed > 2.0:
+            message += f" (about {elapsed * (1.0 - fraction) / fraction:.0f} s left)"
         self.ui.statusLabel.text = message
         slicer.app.processEvents()
         return not self._cancelRequested
 
+    def _runLong(self, errorMessage: str, work) -> None:
+        """Run ``work()`` with Cancel enabled, the progress bar reset and errors shown to the user."""
+        self._cancelRequested = False
+        self._startTime = time.monotonic()
+        self.ui.cancelButton.enabled = True
+        self.ui.segmentButton.enabled = self.ui.analyzeButton.enabled = False
+        try:
+            with slicer.util.tryWithErrorDisplay(errorMessage, waitCursor=True):
+                work()
+        finally:
+            self._startTime = None
+            self.ui.cancelButton.enabled = False
+            self._updateGui()
+
     def onSegmentButton(self) -> None:
         if not self.logic.ensureDependencies():
             return
-        self._cancelRequested = False
-        self.ui.cancelButton.enabled = True
-        self.ui.segmentButton.enabled = False
-        try:
-            with slicer.util.tryWithErrorDisplay("Calcification segmentation failed.", waitCursor=True):
-                segmentationNode = self.logic.segment(
-                    self._parameterNode.inputVolume,
-                    self._parameterNode.outputSegmentation,
-                    method=self._parameterNode.method,
-                    progress=self._progress,
-                )
-                self._parameterNode.outputSegmentation = segmentationNode
-                self.ui.statusLabel.text = self.logic.lastSummary
-        finally:
-            self.ui.cancelButton.enabled = False
-            self._updateButtons()
+        parameters = self._parameterNode
+
+        def work():
+            segmentationNode = self.logic.segment(
+                parameters.inputVolume,
+                parameters.outputSegmentation,
+                method=parameters.method,
+                model=parameters.model or None,
+                threshold=parameters.threshold,
+                device=parameters.device,
+                progress=self._progress,
+            )
+            parameters.outputSegmentation = segmentationNode
+            self.ui.statusLabel.text = self.logic.lastSummary
+
+        self._runLong("Calcification segmentation failed.", work)
+
+    # Results -----------------------------------------------------------------------------------------------------
+
+    def onAnalyzeButton(self) -> None:
+        if not self.logic.ensureDependencies():
+            return
+        parameters = self._parameterNode
+
+        def work():
+            analysis = self.logic.analyze(
+                parameters.inputVolume,
+                parameters.outputSegmentation,
+                classifier=parameters.classifier or None,
+                progress=self._progress,
+            )
+            self.ui.probabilityLabel.text = analysis.result_text()
+            self.ui.statusLabel.text = analysis.summary
+            self.onTableChoiceChanged(self.ui.tableChoiceComboBox.currentIndex)
+            self.logic.showTableInLayout(self.logic.lastAnalysis.table_nodes["image"])
+
+        self._runLong("Calcification analysis failed.", work)
+
+    def onTableChoiceChanged(self, index: int) -> None:
+        analysis = self.logic.lastAnalysis
+        if analysis is None or index < 0:
+            return
+        self.ui.resultsTableView.setMRMLTableNode(analysis.table_nodes[self.ui.tableChoiceComboBox.itemData(index)])
+
+    def onResultsRowClicked(self, modelIndex) -> None:
+        analysis = self.logic.lastAnalysis
+        kind = self.ui.tableChoiceComboBox.itemData(self.ui.tableChoiceComboBox.currentIndex)
+        if analysis is None or kind == "image":
+            return
+        location = analysis.location_pixel(kind, modelIndex.row())
+        if location is not None:
+            self.logic.jumpToPixel(self._parameterNode.inputVolume, *location)
+
+    def onExportButton(self) -> None:
+        with slicer.util.tryWithErrorDisplay("Export failed.", waitCursor=True):
+            written = self.logic.exportResults(self._parameterNode.exportFolder)
+            self.ui.statusLabel.text = f"Wrote {len(written)} files to {self._parameterNode.exportFolder}"
 
 
 #
@@ -189,26 +392,57 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
 
 class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
-    """Slicer adapter of the ``calcification`` logic layer: the same calls work from Slicer's Python console.
+    """Slicer adapter of the ``calcification`` logic layer: every panel action is one call, also from the console.
 
     Example (Python console)::
 
         logic = slicer.util.getModuleLogic("CalcificationAnalysis")
-        segmentationNode = logic.segment(slicer.util.getNode("mammogram"))
+        volumeNode = slicer.util.getNode("mammogram")
+        segmentationNode = logic.segment(volumeNode, method="prounext")
+        analysis = logic.analyze(volumeNode, segmentationNode)
+        print(analysis.summary, analysis.image_features["calc_num"])
+        logic.exportResults("/tmp/results")
     """
 
     def __init__(self) -> None:
         ScriptedLoadableModuleLogic.__init__(self)
         self.lastSummary = ""
         self.lastResult = None
+        self.lastAnalysis = None
+        self._sessions = {}
+        self._editorNode = None
 
     def getParameterNode(self):
         return CalcificationAnalysisParameterNode(super().getParameterNode())
 
     @staticmethod
     def availableMethods():
-        """(name, label) of each segmentation method the panel offers."""
-        return [("hdog", "Hessian-DoG blob detector (no model needed)")]
+        """(name, label) of each segmentation method the panel offers, the network first."""
+        return [
+            ("prounext", "Pro_UNeXt network (Tong et al. 2024)"),
+            ("hdog", "Hessian-DoG blob detector (no model needed)"),
+        ]
+
+    @staticmethod
+    def availableModels():
+        """(name, label) of every segmentation model found; the default (shipped or preferred) first."""
+        from calcification.logic.model_choices import model_choices
+
+        return model_choices()
+
+    @staticmethod
+    def modelDescription(name):
+        """(summary, warning) texts of a model card; the warning is non-empty for models trained on synthetic data."""
+        from calcification.logic.model_choices import model_description
+
+        return model_description(name or None)
+
+    @staticmethod
+    def availableClassifiers():
+        """(name, label) of every benign/malignant classifier found, the default first."""
+        from calcification.logic.model_choices import classifier_choices
+
+        return classifier_choices()
 
     @staticmethod
     def ensureDependencies(askUser: bool = True) -> bool:
@@ -226,22 +460,128 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
             slicer.util.pip_install(["-r", os.fspath(REQUIREMENTS_FILE)])
         return not missing_distributions()
 
-    def segment(self, volumeNode, segmentationNode=None, method: str = "hdog", progress=None):
+    # Segmentation ------------------------------------------------------------------------------------------------
+
+    def createSegmentation(self, volumeNode):
+        from calcification.logic.segmentation_nodes import create_calcification_segmentation
+
+        return create_calcification_segmentation(slicer.mrmlScene, volumeNode)
+
+    def segment(self, volumeNode, segmentationNode=None, method="prounext", model=None, threshold=None,
+                device="auto", progress=None):  # fmt: skip
         """Segment calcifications of ``volumeNode`` into the "Calcification" segment of ``segmentationNode``.
 
-        A new segmentation node is created when ``segmentationNode`` is None. Returns the segmentation node.
-        Raises ``calcification.core.errors.InputError`` with a readable message on unusable input; on error or
-        cancellation the scene is left as it was.
+        A new segmentation node is created when ``segmentationNode`` is None. Network methods also add the
+        probability map as a volume node. ``device`` auto / cpu / cuda: when CUDA is missing or runs out of memory
+        the CPU is used and ``lastSummary`` says so. Returns the segmentation node. Raises
+        ``calcification.core.errors.InputError`` on unusable input; on error or cancel the scene is left as it was.
         """
+        from calcification.core.inference.segmenter import SegmenterOptions
+        from calcification.logic.device_fallback import run_with_device_fallback
         from calcification.logic.segmentation_workflow import segment_volume_node
 
-        result = segment_volume_node(
-            slicer.mrmlScene, volumeNode, segmentation_node=segmentationNode, method=method, progress=progress
-        )
+        def run(resolvedDevice):
+            options = SegmenterOptions(threshold=threshold, device=resolvedDevice) if method == "prounext" else None
+            return segment_volume_node(slicer.mrmlScene, volumeNode, segmentation_node=segmentationNode,
+                                       method=method, progress=progress, model=model if method == "prounext" else None,
+                                       options=options)  # fmt: skip
+
+        result, message = run_with_device_fallback(run, device if method == "prounext" else "cpu")
         self.lastResult = result
-        self.lastSummary = result.summary
-        logging.info(result.summary)
+        self.lastSummary = result.summary + (f" {message}" if message else "")
+        logging.info(self.lastSummary)
         return result.segmentation_node
+
+    # Annotation --------------------------------------------------------------------------------------------------
+
+    def segmentEditorNode(self):
+        """The segment editor node the panel's embedded editor uses (one per scene, a singleton node)."""
+        node = slicer.mrmlScene.GetSingletonNode("CalcificationAnalysis", "vtkMRMLSegmentEditorNode")
+        if node is None:
+            node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentEditorNode")
+            node.SetSingletonTag("CalcificationAnalysis")
+        return node
+
+    def presetSegmentEditor(self, volumeNode, segmentationNode, intensityRange) -> None:
+        """Point the editor at the volume and segment, with the density range as the editable intensity range."""
+        from calcification.logic.editor_effect_support import preset_segment_editor_node
+        from calcification.logic.segmentation_nodes import ensure_calcification_segment
+
+        segmentId = ensure_calcification_segment(segmentationNode)
+        bounds = (intensityRange.minimum, intensityRange.maximum)
+        preset_segment_editor_node(self.segmentEditorNode(), segmentationNode, volumeNode, segmentId, bounds)
+
+    def defaultIntensityRange(self, volumeNode):
+        """(low, high) density range from the breast's intensity distribution."""
+        from calcification.logic.editor_effect_support import default_intensity_range
+
+        return default_intensity_range(volumeNode)
+
+    def annotationSession(self, volumeNode, segmentationNode):
+        """The :class:`calcification.logic.annotation_session.AnnotationSession` of this volume and segmentation."""
+        from calcification.logic.annotation_session import AnnotationSession
+
+        key = (volumeNode.GetID(), segmentationNode.GetID())
+        if key not in self._sessions:
+            self._sessions[key] = AnnotationSession(volumeNode, segmentationNode)
+        return self._sessions[key]
+
+    @staticmethod
+    def goToCandidate(session, index: int) -> None:
+        session.go_to_candidate(index)
+
+    @staticmethod
+    def decideCandidate(session, accept: bool, intensityRange=None) -> None:
+        """Accept (trace into the segment, within the density range) or reject the current candidate."""
+        from calcification.logic.level_tracing import TraceOptions
+
+        if accept:
+            bounds = (intensityRange.minimum, intensityRange.maximum) if intensityRange else None
+            session.accept_current(TraceOptions(intensity_range=bounds))
+        else:
+            session.reject_current()
+        session.next_candidate(pending_only=True)
+
+    @staticmethod
+    def jumpToPixel(volumeNode, row: float, col: float) -> None:
+        """Centre the slice views on pixel (row, col) of ``volumeNode``."""
+        from calcification.logic.point_annotations import ijk_to_ras
+
+        x, y, z = ijk_to_ras(volumeNode, row, col)
+        slicer.modules.markups.logic().JumpSlicesToLocation(x, y, z, True)
+
+    # Results -----------------------------------------------------------------------------------------------------
+
+    def analyze(self, volumeNode, segmentationNode, classifier=None, progress=None):
+        """Measure the "Calcification" segment: per-calcification, per-cluster and image-level tables (table nodes)
+        and the probability of malignancy from ``classifier`` (the default when None). Returns the
+        :class:`calcification.logic.analysis_workflow.AnalysisRun` (plain Python results and the table nodes)."""
+        from calcification.logic.analysis_workflow import analyze_segmentation_node
+
+        previous = self.lastAnalysis.table_nodes if self.lastAnalysis is not None else None
+        self.lastAnalysis = analyze_segmentation_node(
+            slicer.mrmlScene, volumeNode, segmentationNode, classifier=classifier, progress=progress,
+            table_nodes=previous,
+        )  # fmt: skip
+        logging.info(self.lastAnalysis.summary)
+        return self.lastAnalysis
+
+    def exportResults(self, folder):
+        """Write the last analysis's three tables as CSV and the HTML report into ``folder``; returns the paths."""
+        from calcification.core.errors import InputError
+        from calcification.logic.analysis_workflow import export_analysis
+
+        if self.lastAnalysis is None:
+            raise InputError("Analyse a segmentation first: there are no results to export.")
+        return export_analysis(self.lastAnalysis, folder)
+
+    @staticmethod
+    def showTableInLayout(tableNode) -> None:
+        """Switch to a layout with a table view and show ``tableNode`` there."""
+        slicer.app.layoutManager().setLayout(slicer.vtkMRMLLayoutNode.SlicerLayoutFourUpTableView)
+        selectionNode = slicer.app.applicationLogic().GetSelectionNode()
+        selectionNode.SetActiveTableID(tableNode.GetID())
+        slicer.app.applicationLogic().PropagateTableSelection()
 
 
 #
@@ -257,20 +597,33 @@ class CalcificationAnalysisTest(ScriptedLoadableModuleTest):
 
     def runTest(self):
         self.setUp()
-        self.test_segmentSyntheticCase()
+        self.test_segmentAnalyseExport()
 
-    def test_segmentSyntheticCase(self):
-        """A synthetic crop with known calcifications: the Hessian-DoG segment overlaps most of them."""
+    def _syntheticVolume(self):
         from calcification.core.synthetic import SynthesisConfig, generate_case
         from calcification.logic.volume_nodes import volume_node_from_mammogram
 
-        self.delayDisplay("Creating a synthetic mammogram crop with known calcifications")
-        case = generate_case(SynthesisConfig(shape=(512, 512), crop=True), seed=7, index=0)
-        volumeNode = volume_node_from_mammogram(slicer.mrmlScene, case.mammogram, name="synthetic")
+        case = generate_case(SynthesisConfig(shape=(768, 640)), seed=9001, index=3)
+        return case, volume_node_from_mammogram(slicer.mrmlScene, case.mammogram, name="synthetic")
 
+    def test_segmentAnalyseExport(self):
+        """Load, segment with the shipped network, analyse and export on a synthetic mammogram."""
+        import tempfile
+
+        self.delayDisplay("Creating a synthetic mammogram with known calcifications")
+        case, volumeNode = self._syntheticVolume()
         logic = CalcificationAnalysisLogic()
-        segmentationNode = logic.segment(volumeNode, method="hdog")
-        segmentId = segmentationNode.GetSegmentation().GetSegmentIdBySegmentName("Calcification")
-        self.assertTrue(segmentId)
+
+        segmentationNode = logic.segment(volumeNode, method="prounext", device="cpu")
         self.assertGreater(logic.lastResult.calcification_count, 0)
-        self.delayDisplay(f"Test passed: {logic.lastSummary}")
+        self.assertIsNotNone(logic.lastResult.probability_node)
+
+        analysis = logic.analyze(volumeNode, segmentationNode)
+        self.assertEqual(analysis.table_nodes["calcifications"].GetNumberOfRows(), analysis.calcification_count)
+        if analysis.probability is not None:
+            self.assertTrue(0.0 <= analysis.probability <= 1.0)
+
+        with tempfile.TemporaryDirectory() as folder:
+            written = logic.exportResults(folder)
+            self.assertTrue(all(os.path.getsize(path) > 0 for path in written))
+        self.delayDisplay(f"Test passed: {analysis.summary}")

@@ -93,6 +93,18 @@ class AnalysisRun:
             f"({self.malignancy.classifier_name})"
         )
 
+    def result_text(self) -> str:
+        """What the panel shows under Results: the probability, the classifier's card summary (algorithm,
+        calibration, training data, cross-validated AUC) and its warning, one per line."""
+        if self.malignancy is None:
+            return f"{self.analysis.summary()}.\nNo classifier installed or chosen: no probability of malignancy."
+        lines = [
+            f"Probability of malignancy: {self.malignancy.probability:.2f}",
+            self.analysis.summary(),
+            self.malignancy.classifier_summary(),
+        ]
+        return "\n".join([*lines, self.malignancy.warning] if self.malignancy.warning else lines)
+
     def tables(self) -> dict[str, ResultTable]:
         """The three tables as plain columns (what the nodes hold), keyed like :attr:`table_nodes`."""
         return analysis_tables(self.analysis)
