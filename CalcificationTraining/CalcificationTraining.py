@@ -1,20 +1,20 @@
-"""CalcificationTraining: prepare data for, train and evaluate the calcification models in 3D Slicer.
+"""CalcificationTraining: train the calcification segmentation network in 3D Slicer and hand it to the analysis.
 
-Thin Slicer-facing layer (camelCase, Slicer's rule): module description, parameter node, widget and self-test.
-The work is done by the ``calcification`` package that the CalcificationAnalysis module provides, so every action
-here is also one call from Slicer's Python console and from the ``calcification`` command.
-
-Available so far: synthetic training cases with exact masks (Terrassin et al., SPIE 2024), written in the form the
-training pipeline reads (NRRD image, ``.seg.nrrd`` segmentation, ``cases.csv`` labels, optional ``.mrb`` scenes).
+Thin Slicer-facing layer (camelCase, Slicer's rule): module description, parameter node, widget and self-test. The
+training is the ``calcification train-segmenter`` command in a separate process (Slicer stays responsive, Stop ends
+it) whose JSON-line events feed a progress bar and a live loss / Dice plot; the command line, event parser, curve
+nodes and preferred-model setting live in the ``calcification`` package (logic/training_process.py,
+logic/training_curves.py, core/models/preferred_model.py), so each action is also one console call.
 """
 
 import logging
 import os
 from typing import Annotated
 
+import qt
 import slicer
 import vtk
-from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
+from slicer.parameterNodeWrapper import Choice, WithinRange, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
@@ -34,12 +34,14 @@ class CalcificationTraining(ScriptedLoadableModule):
         self.parent.dependencies = ["CalcificationAnalysis"]
         self.parent.contributors = ["CalcificationAnalysis developers"]
         self.parent.helpText = """
-Prepare training data for the calcification segmentation network and classifier. <b>Synthetic cases</b> writes
-seeded synthetic mammograms with exact calcification masks and benign/malignant labels into a folder, for
-pre-training when few pixel-level annotations exist. Research use only.
+Train the calcification segmentation network on annotated scenes or folders with a labels CSV, or on synthetic
+mammograms. Training runs in a separate process with a live loss / Dice plot; Stop keeps finished epochs in the
+checkpoints folder for resuming. <b>Use this model</b> makes the result the default of Calcification Analysis.
+<b>Synthetic cases</b> writes seeded synthetic mammograms with exact masks. Research use only.
 """
         self.parent.acknowledgementText = """
-Synthetic calcifications after Terrassin et al., SPIE Medical Imaging 2024.
+Training after Tong et al., Front. Oncol. 2024 (Pro_UNeXt); synthetic calcifications after Terrassin et al.,
+SPIE Medical Imaging 2024.
 """
 
 
@@ -47,12 +49,25 @@ Synthetic calcifications after Terrassin et al., SPIE Medical Imaging 2024.
 class CalcificationTrainingParameterNode:
     """Panel state, saved with the scene.
 
-    outputDirectory: folder that receives the synthetic cases.
-    numberOfCases: how many cases to write.
-    seed: series seed; the same seed writes the same files.
-    writeScenes: also write one annotated .mrb scene per case.
+    dataPaths / labelsCsv: annotated scenes or folders and their labels CSV. preset, folds, epochs, fineTuneEpochs,
+    steps, batch, crop, device: training settings (see ``calcification train-segmenter --help``). modelName: the new
+    model's name. syntheticCases: synthetic mammograms to train on when no data are listed. checkpointsFolder:
+    per-epoch checkpoints (a rerun resumes). outputDirectory, numberOfCases, seed, writeScenes: synthetic case writing.
     """
 
+    dataPaths: list[str]
+    labelsCsv: str = ""
+    preset: str = "pro_unext_cpu"
+    folds: Annotated[int, WithinRange(1, 10)] = 5
+    epochs: Annotated[int, WithinRange(1, 1000)] = 10
+    fineTuneEpochs: Annotated[int, WithinRange(0, 1000)] = 2
+    steps: Annotated[int, WithinRange(1, 100000)] = 100
+    batch: Annotated[int, WithinRange(1, 256)] = 8
+    crop: Annotated[int, WithinRange(32, 2048)] = 256
+    device: Annotated[str, Choice(["auto", "cpu", "cuda"])] = "auto"
+    modelName: str = "my_model"
+    syntheticCases: Annotated[int, WithinRange(0, 100000)] = 0
+    checkpointsFolder: str = ""
     outputDirectory: str = ""
     numberOfCases: Annotated[int, WithinRange(1, 100000)] = 20
     seed: Annotated[int, WithinRange(0, 2**31 - 1)] = 0
@@ -60,7 +75,7 @@ class CalcificationTrainingParameterNode:
 
 
 class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    """The module panel: binds the .ui widgets to the parameter node and calls the logic."""
+    """The module panel: binds the .ui widgets to the parameter node, starts and stops the training process."""
 
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
@@ -68,25 +83,42 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.logic = None
         self._parameterNode = None
         self._parameterNodeGuiTag = None
-        self._cancelRequested = False
+        self._runner = None
+        self._finishedRunner = None
 
     def setup(self) -> None:
         ScriptedLoadableModuleWidget.setup(self)
+        from CalcificationTrainingLib.SyntheticCasesSection import SyntheticCasesSection
+
         uiWidget = slicer.util.loadUI(self.resourcePath("UI/CalcificationTraining.ui"))
         self.layout.addWidget(uiWidget)
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.logic = CalcificationTrainingLogic()
+        for name in self.logic.availablePresets():
+            self.ui.presetComboBox.addItem(name, name)
 
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.addScenesButton.connect("clicked(bool)", self.onAddScenes)
+        self.ui.addFolderButton.connect("clicked(bool)", self.onAddFolder)
+        self.ui.removeDataButton.connect("clicked(bool)", self.onRemoveData)
+        self.ui.labelsPathLineEdit.connect("currentPathChanged(QString)", self.onLabelsChanged)
+        self.ui.checkpointsPathLineEdit.connect("currentPathChanged(QString)", self.onCheckpointsChanged)
+        self.ui.presetComboBox.connect("currentIndexChanged(int)", self.onPresetChanged)
+        self.ui.checkDatasetButton.connect("clicked(bool)", self.onCheckDataset)
+        self.ui.startButton.connect("clicked(bool)", self.onStartTraining)
+        self.ui.stopButton.connect("clicked(bool)", self.onStopTraining)
+        self.ui.useForAnalysisButton.connect("clicked(bool)", self.onUseForAnalysis)
         self.ui.outputDirectoryButton.connect("directoryChanged(QString)", self.onOutputDirectoryChanged)
-        self.ui.generateButton.connect("clicked(bool)", self.onGenerateButton)
-        self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
+        self._syntheticSection = SyntheticCasesSection(self.ui, self.logic, lambda: self._parameterNode,
+                                                       self._updateButtons)  # fmt: skip
         self.initializeParameterNode()
 
     def cleanup(self) -> None:
         self.removeObservers()
+        if self._runner is not None:
+            self._runner.stop()  # a closing panel must not leave an orphan training process behind
 
     def enter(self) -> None:
         self.initializeParameterNode()
@@ -112,48 +144,128 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         if self._parameterNode:
             self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
             self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateButtons)
-            self.ui.outputDirectoryButton.directory = self._parameterNode.outputDirectory or os.path.expanduser("~")
+            parameters = self._parameterNode
+            self.ui.dataListWidget.clear()
+            self.ui.dataListWidget.addItems(list(parameters.dataPaths))
+            self.ui.labelsPathLineEdit.currentPath = parameters.labelsCsv
+            self.ui.checkpointsPathLineEdit.currentPath = parameters.checkpointsFolder
+            self.ui.presetComboBox.setCurrentIndex(max(0, self.ui.presetComboBox.findData(parameters.preset)))
+            self.ui.outputDirectoryButton.directory = parameters.outputDirectory or os.path.expanduser("~")
             self._updateButtons()
 
-    def onOutputDirectoryChanged(self, directory: str) -> None:
-        if self._parameterNode:
-            self._parameterNode.outputDirectory = directory
-
     def _updateButtons(self, caller=None, event=None) -> None:
-        ready = bool(self._parameterNode and self._parameterNode.outputDirectory)
-        self.ui.generateButton.enabled = ready
-        self.ui.generateButton.toolTip = "Write synthetic cases" if ready else "Choose an output folder first"
+        parameters = self._parameterNode
+        running = self._runner is not None
+        hasData = bool(parameters and parameters.dataPaths)
+        canTrain = bool(parameters and parameters.modelName.strip() and (hasData or parameters.syntheticCases >= 2))
+        self.ui.startButton.enabled = canTrain and not running
+        self.ui.startButton.toolTip = (
+            "Train in a separate process; Slicer stays usable."
+            if canTrain
+            else "Name the model and list annotated data, or ask for at least 2 synthetic cases."
+        )
+        self.ui.stopButton.enabled = running
+        self.ui.checkDatasetButton.enabled = bool(hasData and parameters.labelsCsv) and not running
+        self.ui.generateButton.enabled = bool(parameters and parameters.outputDirectory)
 
-    def onCancelButton(self) -> None:
-        self._cancelRequested = True
+    # Data --------------------------------------------------------------------------------------------------------
 
-    def _progress(self, fraction: float, message: str) -> bool:
-        self.ui.progressBar.value = int(round(100 * fraction))
-        self.ui.statusLabel.text = message
-        slicer.app.processEvents()
-        return not self._cancelRequested
+    def _setDataPaths(self, paths) -> None:
+        self._parameterNode.dataPaths = list(dict.fromkeys(paths))  # keep order, drop repeats
+        self.ui.dataListWidget.clear()
+        self.ui.dataListWidget.addItems(list(self._parameterNode.dataPaths))
 
-    def onGenerateButton(self) -> None:
+    def onAddScenes(self) -> None:
+        files = qt.QFileDialog.getOpenFileNames(self.parent, "Add annotated scenes", "", "Slicer scenes (*.mrb *.mrml)")
+        self._setDataPaths(list(self._parameterNode.dataPaths) + list(files))
+
+    def onAddFolder(self) -> None:
+        folder = qt.QFileDialog.getExistingDirectory(self.parent, "Add a folder of cases")
+        if folder:
+            self._setDataPaths(list(self._parameterNode.dataPaths) + [folder])
+
+    def onRemoveData(self) -> None:
+        selected = {item.text() for item in self.ui.dataListWidget.selectedItems()}
+        self._setDataPaths([p for p in self._parameterNode.dataPaths if p not in selected])
+
+    def onLabelsChanged(self, path: str) -> None:
+        if self._parameterNode:
+            self._parameterNode.labelsCsv = path
+
+    def onCheckpointsChanged(self, path: str) -> None:
+        if self._parameterNode:
+            self._parameterNode.checkpointsFolder = path
+
+    def onPresetChanged(self, index: int) -> None:
+        if self._parameterNode and index >= 0:
+            self._parameterNode.preset = self.ui.presetComboBox.itemData(index)
+
+    def onCheckDataset(self) -> None:
+        with slicer.util.tryWithErrorDisplay("The dataset check failed.", waitCursor=True):
+            tableNode, summary = self.logic.checkDataset(self._parameterNode.dataPaths, self._parameterNode.labelsCsv)
+            self.ui.datasetTableView.setMRMLTableNode(tableNode)
+            self.ui.datasetStatusLabel.text = summary
+
+    # Run ---------------------------------------------------------------------------------------------------------
+
+    def onStartTraining(self) -> None:
+        from CalcificationTrainingLib.TrainingProcessRunner import TrainingProcessRunner
+
         from CalcificationAnalysis import CalcificationAnalysisLogic
 
         if not CalcificationAnalysisLogic.ensureDependencies():
             return
-        self._cancelRequested = False
-        self.ui.cancelButton.enabled = True
-        self.ui.generateButton.enabled = False
-        try:
-            with slicer.util.tryWithErrorDisplay("Writing synthetic cases failed.", waitCursor=True):
-                summary = self.logic.generateSyntheticCases(
-                    self._parameterNode.outputDirectory,
-                    self._parameterNode.numberOfCases,
-                    seed=self._parameterNode.seed,
-                    writeScenes=self._parameterNode.writeScenes,
-                    progress=self._progress,
-                )
-                self.ui.statusLabel.text = summary
-        finally:
-            self.ui.cancelButton.enabled = False
-            self._updateButtons()
+        with slicer.util.tryWithErrorDisplay("Training could not start.", waitCursor=True):
+            settings = self.logic.settingsFromParameters(self._parameterNode)
+            nodes = self.logic.createCurveNodes(f"Training {settings.name}")
+            self.ui.resultsTableView.setMRMLTableNode(nodes.table)
+            self.logic.showChartInLayout(nodes.chart)
+            self._runner = TrainingProcessRunner(settings, self._onTrainingEvent, self._onTrainingFinished)
+            self.ui.trainingProgressBar.value = 0
+            self.ui.trainingStatusLabel.text = self._runner.progress.message()
+            self.ui.resultLabel.text = ""
+            self.ui.useForAnalysisButton.enabled = False
+            self._runner.start()
+        self._updateButtons()
+
+    def onStopTraining(self) -> None:
+        if self._runner is not None:
+            self.ui.trainingStatusLabel.text = "Stopping the training process..."
+            self._runner.stop()
+
+    def _onTrainingEvent(self, event) -> None:
+        progress = self._runner.progress
+        self.ui.trainingProgressBar.value = int(round(100 * progress.fraction))
+        self.ui.trainingStatusLabel.text = progress.message()
+        if event.kind == "epoch":
+            self.logic.updateCurveNodes(self._runner.curves)
+
+    def _onTrainingFinished(self, finishedEvent, errorMessage: str, stopped: bool) -> None:
+        # Keep the runner (and its QProcess) alive until the next run: this is called from the QProcess's own signal.
+        self._finishedRunner, self._runner = self._runner, None
+        if finishedEvent is not None:
+            self.logic.lastModelFolder = finishedEvent.folder
+            self.ui.trainingProgressBar.value = 100
+            self.ui.resultLabel.text = self.logic.resultSummary(finishedEvent)
+            self.ui.trainingStatusLabel.text = f"Model {finishedEvent.model!r} written to {finishedEvent.folder}"
+            self.ui.useForAnalysisButton.enabled = True
+        elif stopped:
+            self.ui.trainingStatusLabel.text = "Training stopped; start again with the same checkpoints to resume."
+        else:
+            self.ui.trainingStatusLabel.text = errorMessage
+            slicer.util.errorDisplay(errorMessage, windowTitle="Training failed")
+        self._updateButtons()
+
+    def onUseForAnalysis(self) -> None:
+        with slicer.util.tryWithErrorDisplay("The model cannot be used for analysis.", waitCursor=True):
+            stored = self.logic.useForAnalysis(self.logic.lastModelFolder)
+            self.ui.resultLabel.text += f"\nCalcification Analysis now uses {stored} by default."
+
+    # Synthetic cases ---------------------------------------------------------------------------------------------
+
+    def onOutputDirectoryChanged(self, directory: str) -> None:
+        if self._parameterNode:
+            self._parameterNode.outputDirectory = directory
 
 
 class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
@@ -162,11 +274,93 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     Example::
 
         logic = slicer.util.getModuleLogic("CalcificationTraining")
-        logic.generateSyntheticCases("/data/synthetic", 100, seed=1)
+        settings = logic.settingsFromParameters(logic.getParameterNode())  # or calcification's TrainingSettings(...)
+        outcome, nodes = logic.runTraining(settings)  # blocks; the panel runs the same command in a QProcess
+        logic.useForAnalysis(outcome.finished.folder)
     """
+
+    def __init__(self) -> None:
+        ScriptedLoadableModuleLogic.__init__(self)
+        self.curveNodes = None
+        self.lastModelFolder = None
+        self._datasetTableNode = None
 
     def getParameterNode(self):
         return CalcificationTrainingParameterNode(super().getParameterNode())
+
+    @staticmethod
+    def availablePresets():
+        """Names of the network configurations ``train-segmenter --preset`` accepts, the CPU-sized default first."""
+        from calcification.core.networks.factory import PRESETS
+
+        return sorted(PRESETS, key=lambda name: name != "pro_unext_cpu")
+
+    @staticmethod
+    def settingsFromParameters(parameters):
+        """The frozen ``TrainingSettings`` of the panel state; synthetic cases only when no data are listed."""
+        from calcification.logic.training_process import TrainingSettings
+
+        dataPaths = tuple(parameters.dataPaths)
+        return TrainingSettings(
+            name=parameters.modelName.strip(), data_paths=dataPaths, labels_csv=parameters.labelsCsv,
+            synthetic_cases=0 if dataPaths else parameters.syntheticCases, preset=parameters.preset,
+            folds=parameters.folds, epochs=parameters.epochs, fine_tune_epochs=parameters.fineTuneEpochs,
+            steps=parameters.steps, batch=parameters.batch, crop=parameters.crop, device=parameters.device,
+            checkpoints=parameters.checkpointsFolder,
+        )  # fmt: skip
+
+    def createCurveNodes(self, name="Training curves"):
+        """New table and plot chart nodes (loss and validation Dice per epoch) for a run; kept as ``curveNodes``."""
+        from calcification.logic.training_curves import create_curve_nodes
+
+        self.curveNodes = create_curve_nodes(slicer.mrmlScene, name=name)
+        return self.curveNodes
+
+    def updateCurveNodes(self, curves) -> None:
+        """Refill ``curveNodes`` from a ``TrainingCurves`` (the plot view follows its table)."""
+        from calcification.logic.training_curves import update_curve_nodes
+
+        update_curve_nodes(slicer.mrmlScene, self.curveNodes, curves)
+
+    def runTraining(self, settings, onEvent=None):
+        """Train and wait (console and self-test): returns (``TrainingOutcome``, curve nodes filled live)."""
+        from calcification.logic.training_curves import train_with_curve_nodes
+
+        outcome, self.curveNodes = train_with_curve_nodes(slicer.mrmlScene, settings, onEvent)
+        self.lastModelFolder = outcome.finished.folder
+        logging.info(self.resultSummary(outcome.finished))
+        return outcome, self.curveNodes
+
+    @staticmethod
+    def resultSummary(finishedEvent) -> str:
+        """The trained model's name and metrics (validation Dice per fold and their mean) in one line."""
+        from calcification.logic.training_process import finished_summary
+
+        return finished_summary(finishedEvent)
+
+    def checkDataset(self, dataPaths, labelsCsv):
+        """Run ``calcification check-dataset`` and show its report in a table node: (table node, summary text)."""
+        from calcification.logic.table_nodes import table_node_from_columns
+        from calcification.logic.training_process import check_dataset, report_columns, report_summary
+
+        report = check_dataset(list(dataPaths), labelsCsv)
+        if self._datasetTableNode is not None and self._datasetTableNode.GetScene() is not slicer.mrmlScene:
+            self._datasetTableNode = None  # the scene was closed since the last check
+        columns = report_columns(report)
+        self._datasetTableNode = table_node_from_columns(slicer.mrmlScene, "Dataset check", columns,
+                                                         node=self._datasetTableNode)  # fmt: skip
+        return self._datasetTableNode, report_summary(report)
+
+    def useForAnalysis(self, modelNameOrFolder, modelsDir=None) -> str:
+        """Make a model the default of CalcificationAnalysis (its card must load); returns what was stored."""
+        from calcification.core.models.preferred_model import set_preferred_model
+
+        return set_preferred_model(modelNameOrFolder, modelsDir)
+
+    @staticmethod
+    def showChartInLayout(chartNode) -> None:
+        """Switch to a layout with a plot view showing ``chartNode``."""
+        slicer.modules.plots.logic().ShowChartInLayout(chartNode)
 
     def generateSyntheticCases(
         self, outputDirectory, numberOfCases, seed=0, writeScenes=False, backgroundVolumeNode=None, progress=None
@@ -180,14 +374,8 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         from calcification.logic.volume_nodes import mammogram_from_volume_node
 
         background = mammogram_from_volume_node(backgroundVolumeNode) if backgroundVolumeNode else None
-        written = write_synthetic_dataset(
-            outputDirectory,
-            numberOfCases,
-            seed=seed,
-            write_scenes=writeScenes,
-            background=background,
-            progress=progress,
-        )
+        written = write_synthetic_dataset(outputDirectory, numberOfCases, seed=seed, write_scenes=writeScenes,
+                                          background=background, progress=progress)  # fmt: skip
         summary = f"Wrote {len(written.cases)} synthetic cases to {outputDirectory}"
         logging.info(summary)
         return summary
@@ -201,7 +389,33 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
 
     def runTest(self):
         self.setUp()
+        self.test_tinyTraining()
+        self.setUp()
         self.test_generateSyntheticCases()
+
+    def test_tinyTraining(self):
+        """A tiny synthetic training in a child process fills the curve table and plot; the model can be chosen."""
+        import tempfile
+
+        from calcification.logic.training_process import TrainingSettings
+
+        with tempfile.TemporaryDirectory() as modelsDir:
+            settings = TrainingSettings(
+                name="selftest_tiny", synthetic_cases=4, synthetic_shape=(256, 256), folds=1, epochs=2,
+                fine_tune_epochs=0, steps=2, batch=2, crop=64, device="cpu", augment=False,
+                out_folder=os.path.join(modelsDir, "selftest_tiny"),
+            )  # fmt: skip
+            self.delayDisplay("Training a tiny model on 4 synthetic cases")
+            logic = CalcificationTrainingLogic()
+            outcome, nodes = logic.runTraining(settings)
+            table = nodes.table.GetTable()
+            self.assertEqual(table.GetNumberOfRows(), 2)
+            epochs = [e for e in outcome.events if e.kind == "epoch"]
+            self.assertEqual(table.GetValueByName(1, "train_loss").ToDouble(), epochs[1].train_loss)
+            self.assertEqual(nodes.chart.GetNumberOfPlotSeriesNodes(), 2)
+            self.assertEqual(outcome.finished.model, "selftest_tiny")
+            self.assertEqual(logic.useForAnalysis(outcome.finished.folder, modelsDir), "selftest_tiny")
+        self.delayDisplay("Test passed")
 
     def test_generateSyntheticCases(self):
         """Two small synthetic cases are written with their images, segmentations and labels."""

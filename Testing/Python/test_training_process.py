@@ -18,15 +18,18 @@ from calcification.logic.training_curves import (
     TrainingProgress,
     create_curve_nodes,
     format_duration,
+    train_with_curve_nodes,
     update_curve_nodes,
 )
 from calcification.logic.training_process import (
     TrainingSettings,
     check_dataset_command,
     failure_message,
+    finished_summary,
     parse_event_line,
     process_environment,
     report_columns,
+    report_summary,
     run_training_blocking,
     training_command,
 )
@@ -186,6 +189,7 @@ def test_check_dataset_report_becomes_table_columns():
     assert list(columns) == ["case", "calcifications", "problem", "label"]
     assert columns["calcifications"] == ["3", "?"] and columns["problem"] == ["", ""]
     assert report_columns({"cases": [{"n": 1}, {"n": 2.5}]}) == {"n": [1, 2.5]}
+    assert report_summary(report) == "ok: False"
     flat = report_columns({"ok": True, "problems": ["no labels for b"]})
     assert flat == {"item": ["ok", "problems"], "value": ["true", '["no labels for b"]']}
 
@@ -195,16 +199,20 @@ def test_check_dataset_report_becomes_table_columns():
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """One tiny synthetic training run in a child process: (models folder, outcome, events seen by on_event)."""
+    """One tiny synthetic training run in a child process, its curves written into a headless scene as it runs:
+    (models folder, outcome, events seen by on_event, curve nodes, their scene)."""
+    from calcification.logic.scene_factory import create_headless_scene
+
     models = tmp_path_factory.mktemp("models")
     settings = TrainingSettings(name="tiny_run", synthetic_cases=4, out_folder=str(models / "tiny_run"), **TINY)
-    seen = []
-    outcome = run_training_blocking(settings, on_event=seen.append)
-    return models, outcome, seen
+    seen, scene = [], create_headless_scene()
+    outcome, nodes = train_with_curve_nodes(scene, settings, on_event=seen.append)
+    yield models, outcome, seen, nodes, scene
+    scene.Clear(1)
 
 
-def test_a_real_training_process_is_parsed_end_to_end(trained, scene):
-    models, outcome, seen = trained
+def test_a_real_training_process_is_parsed_end_to_end(trained):
+    models, outcome, seen, nodes, _ = trained
     assert list(outcome.events) == seen
     assert [e.kind for e in seen] == ["step", "step", "epoch", "finished"]
     steps, epoch = seen[:2], seen[2]
@@ -215,17 +223,21 @@ def test_a_real_training_process_is_parsed_end_to_end(trained, scene):
     assert outcome.finished.metrics["mean_validation_dice"] == pytest.approx(epoch.best_dice, abs=1e-4)
     assert model_store.read_card(models / "tiny_run").name == "tiny_run"
 
-    curves, progress = TrainingCurves(), TrainingProgress(1, 1, 2)
-    for event in seen:
-        curves.add(event)
-        progress.update(event)
-    assert progress.fraction == 1.0
-    nodes = create_curve_nodes(scene, curves)
-    assert nodes.table.GetTable().GetValueByName(0, "train_loss").ToDouble() == epoch.train_loss
+    progress = TrainingProgress(1, 1, 2)
+    assert [progress.update(event) for event in seen] == [True, True, True, False] and progress.fraction == 1.0
+    table = nodes.table.GetTable()  # filled live from the epoch event
+    assert table.GetNumberOfRows() == 1 and nodes.table.GetName() == "Training tiny_run"
+    assert table.GetValueByName(0, "train_loss").ToDouble() == epoch.train_loss
+    assert table.GetValueByName(0, "val_dice").ToDouble() == epoch.val_dice
+    assert nodes.chart.GetNumberOfPlotSeriesNodes() == 2
+    assert (
+        finished_summary(outcome.finished) == f"tiny_run: fold 0 validation dice {epoch.best_dice:.3f}, "
+        f"mean validation dice {epoch.best_dice:.3f}"
+    )
 
 
 def test_preferred_model_round_trip_and_refusals(trained, tmp_path):
-    models, _, _ = trained
+    models = trained[0]
     assert preferred_model(models) is None
     assert set_preferred_model(models / "tiny_run", models) == "tiny_run"  # a folder in the model folder: its name
     assert preferred_model(models) == "tiny_run" == model_store.preferred_model(models)

@@ -204,3 +204,32 @@ class TrainingProgress:
             text += f": loss {self.last_loss:.3f}"
         eta = self.eta_seconds
         return text + (f", about {format_duration(eta)} left" if eta is not None else "")
+
+
+def train_with_curve_nodes(scene, settings, on_event=None, nodes: Optional[CurveNodes] = None):
+    """Run a training process and wait for it, filling curve nodes of ``scene`` as epochs finish (console, tests).
+
+    Parameters
+    ----------
+    scene : vtkMRMLScene
+    settings : TrainingSettings
+    on_event : callable, optional
+        As in :func:`calcification.logic.training_process.run_training_blocking` (False stops the run).
+    nodes : CurveNodes, optional
+        Nodes to refill; new ones named after the model when None.
+
+    Returns
+    -------
+    (TrainingOutcome, CurveNodes)
+    """
+    from .training_process import run_training_blocking
+
+    nodes = nodes or create_curve_nodes(scene, name=f"Training {settings.name}")
+    curves = TrainingCurves()
+
+    def handle(event: TrainingEvent):
+        if curves.add(event):
+            update_curve_nodes(scene, nodes, curves)
+        return on_event(event) if on_event is not None else None
+
+    return run_training_blocking(settings, handle), nodes

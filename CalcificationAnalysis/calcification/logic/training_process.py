@@ -379,3 +379,17 @@ def report_columns(report: Mapping[str, Any]) -> dict[str, list]:
         numeric = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cells)
         columns[name] = cells if numeric else [str(c) for c in cells]
     return columns
+
+
+def finished_summary(finished: TrainingEvent) -> str:
+    """One line for a trained model: its name and card metrics (validation Dice per fold and their mean)."""
+    parts = [
+        f"{key.replace('_', ' ')} {value:.3f}" if isinstance(value, float) else f"{key.replace('_', ' ')} {value}"
+        for key, value in finished.metrics.items()
+    ]
+    return f"{finished.model}: {', '.join(parts)}" if parts else str(finished.model)
+
+
+def report_summary(report: Mapping[str, Any]) -> str:
+    """The scalar top-level entries of a ``check-dataset`` report as one line (``key: value, ...``)."""
+    return ", ".join(f"{key}: {value}" for key, value in report.items() if isinstance(value, (str, int, float, bool)))
