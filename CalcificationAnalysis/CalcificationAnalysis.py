@@ -53,6 +53,7 @@ Terrassin et al., SPIE 2024 (synthetic calcifications); Hossain 2019 (breast and
 Lin et al. 2023 (breast-level aggregation).
 """
         slicer.app.connect("startupCompleted()", registerCalcificationTraceEffect)
+        slicer.app.connect("startupCompleted()", registerSampleData)
 
 
 def registerCalcificationTraceEffect():
@@ -63,6 +64,32 @@ def registerCalcificationTraceEffect():
     effectFile = os.path.join(os.path.dirname(__file__), "SegmentEditorCalcificationTraceLib", "SegmentEditorEffect.py")
     effect.setPythonSource(effectFile.replace("\\", "/"))
     effect.self().register()
+
+
+def registerSampleData():
+    """Register the synthetic sample mammogram (and its ground-truth segmentation) in the Sample Data module.
+
+    The files are generated on this machine by the product's data engine the first time (about a second) and
+    registered with their SHA-256 checksums, which Sample Data verifies before loading."""
+    try:
+        import SampleData
+
+        from calcification.logic.sample_data import SAMPLE_NAME, write_sample_files
+
+        sample = write_sample_files()
+    except Exception as error:  # a missing dependency must not break Slicer's startup
+        logging.warning(f"CalcificationAnalysis: sample data not registered ({error}).")
+        return
+    SampleData.SampleDataLogic.registerCustomSampleDataSource(
+        category="Calcification",
+        sampleName=SAMPLE_NAME,
+        uris=[sample.image_path.as_uri(), sample.segmentation_path.as_uri()],
+        fileNames=[sample.image_path.name, sample.segmentation_path.name],
+        nodeNames=[SAMPLE_NAME, f"{SAMPLE_NAME} truth"],
+        thumbnailFileName=os.path.join(os.path.dirname(__file__), "Resources", "Icons", "CalcificationAnalysis.png"),
+        loadFileTypes=["VolumeFile", "SegmentationFile"],
+        checksums=sample.checksums(),
+    )
 
 
 #
@@ -599,19 +626,22 @@ class CalcificationAnalysisTest(ScriptedLoadableModuleTest):
         self.setUp()
         self.test_segmentAnalyseExport()
 
-    def _syntheticVolume(self):
-        from calcification.core.synthetic import SynthesisConfig, generate_case
-        from calcification.logic.volume_nodes import volume_node_from_mammogram
+    def _sampleVolume(self):
+        """The registered sample mammogram, loaded through the Sample Data module as a user would."""
+        import SampleData
 
-        case = generate_case(SynthesisConfig(shape=(768, 640)), seed=9001, index=3)
-        return case, volume_node_from_mammogram(slicer.mrmlScene, case.mammogram, name="synthetic")
+        from calcification.logic.sample_data import SAMPLE_NAME
+
+        registerSampleData()
+        return SampleData.SampleDataLogic().downloadSample(SAMPLE_NAME)
 
     def test_segmentAnalyseExport(self):
-        """Load, segment with the shipped network, analyse and export on a synthetic mammogram."""
+        """Load the sample data, segment with the shipped network, analyse and export."""
         import tempfile
 
-        self.delayDisplay("Creating a synthetic mammogram with known calcifications")
-        case, volumeNode = self._syntheticVolume()
+        self.delayDisplay("Loading the synthetic sample mammogram")
+        volumeNode = self._sampleVolume()
+        self.assertIsNotNone(volumeNode)
         logic = CalcificationAnalysisLogic()
 
         segmentationNode = logic.segment(volumeNode, method="prounext", device="cpu")
