@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from calcification.core.errors import CancelledError, InputError
+from calcification.core.errors import CalcificationError, CancelledError, InputError
 from calcification.core.models import model_store
 from calcification.core.models.preferred_model import preferred_model, preferred_model_file, set_preferred_model
 from calcification.logic.training_curves import (
@@ -28,6 +28,7 @@ from calcification.logic.training_process import (
     finished_summary,
     parse_event_line,
     process_environment,
+    python_executable,
     report_columns,
     report_summary,
     run_training_blocking,
@@ -89,6 +90,19 @@ def test_unusable_settings_are_refused(kwargs, message):
         TrainingSettings(**kwargs)
     with pytest.raises(InputError, match="Add at least one"):
         check_dataset_command([], "l.csv")
+
+
+def test_inside_an_application_the_child_runs_python_slicer(monkeypatch, tmp_path):
+    assert python_executable() == sys.executable  # a plain interpreter runs its own children
+    monkeypatch.setattr(sys, "executable", "/opt/Slicer/bin/SlicerApp-real")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(CalcificationError, match="PythonSlicer is not on PATH"):
+        python_executable()
+    interpreter = tmp_path / "PythonSlicer"
+    interpreter.write_text("#!/bin/sh\n")
+    interpreter.chmod(0o755)
+    assert python_executable() == str(interpreter)
+    assert training_command(TrainingSettings(name="m", synthetic_cases=2))[0] == str(interpreter)
 
 
 def test_child_environment_can_import_the_package():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,28 @@ class TrainingSettings:
         return self.epochs + self.fine_tune_epochs
 
 
+def python_executable() -> str:
+    """The interpreter that runs child processes: ``sys.executable``, or PythonSlicer inside the Slicer application.
+
+    Slicer's ``sys.executable`` is the application itself (``SlicerApp-real``), which would open a second Slicer;
+    its ``PythonSlicer`` interpreter sees the same packages and is on the application's ``PATH``.
+
+    Raises
+    ------
+    CalcificationError
+        Inside an application without a PythonSlicer on ``PATH``.
+    """
+    if "python" in Path(sys.executable).name.lower():
+        return sys.executable
+    found = shutil.which("PythonSlicer")
+    if found is None:
+        raise CalcificationError(
+            f"Cannot start the training process: {sys.executable} is not a Python interpreter and PythonSlicer is "
+            "not on PATH."
+        )
+    return found
+
+
 def training_command(settings: TrainingSettings, python: Optional[str] = None) -> list[str]:
     """The argument list that runs ``settings`` as ``calcification train-segmenter ... --events-json``.
 
@@ -114,14 +137,14 @@ def training_command(settings: TrainingSettings, python: Optional[str] = None) -
     ----------
     settings : TrainingSettings
     python : str, optional
-        Interpreter to run; ``sys.executable`` by default (PythonSlicer inside Slicer).
+        Interpreter to run; :func:`python_executable` by default.
 
     Returns
     -------
     list of str
         Ready for ``subprocess.Popen`` or ``qt.QProcess.start(argv[0], argv[1:])``.
     """
-    argv = [python or sys.executable, "-m", "calcification.cli.main", "train-segmenter"]
+    argv = [python or python_executable(), "-m", "calcification.cli.main", "train-segmenter"]
     if settings.data_paths:
         argv += [*settings.data_paths, "--labels", settings.labels_csv]
     else:
@@ -145,7 +168,7 @@ def check_dataset_command(data_paths: Sequence[str], labels_csv: str, python: Op
         raise InputError("Add at least one annotated scene or folder to check.")
     if not labels_csv:
         raise InputError("Choose the labels CSV that goes with the listed scenes and folders.")
-    return [python or sys.executable, "-m", "calcification.cli.main", "check-dataset",
+    return [python or python_executable(), "-m", "calcification.cli.main", "check-dataset",
             *map(str, data_paths), "--labels", str(labels_csv), "--json"]  # fmt: skip
 
 
@@ -284,7 +307,7 @@ def run_training_blocking(
         Called with each :class:`TrainingEvent` as it arrives; returning False stops the run (the child is
         terminated; checkpoints of finished epochs stay for resuming).
     python : str, optional
-        Interpreter; ``sys.executable`` by default.
+        Interpreter; :func:`python_executable` by default.
 
     Returns
     -------
