@@ -220,12 +220,13 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             nodes = self.logic.createCurveNodes(f"Training {settings.name}")
             self.ui.resultsTableView.setMRMLTableNode(nodes.table)
             self.logic.showChartInLayout(nodes.chart)
-            self._runner = TrainingProcessRunner(settings, self._onTrainingEvent, self._onTrainingFinished)
+            runner = TrainingProcessRunner(settings, self._onTrainingEvent, self._onTrainingFinished)
             self.ui.trainingProgressBar.value = 0
-            self.ui.trainingStatusLabel.text = self._runner.progress.message()
+            self.ui.trainingStatusLabel.text = runner.progress.message()
             self.ui.resultLabel.text = ""
             self.ui.useForAnalysisButton.enabled = False
-            self._runner.start()
+            runner.start()
+            self._runner = runner  # only a started run can be stopped
         self._updateButtons()
 
     def onStopTraining(self) -> None:
