@@ -226,7 +226,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.ui.resultLabel.text = ""
             self.ui.useForAnalysisButton.enabled = False
             runner.start()
-            self._runner = runner  # only a started run can be stopped
+            self._runner = runner if runner.isRunning() else None  # a failed start was already reported
         self._updateButtons()
 
     def onStopTraining(self) -> None:
