@@ -110,3 +110,15 @@ def test_preferred_model_is_stored_checked_and_cleared(tmp_path):
     assert preferred_model(tmp_path) is None
     set_preferred_model(None, tmp_path)
     assert not (tmp_path / "preferred_model.json").exists()
+
+
+def test_models_command_sets_and_clears_the_default(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CALCIFICATION_MODELS_DIR", str(tmp_path))
+    assert main(["models", "--prefer", DEFAULT_MODEL_NAME]) == 0
+    assert f"{DEFAULT_MODEL_NAME}  (default)" in capsys.readouterr().out
+    assert preferred_model(tmp_path) == DEFAULT_MODEL_NAME
+    assert main(["models", "--prefer", "no_such_model"]) == 2
+    assert "No model named" in capsys.readouterr().err
+    assert preferred_model(tmp_path) == DEFAULT_MODEL_NAME  # a refused name changes nothing
+    assert main(["models", "--prefer-shipped"]) == 0
+    assert preferred_model(tmp_path) is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..core.models.model_store import list_models, user_models_dir
+from ..core.models.preferred_model import preferred_model, set_preferred_model
+from ..core.segmentation.network_method import DEFAULT_MODEL_NAME
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -12,13 +14,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "models",
         help="list the shipped and installed segmentation models",
         description="List segmentation models: those shipped with the package, then those in the user's model "
-        "folder ($CALCIFICATION_MODELS_DIR, else ~/.calcification/models). Weights are verified when a model is used.",
+        "folder ($CALCIFICATION_MODELS_DIR, else ~/.calcification/models). Weights are verified when a model is used. "
+        "The default (used when no --model is given, here and in the Slicer panel) is listed first.",
     )
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--prefer", metavar="NAME", help="make this model (name or folder) the default")
+    choice.add_argument("--prefer-shipped", action="store_true", help="go back to the shipped default model")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    entries = list_models()
+    if args.prefer or args.prefer_shipped:
+        stored = set_preferred_model(None if args.prefer_shipped else args.prefer)
+        print(f"default model: {stored or DEFAULT_MODEL_NAME}")
+    default = preferred_model() or DEFAULT_MODEL_NAME
+    entries = sorted(list_models(), key=lambda entry: entry.name != default)
     if not entries:
         print(f"No models found. Train one with `calcification train-segmenter` or copy one into {user_models_dir()}.")
         return 0
@@ -27,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         data = "SYNTHETIC training data" if card.synthetic_training else (card.trained_on or "training data not stated")
         dice = card.metrics.get("test_dice", card.metrics.get("mean_validation_dice"))
         quality = f", Dice {dice}" if dice is not None else ""
-        print(f"{card.name}  [{entry.origin}]  {card.architecture}, {len(card.folds)} fold(s){quality}; {data}")
+        mark = "  (default)" if entry.name == default else ""
+        print(f"{card.name}{mark}  [{entry.origin}]  {card.architecture}, {len(card.folds)} fold(s){quality}; {data}")
         print(f"    {entry.folder}")
     return 0

@@ -18,7 +18,7 @@ SYNTHETIC_WARNING = (
 
 
 def _default_model_name() -> str:
-    from ..core.models.model_store import preferred_model
+    from ..core.models.preferred_model import preferred_model
     from ..core.segmentation.network_method import DEFAULT_MODEL_NAME
 
     return preferred_model() or DEFAULT_MODEL_NAME

@@ -21,9 +21,11 @@ _LOADED: dict = {}  # (folder, card text) -> LoadedModel: a batch of images load
 def load_model_cached(source: Union[str, Path, None] = None):
     """The verified :class:`LoadedModel` for ``source`` (name, folder or card path), loaded once per process and
     reloaded when its card changes on disk. When ``source`` is None: the model the user made the default
-    (:func:`~calcification.core.models.model_store.set_preferred_model`), else :data:`DEFAULT_MODEL_NAME`."""
+    (:func:`~calcification.core.models.preferred_model.set_preferred_model`; a setting whose model is gone is ignored),
+    else :data:`DEFAULT_MODEL_NAME`."""
     from ..models.model_card import CARD_FILE_NAME
-    from ..models.model_store import load_model, preferred_model, resolve_model_folder
+    from ..models.model_store import load_model, resolve_model_folder
+    from ..models.preferred_model import preferred_model
 
     folder = resolve_model_folder(source if source is not None else (preferred_model() or DEFAULT_MODEL_NAME))
     key = (str(folder.resolve()), (folder / CARD_FILE_NAME).read_text(encoding="utf-8"))

@@ -220,9 +220,11 @@ def train_fold(
         if progress is not None and progress(min(done / total_steps, 1.0), message) is False:
             raise CancelledError(f"Training stopped in fold {fold}; run again with the same settings to resume.")
 
+    # Step events name their fold too, so a listener resuming mid-run never has to infer it.
+    step_events = (lambda record: events({**record, "fold": fold})) if events else None
     while run.epoch < config.total_epochs:
         epoch_started = time.perf_counter()
-        train_loss = _train_epoch(run, batcher, config, device, events, report)
+        train_loss = _train_epoch(run, batcher, config, device, step_events, report)
         dice = validation_dice(run.network, validation_cases, device, config.validation_threshold)
         record = {"epoch": run.epoch, "phase": 1 if run.epoch < config.phase_one_epochs else 2,
                   "train_loss": train_loss, "val_dice": dice, "seconds": time.perf_counter() - epoch_started,
