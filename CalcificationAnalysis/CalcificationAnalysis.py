@@ -352,7 +352,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self._updateGui()
 
     def onSegmentButton(self) -> None:
-        if not self.logic.ensureDependencies():
+        if not self.logic.ensureDependencies(needTorch=self._parameterNode.method == "prounext"):
             return
         parameters = self._parameterNode
 
@@ -374,7 +374,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     # Results -----------------------------------------------------------------------------------------------------
 
     def onAnalyzeButton(self) -> None:
-        if not self.logic.ensureDependencies():
+        if not self.logic.ensureDependencies(needTorch=False):
             return
         parameters = self._parameterNode
 
@@ -472,11 +472,20 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         return classifier_choices()
 
     @staticmethod
-    def ensureDependencies(askUser: bool = True) -> bool:
-        """Install the Python packages the library needs, after asking the user; True when all are present."""
-        from calcification.slicer_support.python_dependencies import REQUIREMENTS_FILE, missing_distributions
+    def ensureDependencies(askUser: bool = True, needTorch: bool = True) -> bool:
+        """Install the Python packages the library needs, after asking the user; True when all are present.
 
-        missing = missing_distributions()
+        PyTorch (needed by the network and training, not by Hessian-DoG) goes through Slicer's PyTorch extension
+        when it is installed, as SlicerTotalSegmentator does, so that the build matches the machine's GPU."""
+        from calcification.slicer_support.python_dependencies import (
+            REQUIREMENTS_FILE,
+            TORCH_REQUIREMENT,
+            TORCH_VERSION_REQUIREMENT,
+            missing_distributions,
+            torch_missing,
+        )
+
+        missing = missing_distributions() + ([TORCH_REQUIREMENT] if needTorch and torch_missing() else [])
         if not missing:
             return True
         message = "CalcificationAnalysis needs these Python packages, which are not installed yet:\n\n"
@@ -484,8 +493,17 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         if askUser and not slicer.util.confirmOkCancelDisplay(message, "Install Python packages"):
             return False
         with slicer.util.WaitCursor():
-            slicer.util.pip_install(["-r", os.fspath(REQUIREMENTS_FILE)])
-        return not missing_distributions()
+            if missing_distributions():
+                slicer.util.pip_install(["-r", os.fspath(REQUIREMENTS_FILE)])
+            if needTorch and torch_missing():
+                try:
+                    import PyTorchUtils  # the PyTorch extension
+                except ImportError:
+                    slicer.util.pip_install([TORCH_REQUIREMENT])
+                else:
+                    torchLogic = PyTorchUtils.PyTorchUtilsLogic()
+                    torchLogic.installTorch(askConfirmation=False, torchVersionRequirement=TORCH_VERSION_REQUIREMENT)
+        return not missing_distributions() and not (needTorch and torch_missing())
 
     # Segmentation ------------------------------------------------------------------------------------------------
 

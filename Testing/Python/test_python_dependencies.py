@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from calcification.slicer_support.python_dependencies import (
     REQUIREMENTS_FILE,
+    TORCH_REQUIREMENT,
     missing_distributions,
     required_distributions,
+    torch_missing,
 )
 
 
@@ -18,6 +20,13 @@ def test_requirements_file_lists_the_core_packages():
 
 def test_everything_is_present_in_the_test_environment():
     assert missing_distributions() == []
+    assert not torch_missing()
+
+
+def test_classifier_packages_are_installed_into_slicer_too():
+    names = required_distributions()
+    assert any(n.startswith("scikit-learn") for n in names) and any(n.startswith("skops") for n in names)
+    assert TORCH_REQUIREMENT.startswith("torch>=")  # installed apart, through the PyTorch extension
 
 
 def test_an_absent_package_is_reported(tmp_path):

@@ -11,6 +11,10 @@ import re
 from pathlib import Path
 
 REQUIREMENTS_FILE = Path(__file__).resolve().parent.parent / "requirements-slicer.txt"
+#: PyTorch, installed apart from the other packages: through Slicer's PyTorch extension when it is there (it chooses
+#: the CPU or CUDA build for the machine), else with pip.
+TORCH_VERSION_REQUIREMENT = ">=2.1"
+TORCH_REQUIREMENT = f"torch{TORCH_VERSION_REQUIREMENT}"
 
 #: Distribution name -> import name, where they differ.
 _IMPORT_NAMES = {
@@ -21,6 +25,7 @@ _IMPORT_NAMES = {
     "pylibjpeg-rle": "rle",
     "pynrrd": "nrrd",
     "Pillow": "PIL",
+    "scikit-learn": "sklearn",
 }
 
 
@@ -39,3 +44,8 @@ def missing_distributions(requirements_file: Path = REQUIREMENTS_FILE) -> list[s
         if importlib.util.find_spec(import_name) is None:
             missing.append(requirement)
     return missing
+
+
+def torch_missing() -> bool:
+    """True when PyTorch cannot be imported (the network methods and training need it; Hessian-DoG does not)."""
+    return importlib.util.find_spec("torch") is None
