@@ -69,7 +69,8 @@ def _reference_grid(segmentation_node):
     return image
 
 
-def _same_grid(a, b) -> bool:
+def same_grid(a, b) -> bool:
+    """True when two ``vtkOrientedImageData`` share extent and image-to-world matrix (to 1e-4 mm)."""
     matrix_a, matrix_b = vtk.vtkMatrix4x4(), vtk.vtkMatrix4x4()
     a.GetImageToWorldMatrix(matrix_a)
     b.GetImageToWorldMatrix(matrix_b)
@@ -120,7 +121,7 @@ def compare_segmentation_nodes(
         When the two segmentations were not drawn on the same image grid.
     """
     grid_a, grid_b = _reference_grid(segmentation_a), _reference_grid(segmentation_b)
-    if not _same_grid(grid_a, grid_b):
+    if not same_grid(grid_a, grid_b):
         raise InputError(
             f"'{segmentation_a.GetName()}' and '{segmentation_b.GetName()}' were not drawn on the same image "
             "(their pixel grids differ): compare two readings of one mammogram."

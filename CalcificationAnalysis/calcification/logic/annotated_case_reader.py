@@ -25,8 +25,8 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.image import Mammogram
 from ..core.io import read_mammogram
-from .agreement_nodes import load_segmentation_file, mask_on_grid
-from .mrml_imports import slicer, vtk
+from .agreement_nodes import load_segmentation_file, mask_on_grid, same_grid
+from .mrml_imports import slicer
 from .point_annotations import point_annotations
 from .scene_factory import create_headless_scene
 from .scene_storage import load_scene_bundle
@@ -281,14 +281,6 @@ def _scene_nodes(scene, file: Path):
     return segmentation, segment_id, volume
 
 
-def _same_grid(a, b) -> bool:
-    matrix_a, matrix_b = vtk.vtkMatrix4x4(), vtk.vtkMatrix4x4()
-    a.GetImageToWorldMatrix(matrix_a)
-    b.GetImageToWorldMatrix(matrix_b)
-    close = all(abs(matrix_a.GetElement(i, j) - matrix_b.GetElement(i, j)) < 1e-4 for i in range(4) for j in range(4))
-    return close and tuple(a.GetExtent()) == tuple(b.GetExtent())
-
-
 def read_scene_bundle(case_id: str, path: Path) -> AnnotatedCase:
     """Read an annotated Slicer scene (one mammogram volume, one segmentation with a calcification segment,
     optional point markups referenced by the segmentation) as an :class:`AnnotatedCase`.
@@ -310,7 +302,7 @@ def read_scene_bundle(case_id: str, path: Path) -> AnnotatedCase:
             raise CaseProblemError(ProblemKind.UNREADABLE_FILE, path, f"{path.name}: {exc}") from exc
         image_grid = slicer.vtkSlicerSegmentationsModuleLogic.CreateOrientedImageDataFromVolumeNode(volume)
         reference = _reference_grid(segmentation)
-        if reference is not None and not _same_grid(reference, image_grid):
+        if reference is not None and not same_grid(reference, image_grid):
             message = (
                 f"{path.name}: the segmentation was drawn "
                 f"on a grid of {_grid_text(reference)} that is not the image's "
