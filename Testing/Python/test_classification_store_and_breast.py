@@ -116,10 +116,10 @@ def test_untrusted_type_is_refused_even_with_a_matching_checksum(trained, tmp_pa
 
     folder = save_classifier(trained, tmp_path / "lr")
     skops.io.dump(FunctionTransformer(func=os.system), folder / MODEL_FILE_NAME)
-    from calcification.core.classification.classifier_store import _sha256_of
+    from calcification.core.checksums import sha256_of
 
     document = json.loads((folder / CARD_FILE_NAME).read_text())
-    document["model_sha256"] = _sha256_of(folder / MODEL_FILE_NAME)
+    document["model_sha256"] = sha256_of(folder / MODEL_FILE_NAME)
     (folder / CARD_FILE_NAME).write_text(json.dumps(document))
     with pytest.raises(InputError, match="not trusted"):
         load_classifier(folder)

@@ -22,6 +22,15 @@ def spacing_mm_argument(text: str) -> tuple[float, float]:
     raise argparse.ArgumentTypeError(f"spacing must be one or two numbers (mm); got {text!r}")
 
 
+def pixel_shape_argument(text: str) -> tuple[int, int]:
+    """Parse an image size as ``ROWS,COLS`` (or ``ROWSxCOLS``) in pixels."""
+    try:
+        rows, cols = (int(v) for v in text.lower().replace("x", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected ROWS,COLS in pixels, got {text!r}") from None
+    return rows, cols
+
+
 def add_spacing_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--spacing`` for files that carry no pixel spacing (PNG, TIFF, some DICOMs)."""
     parser.add_argument(

@@ -30,18 +30,11 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.segmentation import SegmentationMethod
+from .arguments import pixel_shape_argument
 from .command_check_dataset import add_data_arguments, checked_dataset
 from .progress_bar import terminal_progress
 
 OUTPUT_NAMES = ("evaluation.json", "per_image.csv", "froc.png", "dice.png")
-
-
-def _shape(text: str) -> tuple[int, int]:
-    try:
-        rows, cols = (int(v) for v in text.lower().replace("x", ",").split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected ROWS,COLS in pixels, got {text!r}") from None
-    return rows, cols
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--synthetic", type=int, metavar="N", help="number of synthetic test cases (instead of DATA)")
     parser.add_argument("--synthetic-seed", type=int, default=9000, help="series of the test cases (default 9000; "
                         "keep it apart from the training series, 1000 for the shipped model)")  # fmt: skip
-    parser.add_argument("--synthetic-shape", type=_shape, default=(1024, 768), metavar="ROWS,COLS",
+    parser.add_argument("--synthetic-shape", type=pixel_shape_argument, default=(1024, 768), metavar="ROWS,COLS",
                         help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
     parser.add_argument("--method", default=SegmentationMethod.PROUNEXT.value,
                         choices=[m.value for m in SegmentationMethod],

@@ -20,19 +20,12 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
+from .arguments import pixel_shape_argument
 from .command_check_dataset import add_data_arguments, checked_dataset
 from .progress_bar import terminal_progress
 
 #: Synthetic cases generated for --augmentation-preview (crops and copy-paste donors come from these).
 _PREVIEW_CASES = 8
-
-
-def _shape(text: str) -> tuple[int, int]:
-    try:
-        rows, cols = (int(v) for v in text.lower().replace("x", ",").split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected ROWS,COLS in pixels, got {text!r}") from None
-    return rows, cols
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="train on N synthetic cases (one patient each) instead of DATA")  # fmt: skip
     parser.add_argument("--synthetic-seed", type=int, default=1000, help="series of the synthetic cases (default 1000; "
                         "keep test seeds apart)")  # fmt: skip
-    parser.add_argument("--synthetic-shape", type=_shape, default=(1024, 768), metavar="ROWS,COLS",
+    parser.add_argument("--synthetic-shape", type=pixel_shape_argument, default=(1024, 768), metavar="ROWS,COLS",
                         help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
     parser.add_argument("--name", help="model name shown in `calcification models` and the panel (required to train)")
     parser.add_argument("--out", type=Path, help="model folder (default: the user's model folder / NAME)")

@@ -7,12 +7,12 @@ Sample Data module verifies them before loading, so a damaged or altered copy is
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..core.checksums import sha256_of
 from ..core.synthetic import SynthesisConfig, generate_case
 from .synthetic_dataset import write_case
 
@@ -44,14 +44,6 @@ def sample_folder() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".calcification" / "sample_data"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_sample_files(folder: Optional[os.PathLike] = None, overwrite: bool = False) -> SampleFiles:
     """Generate the sample into ``folder`` (default :func:`sample_folder`) unless it is already there.
 
@@ -72,4 +64,4 @@ def write_sample_files(folder: Optional[os.PathLike] = None, overwrite: bool = F
         os.replace(folder / f"{name}.seg.nrrd", segmentation)
         for extra in (folder / f"{name}.instances.nrrd", folder / f"{name}.json"):
             extra.unlink(missing_ok=True)
-    return SampleFiles(image, segmentation, _sha256(image), _sha256(segmentation))
+    return SampleFiles(image, segmentation, sha256_of(image), sha256_of(segmentation))

@@ -12,7 +12,6 @@ the user's folder (``$CALCIFICATION_CLASSIFIERS_DIR``, else ``~/.calcification/c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
+from ..checksums import sha256_of
 from ..errors import InputError
 from .calibrated_classifier import ClassifierCard, TrainedClassifier
 
@@ -76,14 +76,6 @@ def user_classifiers_dir() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".calcification" / "classifiers"
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def is_allowed_type(name: str) -> bool:
     """True for a fully qualified type name from scikit-learn or numpy that is not in a denied module."""
     return name.startswith(ALLOWED_TYPE_PREFIXES) and not name.startswith(DENIED_TYPE_PREFIXES)
@@ -123,7 +115,7 @@ def save_classifier(trained: TrainedClassifier, folder: Union[str, Path], overwr
     document = {
         "format_version": CARD_FORMAT_VERSION,
         "model_file": MODEL_FILE_NAME,
-        "model_sha256": _sha256_of(model_path),
+        "model_sha256": sha256_of(model_path),
         **trained.card.to_dict(),
     }
     partial_card = folder / (CARD_FILE_NAME + ".partial")
@@ -197,7 +189,7 @@ def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Pat
     path = folder / MODEL_FILE_NAME
     if not path.is_file():
         raise InputError(f"The classifier {card.name!r} is incomplete: {path} is missing. Reinstall it.")
-    if _sha256_of(path) != document.get("model_sha256"):
+    if sha256_of(path) != document.get("model_sha256"):
         raise InputError(
             f"{path} does not match the checksum in its card: it is damaged or was replaced. Reinstall or retrain it."
         )

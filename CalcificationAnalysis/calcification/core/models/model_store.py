@@ -8,7 +8,6 @@ refused before any of its bytes are unpickled.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from ..checksums import sha256_of
 from ..errors import InputError
 from .model_card import CARD_FILE_NAME, FoldWeights, ModelCard
 
@@ -57,15 +57,6 @@ def user_models_dir() -> Path:
 def default_search_dirs() -> tuple[Path, Path]:
     """(shipped folder, user folder), in lookup order."""
     return shipped_models_dir(), user_models_dir()
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_card(folder: Union[str, Path]) -> ModelCard:
