@@ -43,12 +43,29 @@ def add_spacing_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_segmenter_options(parser: argparse.ArgumentParser) -> None:
+    """``--method``, ``--model``, ``--threshold`` and ``--device``: which segmenter runs (read by
+    :func:`network_options`)."""
+    parser.add_argument("--method", default=SegmentationMethod.PROUNEXT.value,
+                        choices=[m.value for m in SegmentationMethod],
+                        help="prounext (network, default) or hdog (Hessian-DoG detector)")  # fmt: skip
+    parser.add_argument("--model", help="prounext only: model name, folder or model_card.json (default: shipped)")
+    parser.add_argument("--threshold", type=float, help="prounext only: probability threshold (default: the model's)")
+    parser.add_argument("--device", default="cpu", help="prounext only: cpu (default) or cuda")
+
+
 def network_options(args: argparse.Namespace):
-    """SegmenterOptions from the network flags, None when the run uses none of them (hdog refuses options)."""
+    """SegmenterOptions from the network flags, None for Hessian-DoG (which refuses them); the threshold, device and
+    model are checked here, so a bad one fails before minutes of work."""
     if args.method == SegmentationMethod.HDOG.value:
         if args.model is not None or args.threshold is not None or args.device != "cpu":
             raise InputError("--model, --threshold and --device apply to --method prounext only.")
         return None
-    from ..core.inference.segmenter import SegmenterOptions
+    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
+        raise InputError(f"--threshold must lie strictly between 0 and 1, got {args.threshold}.")
+    from ..core.inference.segmenter import SegmenterOptions, resolve_device
+    from ..core.segmentation.network_method import load_model_cached
 
+    resolve_device(args.device)
+    load_model_cached(args.model)
     return SegmenterOptions(threshold=args.threshold, device=args.device)

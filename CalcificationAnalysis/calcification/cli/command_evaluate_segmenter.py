@@ -30,7 +30,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.segmentation import SegmentationMethod
-from .arguments import pixel_shape_argument
+from .arguments import add_segmenter_options, network_options, pixel_shape_argument
 from .command_check_dataset import add_data_arguments, checked_dataset
 from .progress_bar import terminal_progress
 
@@ -52,12 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "keep it apart from the training series, 1000 for the shipped model)")  # fmt: skip
     parser.add_argument("--synthetic-shape", type=pixel_shape_argument, default=(1024, 768), metavar="ROWS,COLS",
                         help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
-    parser.add_argument("--method", default=SegmentationMethod.PROUNEXT.value,
-                        choices=[m.value for m in SegmentationMethod],
-                        help="prounext (network, default) or hdog (Hessian-DoG detector)")  # fmt: skip
-    parser.add_argument("--model", help="prounext only: model name, folder or model_card.json (default: shipped)")
-    parser.add_argument("--threshold", type=float, help="prounext only: probability threshold (default: the model's)")
-    parser.add_argument("--device", default="cpu", help="prounext only: cpu (default) or cuda")
+    add_segmenter_options(parser)
     parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals (1000)")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     parser.set_defaults(func=run)
@@ -83,18 +78,7 @@ def _check_arguments(args: argparse.Namespace):
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"--out {args.out} is a file; give a folder.")
     config = None if args.data else SynthesisConfig(shape=tuple(args.synthetic_shape))
-    if args.method == SegmentationMethod.HDOG.value:
-        if args.model is not None or args.threshold is not None or args.device != "cpu":
-            raise InputError("--model, --threshold and --device apply to --method prounext only.")
-        return config, None
-    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
-        raise InputError(f"--threshold must lie strictly between 0 and 1, got {args.threshold}.")
-    from ..core.inference.segmenter import SegmenterOptions, resolve_device
-    from ..core.segmentation.network_method import load_model_cached
-
-    resolve_device(args.device)
-    load_model_cached(args.model)  # an unknown or damaged model fails here, before minutes of work
-    return config, SegmenterOptions(threshold=args.threshold, device=args.device)
+    return config, network_options(args)
 
 
 def _score_map(segmentation) -> np.ndarray | None:

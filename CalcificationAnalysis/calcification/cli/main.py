@@ -31,6 +31,9 @@ COMMAND_MODULES = (
     "command_check_dataset",
     "command_train_segmenter",
     "command_evaluate_segmenter",
+    "command_train_classifier",
+    "command_evaluate_classifier",
+    "command_classifiers",
 )
 
 

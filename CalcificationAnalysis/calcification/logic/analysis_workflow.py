@@ -231,14 +231,19 @@ def analyze_segmentation_node(
 
 def feature_row(run: AnalysisRun, case_id: Optional[str] = None) -> dict:
     """The ``features.csv`` row of ``run``: identification columns, then the 35 features."""
-    metadata = run.mammogram.metadata
+    patient_id = run.mammogram.metadata.get("patient_id", "")
+    return image_feature_row(case_id or run.name, patient_id, run.mammogram, run.analysis.features)
+
+
+def image_feature_row(case_id: str, patient_id: str, mammogram: Mammogram, features) -> dict:
+    """A ``features.csv`` row: case and patient id, the mammogram's laterality and view, the features by name."""
     row = {
-        "case_id": case_id or run.name,
-        "patient_id": metadata.get("patient_id", ""),
-        "laterality": run.mammogram.laterality.value,
-        "view": run.mammogram.view.value,
+        "case_id": case_id,
+        "patient_id": patient_id,
+        "laterality": mammogram.laterality.value,
+        "view": mammogram.view.value,
     }
-    row.update({name: run.analysis.features[name] for name in IMAGE_FEATURE_NAMES})
+    row.update({name: features[name] for name in IMAGE_FEATURE_NAMES})
     return row
 
 

@@ -199,6 +199,29 @@ def fit_calibrated(
     return CalibratedClassifierCV(pipeline, method=method, cv=inner, ensemble=False).fit(X, y)
 
 
+def calibrated_out_of_fold(
+    X: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    algorithm: ClassifierAlgorithm,
+    folds: int = 5,
+    seed: int = 0,
+    progress: ProgressCallback = None,
+) -> np.ndarray:
+    """Out-of-fold probabilities (n_cases,) of the calibrated model as :func:`train_classifier` builds it: each outer
+    patient-grouped fold fits a calibrated classifier (inner grouped folds) on its training patients only.
+
+    ``X``, ``y``, ``groups`` must be checked already (:func:`~.cross_validation.check_training_data`).
+    """
+    method = calibration_method_for(y.size)
+    splits = patient_folds(y, groups, folds, seed)
+
+    def fit(X_train, y_train, train):
+        return fit_calibrated(X_train, y_train, groups[train], algorithm, method, folds, seed)
+
+    return out_of_fold_probabilities(X, y, splits, fit, progress)[0]
+
+
 def train_classifier(
     X,
     y,
@@ -244,13 +267,8 @@ def train_classifier(
     X, y, groups, names = check_training_data(X, y, groups, feature_names)
     algorithm = parse_algorithm(algorithm)
     method = calibration_method_for(y.size)
-    splits = patient_folds(y, groups, folds, seed)
-
-    def fit(X_train, y_train, train):
-        return fit_calibrated(X_train, y_train, groups[train], algorithm, method, folds, seed)
-
     with single_threaded():
-        probabilities, _ = out_of_fold_probabilities(X, y, splits, fit, sub_progress(progress, 0.0, 0.8))
+        probabilities = calibrated_out_of_fold(X, y, groups, algorithm, folds, seed, sub_progress(progress, 0.0, 0.8))
         report_progress(progress, 0.8, "Fitting the final calibrated classifier")
         model = fit_calibrated(X, y, groups, algorithm, method, folds, seed)
     metrics = evaluate_probabilities(y, probabilities, DEFAULT_THRESHOLD, n_boot, seed)

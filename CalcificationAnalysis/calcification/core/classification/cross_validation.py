@@ -275,6 +275,8 @@ def cross_validate(
     if not chosen:
         raise InputError("Choose at least one classifier algorithm.")
     splits = patient_folds(y, groups, folds, seed)
+    if ClassifierAlgorithm.SVM in chosen:
+        _check_svm_folds(y, splits)
     explained = parse_algorithm(importance_algorithm) if importance_algorithm is not None else None
     steps = len(chosen) + (1 if explained in chosen else 0)
     results, importance, explained_models = [], None, None
@@ -298,6 +300,20 @@ def cross_validate(
     for k, (_, validation) in enumerate(splits):
         fold_of_case[validation] = k
     return CrossValidationReport(names, y, groups, fold_of_case, tuple(results), importance)
+
+
+#: Cases of each class the SVM needs in a training fold: its probabilities come from 3 internal Platt folds.
+SVM_MIN_CASES_PER_CLASS = 3
+
+
+def _check_svm_folds(y: np.ndarray, splits: Sequence[Split]) -> None:
+    fewest = min(int(np.bincount(y[train], minlength=2).min()) for train, _ in splits)
+    if fewest < SVM_MIN_CASES_PER_CLASS:
+        raise InputError(
+            f"The SVM needs at least {SVM_MIN_CASES_PER_CLASS} benign and {SVM_MIN_CASES_PER_CLASS} malignant cases "
+            f"in every training fold (its probabilities come from internal folds); one fold has {fewest}. Add "
+            "cases, use more folds, or leave the SVM out."
+        )
 
 
 def _stage(progress: ProgressCallback, start: float, end: float, name: str) -> ProgressCallback:

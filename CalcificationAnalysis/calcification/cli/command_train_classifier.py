@@ -1,0 +1,140 @@
+"""``calcification train-classifier``: train the calibrated benign/malignant classifier that ``analyze`` uses.
+
+Input is either FEATURES.csv + LABELS.csv (see :mod:`calcification.logic.classifier_training_data`: what ``analyze``
+writes, and a ``case_id, patient_id, label`` table) or ``--synthetic N``: N synthetic cases segmented by the chosen
+segmenter (the default network unless told otherwise) and measured exactly as ``analyze`` measures an image; their
+rows are kept beside the classifier as ``training_features.csv`` and ``training_labels.csv``, so
+``evaluate-classifier`` can reproduce the comparison. The classifier is saved (skops, no pickle; a JSON card with the
+cross-validated AUC and its interval) under ``--out`` or the user's classifier folder / NAME, where ``analyze
+--classifier NAME`` and the Slicer panel find it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..core.errors import InputError
+from .arguments import add_segmenter_options, network_options, pixel_shape_argument
+from .progress_bar import terminal_progress
+
+#: Files kept beside a classifier trained with ``--synthetic``: its training table, in the FEATURES/LABELS forms.
+TRAINING_FEATURES_FILE = "training_features.csv"
+TRAINING_LABELS_FILE = "training_labels.csv"
+
+
+def add_table_arguments(parser: argparse.ArgumentParser, nargs: str) -> None:
+    """FEATURES and LABELS positionals, shared with ``evaluate-classifier``."""
+    parser.add_argument("features", nargs=nargs, type=Path, metavar="FEATURES.csv",
+                        help="the features.csv that `calcification analyze` writes")  # fmt: skip
+    parser.add_argument("labels", nargs=nargs, type=Path, metavar="LABELS.csv",
+                        help="case_id, label (benign/malignant or 0/1), patient_id (synth's cases.csv)")  # fmt: skip
+
+
+def add_algorithm_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--folds``, ``--seed`` and ``--n-boot``, shared with ``evaluate-classifier``."""
+    parser.add_argument("--folds", type=int, default=5, help="patient-grouped cross-validation folds (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the folds, models and bootstrap (default 0)")
+    parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of the AUC interval (1000)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``train-classifier`` sub-command."""
+    from ..core.classification.algorithms import ALL_ALGORITHMS, DEFAULT_ALGORITHM
+
+    parser = subparsers.add_parser(
+        "train-classifier",
+        help="train the calibrated benign/malignant classifier on features.csv + labels, or on synthetic cases",
+        description="Cross-validate (patient-grouped) and fit a calibrated classifier on image features. Give "
+        "FEATURES.csv LABELS.csv, or --synthetic N to measure N synthetic cases on the segmenter's output. The "
+        "classifier is saved as skops + JSON card; `calcification analyze --classifier NAME` uses it.",
+    )
+    add_table_arguments(parser, nargs="?")
+    parser.add_argument("--name", required=True, help="classifier name (in reports and `calcification classifiers`)")
+    parser.add_argument("--out", type=Path, help="classifier folder (default: the user's classifier folder / NAME)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a classifier already in the folder")
+    parser.add_argument("--algorithm", default=DEFAULT_ALGORITHM.value, choices=[a.value for a in ALL_ALGORITHMS],
+                        help=f"default {DEFAULT_ALGORITHM.value} (the best in Tong et al. 2024)")  # fmt: skip
+    add_algorithm_arguments(parser)
+    parser.add_argument("--synthetic", type=int, metavar="N", help="train on N synthetic cases instead of FEATURES")
+    parser.add_argument("--synthetic-seed", type=int, default=5000, help="series of the synthetic cases (default "
+                        "5000, the shipped classifier's; keep test series apart)")  # fmt: skip
+    parser.add_argument("--synthetic-shape", type=pixel_shape_argument, default=(1024, 768), metavar="ROWS,COLS",
+                        help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
+    parser.add_argument("--overlap", type=float, default=0.2, help="synthetic class overlap in [0, 1] (default 0.2)")
+    add_segmenter_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _destination(args: argparse.Namespace) -> Path:
+    """The classifier folder, refused before any work when it already holds one (unless --overwrite)."""
+    from ..core.classification.classifier_store import CARD_FILE_NAME, user_classifiers_dir
+
+    out = (args.out or user_classifiers_dir() / args.name).expanduser()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file, not a folder; choose a folder for the classifier.")
+    if (out / CARD_FILE_NAME).exists() and not args.overwrite:
+        raise InputError(f"{out} already holds a classifier; choose another --out or --name, or give --overwrite.")
+    return out
+
+
+def _synthetic_table(args: argparse.Namespace, progress):
+    """Measure the synthetic cases; returns (features rows, label rows, TrainingTable, 'trained_on' text)."""
+    from ..core.synthetic import SynthesisConfig
+    from ..logic.classifier_training_data import table_from_rows
+    from ..logic.synthetic_features import measure_synthetic_cases
+
+    options = network_options(args)
+    config = SynthesisConfig(shape=tuple(args.synthetic_shape), class_overlap=args.overlap)
+    model = args.model if options is not None else None
+    rows = measure_synthetic_cases(args.synthetic, args.synthetic_seed, config, args.method, model, options, progress)
+    table = table_from_rows(rows.features, rows.labels)
+    segmenter = f"the {rows.model_name} network" if rows.model_name else "the Hessian-DoG detector"
+    trained_on = (f"Features measured on {segmenter}'s segmentation (not the ground-truth masks) of {table.y.size} "
+                  f"synthetic cases (series {args.synthetic_seed}, {args.synthetic_shape[0]}x{args.synthetic_shape[1]} "
+                  f"px at {config.spacing_mm} mm, class overlap {args.overlap}); no real patient.")  # fmt: skip
+    return rows, table, trained_on
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    if args.synthetic is None and (args.features is None or args.labels is None):
+        raise InputError("Give FEATURES.csv and LABELS.csv, or --synthetic N.")
+    if args.synthetic is not None and args.features is not None:
+        raise InputError("Give either FEATURES.csv LABELS.csv or --synthetic N, not both.")
+    if args.synthetic is not None and args.synthetic < 10:
+        raise InputError(f"--synthetic needs at least 10 cases for {args.folds}-fold cross-validation.")
+    if args.n_boot < 1:
+        raise InputError(f"--n-boot must be at least 1, got {args.n_boot}.")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, save and print the card's cross-validated metrics; returns 0."""
+    from ..core.classification import save_classifier, train_classifier
+    from ..logic.analysis_workflow import write_feature_rows
+    from ..logic.classifier_training_data import training_table, write_label_rows
+
+    _check_arguments(args)
+    out = _destination(args)
+    with terminal_progress("Training", enabled=sys.stderr.isatty()) as progress:
+        if args.synthetic is not None:
+            rows, table, trained_on = _synthetic_table(args, progress)
+        else:
+            rows, table = None, training_table(args.features, args.labels)
+            trained_on = f"{table.summary()} from {args.features.name} labelled by {args.labels.name}"
+        print(table.summary(), file=sys.stderr)
+        trained = train_classifier(table.X, table.y, table.patient_ids, table.feature_names, args.algorithm,
+                                   seed=args.seed, folds=args.folds, name=args.name, trained_on=trained_on,
+                                   synthetic_training=rows is not None, n_boot=args.n_boot,
+                                   progress=progress)  # fmt: skip
+    save_classifier(trained, out, overwrite=args.overwrite)
+    if rows is not None:
+        write_feature_rows(rows.features, out / TRAINING_FEATURES_FILE)
+        write_label_rows(rows.labels, out / TRAINING_LABELS_FILE)
+    metrics = trained.card.metrics
+    print(json.dumps({"classifier": trained.card.name, "folder": str(out), **metrics.to_dict()}))
+    print(f"wrote {out}: cross-validated AUC {metrics.auc:.3f} [{metrics.auc_low:.3f}, {metrics.auc_high:.3f}], "
+          f"accuracy {metrics.accuracy:.3f}, sensitivity {metrics.sensitivity:.3f}, "
+          f"specificity {metrics.specificity:.3f}, Brier {metrics.brier:.3f}", file=sys.stderr)  # fmt: skip
+    return 0
