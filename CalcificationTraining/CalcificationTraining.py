@@ -37,6 +37,8 @@ class CalcificationTraining(ScriptedLoadableModule):
 Train the calcification segmentation network on annotated scenes or folders with a labels CSV, or on synthetic
 mammograms. Training runs in a separate process with a live loss / Dice plot; Stop keeps finished epochs in the
 checkpoints folder for resuming. <b>Use this model</b> makes the result the default of Calcification Analysis.
+<b>Classifier</b> trains the benign/malignant classifier on the features.csv that Calcification Analysis writes
+plus a labels CSV, or compares the seven classifiers (AUC table, ROC, importance and reliability plots).
 <b>Synthetic cases</b> writes seeded synthetic mammograms with exact masks. Research use only.
 """
         self.parent.acknowledgementText = """
@@ -53,6 +55,8 @@ class CalcificationTrainingParameterNode:
     steps, batch, crop, device: training settings (see ``calcification train-segmenter --help``). modelName: the new
     model's name. syntheticCases: synthetic mammograms to train on when no data are listed. checkpointsFolder:
     per-epoch checkpoints (a rerun resumes). outputDirectory, numberOfCases, seed, writeScenes: synthetic case writing.
+    classifierFeaturesCsv, classifierLabelsCsv, classifierAlgorithm, classifierName, classifierEvaluationFolder: the
+    classifier section (features.csv from Calcification Analysis, labels, algorithm, name, comparison folder).
     """
 
     dataPaths: list[str]
@@ -72,6 +76,11 @@ class CalcificationTrainingParameterNode:
     numberOfCases: Annotated[int, WithinRange(1, 100000)] = 20
     seed: Annotated[int, WithinRange(0, 2**31 - 1)] = 0
     writeScenes: bool = False
+    classifierFeaturesCsv: str = ""
+    classifierLabelsCsv: str = ""
+    classifierAlgorithm: str = "adaboost"
+    classifierName: str = "my_classifier"
+    classifierEvaluationFolder: str = ""
 
 
 class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -88,6 +97,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
     def setup(self) -> None:
         ScriptedLoadableModuleWidget.setup(self)
+        from CalcificationTrainingLib.ClassifierSection import ClassifierSection
         from CalcificationTrainingLib.SyntheticCasesSection import SyntheticCasesSection
 
         uiWidget = slicer.util.loadUI(self.resourcePath("UI/CalcificationTraining.ui"))
@@ -113,6 +123,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.outputDirectoryButton.connect("directoryChanged(QString)", self.onOutputDirectoryChanged)
         self._syntheticSection = SyntheticCasesSection(self.ui, self.logic, lambda: self._parameterNode,
                                                        self._updateButtons)  # fmt: skip
+        self._classifierSection = ClassifierSection(self.ui, self.logic, lambda: self._parameterNode)
         self.initializeParameterNode()
 
     def cleanup(self) -> None:
@@ -151,6 +162,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.ui.checkpointsPathLineEdit.currentPath = parameters.checkpointsFolder
             self.ui.presetComboBox.setCurrentIndex(max(0, self.ui.presetComboBox.findData(parameters.preset)))
             self.ui.outputDirectoryButton.directory = parameters.outputDirectory or os.path.expanduser("~")
+            self._classifierSection.refresh()
             self._updateButtons()
 
     def _updateButtons(self, caller=None, event=None) -> None:
@@ -167,6 +179,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.stopButton.enabled = running
         self.ui.checkDatasetButton.enabled = bool(hasData and parameters.labelsCsv) and not running
         self.ui.generateButton.enabled = bool(parameters and parameters.outputDirectory)
+        self._classifierSection.updateButtons()
 
     # Data --------------------------------------------------------------------------------------------------------
 
@@ -362,6 +375,44 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     def showChartInLayout(chartNode) -> None:
         """Switch to a layout with a plot view showing ``chartNode``."""
         slicer.modules.plots.logic().ShowChartInLayout(chartNode)
+
+    @staticmethod
+    def classifierAlgorithms():
+        """(name, label) of the seven classifiers, AdaBoost (the paper's best, the default) first."""
+        from calcification.core.classification.algorithms import ALL_ALGORITHMS, DEFAULT_ALGORITHM
+
+        ordered = sorted(ALL_ALGORITHMS, key=lambda algorithm: algorithm is not DEFAULT_ALGORITHM)
+        return [(algorithm.value, algorithm.display_name) for algorithm in ordered]
+
+    def trainClassifier(self, featuresCsv, labelsCsv, name, algorithm="adaboost", overwrite=False, progress=None):
+        """Train a calibrated classifier on ``featuresCsv`` (Calcification Analysis's features.csv) and ``labelsCsv``
+        (case_id, patient_id, label) and save it in the user's classifier folder, where Calcification Analysis lists
+        it; returns the ``SavedClassifier`` (``.summary()``, ``.folder``, ``.trained.card``)."""
+        from calcification.logic.classifier_training import train_classifier_from_files
+
+        saved = train_classifier_from_files(featuresCsv, labelsCsv, name, algorithm=algorithm, overwrite=overwrite,
+                                            progress=progress)  # fmt: skip
+        logging.info(saved.summary())
+        return saved
+
+    def compareClassifiers(self, featuresCsv, labelsCsv, outputDirectory, chosen="adaboost", progress=None):
+        """Cross-validate the seven classifiers, write the table and plots into ``outputDirectory`` and show the table
+        as the "Classifier comparison" table node; returns (table node, ``ClassifierEvaluation``)."""
+        from calcification.logic.classifier_evaluation import (
+            COMPARISON_COLUMNS,
+            comparison_columns,
+            evaluate_classifiers,
+        )
+        from calcification.logic.classifier_training_data import training_table
+        from calcification.logic.table_nodes import table_node_from_columns
+
+        evaluation = evaluate_classifiers(training_table(featuresCsv, labelsCsv), outputDirectory, chosen=chosen,
+                                          progress=progress)  # fmt: skip
+        node = slicer.mrmlScene.GetFirstNodeByName("Classifier comparison")
+        node = node if node is not None and node.IsA("vtkMRMLTableNode") else None
+        node = table_node_from_columns(slicer.mrmlScene, "Classifier comparison", comparison_columns(evaluation),
+                                       descriptions=COMPARISON_COLUMNS, node=node)  # fmt: skip
+        return node, evaluation
 
     def generateSyntheticCases(
         self, outputDirectory, numberOfCases, seed=0, writeScenes=False, backgroundVolumeNode=None, progress=None

@@ -171,3 +171,18 @@ def test_roc_points_step_through_ties_and_end_at_one():
     assert fpr.tolist() == [0.0, 0.0, 0.5, 1.0] and tpr.tolist() == [0.0, 0.5, 1.0, 1.0]
     area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
     assert area == pytest.approx(0.875)  # the rank AUC: one tie counts half
+
+
+def test_comparison_table_node_holds_every_algorithm_with_descriptions(tmp_path, scene):
+    from calcification.logic.classifier_evaluation import COMPARISON_COLUMNS, comparison_columns, evaluate_classifiers
+    from calcification.logic.table_nodes import table_node_from_columns
+
+    features, labels = write_tables(tmp_path, n_cases=40)
+    evaluation = evaluate_classifiers(training_table(features, labels), tmp_path / "eval",
+                                      ["logistic_regression", "adaboost"], n_boot=50)  # fmt: skip
+    node = table_node_from_columns(scene, "Classifier comparison", comparison_columns(evaluation),
+                                   descriptions=COMPARISON_COLUMNS)  # fmt: skip
+    assert node.GetNumberOfRows() == 3 and node.GetNumberOfColumns() == len(COMPARISON_COLUMNS)
+    assert node.GetCellText(2, 0) == "AdaBoost (calibrated, as shipped)"
+    assert float(node.GetCellText(0, 1)) == pytest.approx(evaluation.report.results[0].metrics.auc)
+    assert node.GetColumnDescription("brier").startswith("Brier score")

@@ -19,6 +19,23 @@ def _module_tree(module: str) -> ast.Module:
     return ast.parse((REPO / module / f"{module}.py").read_text(encoding="utf-8"))
 
 
+def _panel_trees(module: str) -> list[ast.Module]:
+    """The module file and its panel sections (``<module>Lib/*.py``), which share the module's ``self.ui``."""
+    sections = sorted((REPO / module / f"{module}Lib").glob("*.py"))
+    return [_module_tree(module), *(ast.parse(p.read_text(encoding="utf-8")) for p in sections)]
+
+
+def _assigned_attributes(tree: ast.Module) -> set[str]:
+    """Names ``x`` of every ``<anything>.x = ...`` assignment."""
+    return {
+        target.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute)
+    }
+
+
 def _ui_widgets(module: str) -> dict[str, ET.Element]:
     root = ET.parse(REPO / module / "Resources" / "UI" / f"{module}.ui").getroot()
     return {w.get("name"): w for w in root.iter("widget")}
@@ -60,7 +77,7 @@ def _bound_parameter_names(widgets: dict[str, ET.Element]) -> set[str]:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_every_ui_name_used_exists_in_the_ui_file(module):
-    used = _ui_names_used(_module_tree(module))
+    used = set().union(*(_ui_names_used(tree) for tree in _panel_trees(module)))
     assert used, "the widget uses no self.ui names: the check would be empty"
     missing = used - set(_ui_widgets(module))
     assert not missing, f"{module}.py uses widgets missing from {module}.ui: {sorted(missing)}"
@@ -73,9 +90,9 @@ def test_every_parameter_is_bound_to_a_widget_or_set_by_the_widget(module):
     assert fields, f"{module} has no @parameterNodeWrapper class"
     bound = _bound_parameter_names(_ui_widgets(module))
     assert bound <= fields, f"{module}.ui binds unknown parameters: {sorted(bound - fields)}"
-    source = (REPO / module / f"{module}.py").read_text(encoding="utf-8")
-    # Fields without a SlicerParameterName binding must be written by the widget code explicitly.
-    unbound = {f for f in fields - bound if f"_parameterNode.{f} =" not in source}
+    # Fields without a SlicerParameterName binding must be written by the widget code (or a panel section).
+    assigned = set().union(*(_assigned_attributes(tree) for tree in _panel_trees(module)))
+    unbound = (fields - bound) - assigned
     assert not unbound, f"{module}: parameters with no widget: {sorted(unbound)}"
 
 

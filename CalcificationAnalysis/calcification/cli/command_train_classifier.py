@@ -20,10 +20,6 @@ from ..core.errors import InputError
 from .arguments import add_segmenter_options, network_options, pixel_shape_argument
 from .progress_bar import terminal_progress
 
-#: Files kept beside a classifier trained with ``--synthetic``: its training table, in the FEATURES/LABELS forms.
-TRAINING_FEATURES_FILE = "training_features.csv"
-TRAINING_LABELS_FILE = "training_labels.csv"
-
 
 def add_table_arguments(parser: argparse.ArgumentParser, nargs: str) -> None:
     """FEATURES and LABELS positionals, shared with ``evaluate-classifier``."""
@@ -68,36 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _destination(args: argparse.Namespace) -> Path:
-    """The classifier folder, refused before any work when it already holds one (unless --overwrite)."""
-    from ..core.classification.classifier_store import CARD_FILE_NAME, user_classifiers_dir
-
-    out = (args.out or user_classifiers_dir() / args.name).expanduser()
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out} is a file, not a folder; choose a folder for the classifier.")
-    if (out / CARD_FILE_NAME).exists() and not args.overwrite:
-        raise InputError(f"{out} already holds a classifier; choose another --out or --name, or give --overwrite.")
-    return out
-
-
-def _synthetic_table(args: argparse.Namespace, progress):
-    """Measure the synthetic cases; returns (features rows, label rows, TrainingTable, 'trained_on' text)."""
-    from ..core.synthetic import SynthesisConfig
-    from ..logic.classifier_training_data import table_from_rows
-    from ..logic.synthetic_features import measure_synthetic_cases
-
-    options = network_options(args)
-    config = SynthesisConfig(shape=tuple(args.synthetic_shape), class_overlap=args.overlap)
-    model = args.model if options is not None else None
-    rows = measure_synthetic_cases(args.synthetic, args.synthetic_seed, config, args.method, model, options, progress)
-    table = table_from_rows(rows.features, rows.labels)
-    segmenter = f"the {rows.model_name} network" if rows.model_name else "the Hessian-DoG detector"
-    trained_on = (f"Features measured on {segmenter}'s segmentation (not the ground-truth masks) of {table.y.size} "
-                  f"synthetic cases (series {args.synthetic_seed}, {args.synthetic_shape[0]}x{args.synthetic_shape[1]} "
-                  f"px at {config.spacing_mm} mm, class overlap {args.overlap}); no real patient.")  # fmt: skip
-    return rows, table, trained_on
-
-
 def _check_arguments(args: argparse.Namespace) -> None:
     if args.synthetic is None and (args.features is None or args.labels is None):
         raise InputError("Give FEATURES.csv and LABELS.csv, or --synthetic N.")
@@ -111,30 +77,27 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, save and print the card's cross-validated metrics; returns 0."""
-    from ..core.classification import save_classifier, train_classifier
-    from ..logic.analysis_workflow import write_feature_rows
-    from ..logic.classifier_training_data import training_table, write_label_rows
+    from ..core.synthetic import SynthesisConfig
+    from ..logic.classifier_training import (
+        classifier_destination,
+        train_classifier_from_files,
+        train_classifier_on_synthetic,
+    )
 
     _check_arguments(args)
-    out = _destination(args)
+    common = {"name": args.name, "out": args.out, "algorithm": args.algorithm, "folds": args.folds,
+              "seed": args.seed, "n_boot": args.n_boot, "overwrite": args.overwrite}  # fmt: skip
+    classifier_destination(args.name, args.out, args.overwrite)  # refused before the segmenter model is loaded
     with terminal_progress("Training", enabled=sys.stderr.isatty()) as progress:
         if args.synthetic is not None:
-            rows, table, trained_on = _synthetic_table(args, progress)
+            options = network_options(args)
+            config = SynthesisConfig(shape=tuple(args.synthetic_shape), class_overlap=args.overlap)
+            saved = train_classifier_on_synthetic(args.synthetic, synthetic_seed=args.synthetic_seed, config=config,
+                                                  method=args.method, model=args.model if options else None,
+                                                  options=options, progress=progress, **common)  # fmt: skip
         else:
-            rows, table = None, training_table(args.features, args.labels)
-            trained_on = f"{table.summary()} from {args.features.name} labelled by {args.labels.name}"
-        print(table.summary(), file=sys.stderr)
-        trained = train_classifier(table.X, table.y, table.patient_ids, table.feature_names, args.algorithm,
-                                   seed=args.seed, folds=args.folds, name=args.name, trained_on=trained_on,
-                                   synthetic_training=rows is not None, n_boot=args.n_boot,
-                                   progress=progress)  # fmt: skip
-    save_classifier(trained, out, overwrite=args.overwrite)
-    if rows is not None:
-        write_feature_rows(rows.features, out / TRAINING_FEATURES_FILE)
-        write_label_rows(rows.labels, out / TRAINING_LABELS_FILE)
-    metrics = trained.card.metrics
-    print(json.dumps({"classifier": trained.card.name, "folder": str(out), **metrics.to_dict()}))
-    print(f"wrote {out}: cross-validated AUC {metrics.auc:.3f} [{metrics.auc_low:.3f}, {metrics.auc_high:.3f}], "
-          f"accuracy {metrics.accuracy:.3f}, sensitivity {metrics.sensitivity:.3f}, "
-          f"specificity {metrics.specificity:.3f}, Brier {metrics.brier:.3f}", file=sys.stderr)  # fmt: skip
+            saved = train_classifier_from_files(args.features, args.labels, progress=progress, **common)
+    metrics = saved.trained.card.metrics
+    print(json.dumps({"classifier": saved.trained.card.name, "folder": str(saved.folder), **metrics.to_dict()}))
+    print(f"wrote {saved.folder}: {saved.summary()}", file=sys.stderr)
     return 0

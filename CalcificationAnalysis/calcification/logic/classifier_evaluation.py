@@ -152,3 +152,22 @@ def evaluate_classifiers(
     _write_outputs(out, table, evaluation, settings)
     report_progress(progress, 1.0, "Evaluation written")
     return evaluation
+
+
+#: Columns of the comparison table node (panel), with their descriptions.
+COMPARISON_COLUMNS = {
+    "algorithm": "Classifier (Tong et al. 2024, Figure 9); the last row is the chosen one calibrated, as shipped",
+    "auc": "Out-of-fold ROC AUC (patient-grouped folds)",
+    "auc_low": "Lower end of the 95% bootstrap interval of the AUC",
+    "auc_high": "Upper end of the 95% bootstrap interval of the AUC",
+    "accuracy": "Accuracy at probability 0.5",
+    "sensitivity": "Sensitivity (malignant cases called malignant) at probability 0.5",
+    "specificity": "Specificity (benign cases called benign) at probability 0.5",
+    "brier": "Brier score: mean squared error of the probability (0 is perfect)",
+}
+
+
+def comparison_columns(evaluation: ClassifierEvaluation) -> dict[str, list]:
+    """The comparison as columns (:data:`COMPARISON_COLUMNS`), for a table node."""
+    rows = evaluation.table_rows()
+    return {name: [row[name] for row in rows] for name in COMPARISON_COLUMNS}
