@@ -60,11 +60,11 @@ def test_card_describes_the_training_and_probabilities_are_calibrated(trained):
     assert 0 < card.metrics.brier < 0.25 and card.feature_names == NAMES
     probabilities = trained.predict_probability(np.vstack([X, X * 50]))  # extreme rows too
     assert probabilities.shape == (240,) and probabilities.min() >= 0 and probabilities.max() <= 1
-    assert calibration_method_for(199) == "sigmoid" and calibration_method_for(200) == "isotonic"
+    assert calibration_method_for(999) == "sigmoid" and calibration_method_for(1000) == "isotonic"
 
 
-def test_isotonic_calibration_with_200_cases_and_default_adaboost():
-    X, y, groups = feature_data(200, seed=3)
+def test_isotonic_calibration_with_1000_cases_and_default_adaboost():
+    X, y, groups = feature_data(1000, seed=3)
     adaboost = train_classifier(X, y, groups, NAMES, n_boot=50, folds=2)
     assert adaboost.card.algorithm is ClassifierAlgorithm.ADABOOST and adaboost.card.calibration_method == "isotonic"
     probabilities = adaboost.predict_probability(X)
