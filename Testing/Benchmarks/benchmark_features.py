@@ -23,6 +23,7 @@ import time
 import tracemalloc
 
 import numpy as np
+from scipy import ndimage
 
 from calcification.core.analysis import analyze_mask, judge_malignancy
 from calcification.core.classification import DEFAULT_CLASSIFIER_NAME, list_classifiers, load_classifier
@@ -48,8 +49,8 @@ def add_objects(image, labels, breast, n_objects, rng) -> tuple[np.ndarray, np.n
             rr, cc = np.mgrid[-8:9, -8:9]
             inside = (rr / radius_r) ** 2 + (cc / radius_c) ** 2 <= 1.0
             window = (slice(r0 - 8, r0 + 9), slice(c0 - 8, c0 + 9))
-            if (labels[window][inside] > 0).any():
-                continue  # keep instances separate
+            if (labels[window][ndimage.binary_dilation(inside, np.ones((3, 3), bool))] > 0).any():
+                continue  # keep a one-pixel gap: touching objects would merge into one 8-connected calcification
             labels[window][inside] = next_label
             image[window][inside] += 150.0
             next_label += 1

@@ -186,3 +186,19 @@ def test_comparison_table_node_holds_every_algorithm_with_descriptions(tmp_path,
     assert node.GetCellText(2, 0) == "AdaBoost (calibrated, as shipped)"
     assert float(node.GetCellText(0, 1)) == pytest.approx(evaluation.report.results[0].metrics.auc)
     assert node.GetColumnDescription("brier").startswith("Brier score")
+
+
+def test_shipped_classifier_says_it_learned_from_segmenter_output_on_synthetic_cases():
+    from calcification.core.classification import DEFAULT_CLASSIFIER_NAME, list_classifiers
+
+    entry = next(e for e in list_classifiers() if e.name == DEFAULT_CLASSIFIER_NAME)
+    assert entry.origin == "packaged"
+    trained = load_classifier(DEFAULT_CLASSIFIER_NAME)  # SHA-256 and allowed types checked on load
+    card = trained.card
+    assert card.synthetic_training and card.algorithm.value == "adaboost" and card.calibration_method == "sigmoid"
+    assert "not the ground-truth masks" in card.trained_on and "no real patient" in card.trained_on
+    table = training_table(entry.folder / "training_features.csv", entry.folder / "training_labels.csv")
+    assert table.y.size == card.n_cases and int(table.y.sum()) == card.n_malignant
+    assert card.metrics.auc_low <= card.metrics.auc <= card.metrics.auc_high
+    verdict = judge_malignancy(dict(zip(table.feature_names, table.X[0], strict=True)), trained)
+    assert 0.0 <= verdict.probability <= 1.0 and "synthetic" in verdict.warning.lower()
