@@ -202,3 +202,28 @@ def test_shipped_classifier_says_it_learned_from_segmenter_output_on_synthetic_c
     assert card.metrics.auc_low <= card.metrics.auc <= card.metrics.auc_high
     verdict = judge_malignancy(dict(zip(table.feature_names, table.X[0], strict=True)), trained)
     assert 0.0 <= verdict.probability <= 1.0 and "synthetic" in verdict.warning.lower()
+
+
+def test_a_trained_classifier_is_scored_on_held_out_cases_without_refitting(tmp_path, capsys):
+    train_dir, test_dir = tmp_path / "train", tmp_path / "test"
+    train_dir.mkdir()
+    test_dir.mkdir()
+    features, labels = write_tables(train_dir, n_cases=60, seed=1)
+    held_features, held_labels = write_tables(test_dir, n_cases=40, seed=2)
+    assert main(["train-classifier", str(features), str(labels), "--name", "lr", "--out", str(tmp_path / "lr"),
+                 "--algorithm", "logistic_regression", "--n-boot", "50"]) == 0  # fmt: skip
+    out = tmp_path / "held_out"
+    assert main(["evaluate-classifier", str(held_features), str(held_labels), "--classifier", str(tmp_path / "lr"),
+                 "--out", str(out), "--n-boot", "100"]) == 0  # fmt: skip
+    from calcification.logic.classifier_evaluation import HELD_OUT_NAMES
+
+    assert sorted(p.name for p in out.iterdir()) == sorted(HELD_OUT_NAMES)
+    report = json.loads((out / "held_out.json").read_text())
+    assert report["classifier"] == "lr" and report["n_cases"] == 40 and report["auc"] > 0.8
+    rows = list(csv.DictReader(open(out / "held_out.csv", newline="")))
+    expected = load_classifier(tmp_path / "lr").predict_probability(training_table(held_features, held_labels).X)
+    assert [float(r["probability"]) for r in rows] == pytest.approx(expected.tolist())
+    capsys.readouterr()
+    assert main(["evaluate-classifier", str(held_features), str(held_labels), "--classifier", "no_such_classifier",
+                 "--out", str(tmp_path / "none")]) == 2  # fmt: skip
+    assert "no_such_classifier" in capsys.readouterr().err and not (tmp_path / "none").exists()

@@ -4,7 +4,9 @@ Writes into ``--out`` the Figure 9 table (``algorithms.csv``: out-of-fold AUC wi
 sensitivity, specificity, Brier score per algorithm, and the chosen one calibrated as ``train-classifier`` ships it),
 ``importance.csv`` and ``importance.png`` (permutation importance, Figure 10), ``roc.png``, ``reliability.png``,
 ``out_of_fold.csv`` (every case's probability per algorithm) and ``summary.json``; see
-:mod:`calcification.logic.classifier_evaluation`.
+:mod:`calcification.logic.classifier_evaluation`. With ``--classifier NAME`` a trained classifier is scored on the
+cases instead (no refitting; ``held_out.json``, ``held_out.csv``, ROC and reliability PNGs): the external check on
+cases it never saw.
 """
 
 from __future__ import annotations
@@ -37,7 +39,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--chosen", default=DEFAULT_ALGORITHM.value, choices=names,
                         help=f"algorithm explained and calibrated (default {DEFAULT_ALGORITHM.value})")  # fmt: skip
     add_algorithm_arguments(parser)
+    parser.add_argument("--classifier", metavar="NAME",
+                        help="score this trained classifier (name or folder) on the cases, no comparison")  # fmt: skip
     parser.set_defaults(func=run)
+
+
+def _score(args: argparse.Namespace, table) -> int:
+    from ..logic.classifier_evaluation import score_trained_classifier
+
+    score = score_trained_classifier(table, args.classifier, args.out, n_boot=args.n_boot, seed=args.seed)
+    m = score.metrics
+    print(f"{score.classifier} on {table.y.size} held-out cases: AUC {m.auc:.3f} [{m.auc_low:.3f}, {m.auc_high:.3f}], "
+          f"accuracy {m.accuracy:.3f}, sensitivity {m.sensitivity:.3f}, specificity {m.specificity:.3f}, "
+          f"Brier {m.brier:.3f}")  # fmt: skip
+    for path in score.paths:
+        print(f"wrote {path}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--n-boot must be at least 1, got {args.n_boot}.")
     table = training_table(args.features, args.labels)
     print(table.summary(), file=sys.stderr)
+    if args.classifier:
+        return _score(args, table)
     with terminal_progress("Evaluating", enabled=sys.stderr.isatty()) as progress:
         evaluation = evaluate_classifiers(table, args.out, algorithms, args.chosen, args.folds, args.seed,
                                           args.n_boot, progress)  # fmt: skip

@@ -171,3 +171,54 @@ def comparison_columns(evaluation: ClassifierEvaluation) -> dict[str, list]:
     """The comparison as columns (:data:`COMPARISON_COLUMNS`), for a table node."""
     rows = evaluation.table_rows()
     return {name: [row[name] for row in rows] for name in COMPARISON_COLUMNS}
+
+
+#: Files a held-out scoring of a trained classifier writes, in this order.
+HELD_OUT_NAMES = ("held_out.json", "held_out.csv", "held_out_roc.png", "held_out_reliability.png")
+
+
+@dataclass(frozen=True, eq=False)
+class HeldOutScore:
+    """A trained classifier's metrics and probabilities on cases it never saw, and the files written."""
+
+    classifier: str
+    metrics: ClassificationMetrics
+    probabilities: object
+    paths: tuple[Path, ...]
+
+
+def score_trained_classifier(
+    table: TrainingTable, classifier, out: os.PathLike | str, n_boot: int = 1000, seed: int = 0
+) -> HeldOutScore:
+    """Score a trained classifier (name, folder or TrainedClassifier) on ``table`` without refitting: metrics with the
+    AUC's bootstrap interval, one probability per case, ROC and reliability plots; all files or none.
+
+    The cases should be held out from the classifier's training (e.g. another synthetic series, or another site's
+    analysed images); this is the external check the cross-validation of the card cannot give.
+    """
+    from ..core.classification import TrainedClassifier, load_classifier
+    from ..core.evaluation.classifier_plots import plot_reliability, plot_roc_curves
+
+    trained = classifier if isinstance(classifier, TrainedClassifier) else load_classifier(classifier)
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file; choose a folder for the evaluation.")
+    probabilities = trained.predict_probability(table.X, table.feature_names)
+    metrics = evaluate_probabilities(table.y, probabilities, n_boot=n_boot, seed=seed)
+    name = trained.card.name
+    out.mkdir(parents=True, exist_ok=True)
+    paths = tuple(out / file_name for file_name in HELD_OUT_NAMES)
+    rows = [{"case_id": case, "patient_id": patient, "label": int(label), "probability": repr(float(p))}
+            for case, patient, label, p in zip(table.case_ids, table.patient_ids, table.y, probabilities,
+                                               strict=True)]  # fmt: skip
+    try:
+        _write_text(paths[0], json.dumps({"classifier": name, "data": table.summary(), **metrics.to_dict()},
+                                         indent=2) + "\n")  # fmt: skip
+        _write_text(paths[1], _csv_text(rows))
+        plot_roc_curves(table.y, {name: probabilities}, paths[2], title=f"ROC of {name} on held-out cases")
+        plot_reliability(table.y, {name: probabilities}, paths[3], title=f"Reliability of {name}, held-out cases")
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
+    return HeldOutScore(name, metrics, probabilities, paths)
