@@ -32,6 +32,7 @@ test: lint
 
 benchmark: install
 	$(BIN)/python Testing/Benchmarks/benchmark_foundation.py
+	$(BIN)/python Testing/Benchmarks/benchmark_features.py
 	$(BIN)/python Testing/Benchmarks/benchmark_analyze.py
 
 clean:
