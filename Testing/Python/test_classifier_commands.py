@@ -227,3 +227,12 @@ def test_a_trained_classifier_is_scored_on_held_out_cases_without_refitting(tmp_
     assert main(["evaluate-classifier", str(held_features), str(held_labels), "--classifier", "no_such_classifier",
                  "--out", str(tmp_path / "none")]) == 2  # fmt: skip
     assert "no_such_classifier" in capsys.readouterr().err and not (tmp_path / "none").exists()
+
+
+def test_segmenter_flags_without_synthetic_cases_are_refused(tmp_path, capsys):
+    features, labels = write_tables(tmp_path, n_cases=12)
+    assert main(["train-classifier", str(features), str(labels), "--name", "x", "--out", str(tmp_path / "x"),
+                 "--method", "hdog"]) == 2  # fmt: skip
+    assert "choose the segmenter of --synthetic cases" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    assert main(["train-classifier", "--name", "x", "--out", str(tmp_path / "x")]) == 2
+    assert "Give FEATURES.csv and LABELS.csv, or --synthetic N" in capsys.readouterr().err

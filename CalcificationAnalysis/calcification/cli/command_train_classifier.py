@@ -69,6 +69,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InputError("Give FEATURES.csv and LABELS.csv, or --synthetic N.")
     if args.synthetic is not None and args.features is not None:
         raise InputError("Give either FEATURES.csv LABELS.csv or --synthetic N, not both.")
+    segmenter_flags = args.method != "prounext" or args.model or args.threshold is not None or args.device != "cpu"
+    if args.synthetic is None and segmenter_flags:
+        raise InputError("--method, --model, --threshold and --device choose the segmenter of --synthetic cases; "
+                         "FEATURES.csv were measured already.")  # fmt: skip
     if args.synthetic is not None and args.synthetic < 10:
         raise InputError(f"--synthetic needs at least 10 cases for {args.folds}-fold cross-validation.")
     if args.n_boot < 1:

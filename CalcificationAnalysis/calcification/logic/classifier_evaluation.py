@@ -73,7 +73,7 @@ def _out_of_fold_rows(table: TrainingTable, report: CrossValidationReport, calib
     return rows
 
 
-def _write_outputs(out: Path, table: TrainingTable, evaluation: ClassifierEvaluation, settings: dict) -> None:
+def _write_outputs(table: TrainingTable, evaluation: ClassifierEvaluation, settings: dict) -> None:
     from ..core.evaluation.classifier_plots import plot_feature_importance, plot_reliability, plot_roc_curves
 
     report, importance = evaluation.report, evaluation.report.importance
@@ -149,7 +149,7 @@ def evaluate_classifiers(
     paths = tuple(out / name for name in OUTPUT_NAMES)
     evaluation = ClassifierEvaluation(report, chosen.display_name, metrics, calibrated, paths)
     settings = {"folds": folds, "seed": seed, "n_boot": n_boot, "chosen": chosen.value}
-    _write_outputs(out, table, evaluation, settings)
+    _write_outputs(table, evaluation, settings)
     report_progress(progress, 1.0, "Evaluation written")
     return evaluation
 
