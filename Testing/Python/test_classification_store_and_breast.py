@@ -158,7 +158,7 @@ def test_listing_and_lookup_by_name(trained, tmp_path, monkeypatch):
     assert any(e.name == "test_lr" for e in list_classifiers())
     assert load_classifier("test_lr").card.name == "test_lr"
     assert read_classifier_card(tmp_path / "user" / "lr").n_cases == 120
-    with pytest.raises(InputError, match="Available classifiers: test_lr"):
+    with pytest.raises(InputError, match="Available classifiers: adaboost_synthetic, test_lr"):
         load_classifier("nonexistent")
     with pytest.raises(InputError, match="Cannot read"):
         load_classifier(tmp_path / "user" / "broken")
