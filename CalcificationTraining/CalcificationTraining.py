@@ -384,14 +384,17 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         ordered = sorted(ALL_ALGORITHMS, key=lambda algorithm: algorithm is not DEFAULT_ALGORITHM)
         return [(algorithm.value, algorithm.display_name) for algorithm in ordered]
 
-    def trainClassifier(self, featuresCsv, labelsCsv, name, algorithm="adaboost", overwrite=False, progress=None):
+    def trainClassifier(
+        self, featuresCsv, labelsCsv, name, algorithm="adaboost", overwrite=False, outputFolder=None, progress=None
+    ):
         """Train a calibrated classifier on ``featuresCsv`` (Calcification Analysis's features.csv) and ``labelsCsv``
-        (case_id, patient_id, label) and save it in the user's classifier folder, where Calcification Analysis lists
-        it; returns the ``SavedClassifier`` (``.summary()``, ``.folder``, ``.trained.card``)."""
+        (case_id, patient_id, label) and save it in ``outputFolder``, by default the user's classifier folder / name,
+        where Calcification Analysis lists it; returns the ``SavedClassifier`` (``.summary()``, ``.folder``,
+        ``.trained.card``)."""
         from calcification.logic.classifier_training import train_classifier_from_files
 
-        saved = train_classifier_from_files(featuresCsv, labelsCsv, name, algorithm=algorithm, overwrite=overwrite,
-                                            progress=progress)  # fmt: skip
+        saved = train_classifier_from_files(featuresCsv, labelsCsv, name, out=outputFolder, algorithm=algorithm,
+                                            overwrite=overwrite, progress=progress)  # fmt: skip
         logging.info(saved.summary())
         return saved
 
@@ -444,6 +447,8 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
         self.test_tinyTraining()
         self.setUp()
         self.test_generateSyntheticCases()
+        self.setUp()
+        self.test_classifierTrainingAndComparison()
 
     def test_tinyTraining(self):
         """A tiny synthetic training in a child process fills the curve table and plot; the model can be chosen."""
@@ -479,4 +484,30 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
             names = sorted(os.listdir(outputDirectory))
             self.assertIn("cases.csv", names)
             self.assertEqual(len([n for n in names if n.endswith(".seg.nrrd")]), 2)
+        self.delayDisplay("Test passed")
+
+    def test_classifierTrainingAndComparison(self):
+        """Features of small synthetic cases (Hessian-DoG) train a classifier and fill the comparison table node."""
+        import tempfile
+
+        from calcification.core.synthetic import SynthesisConfig
+        from calcification.logic.analysis_workflow import write_feature_rows
+        from calcification.logic.classifier_training_data import write_label_rows
+        from calcification.logic.synthetic_features import measure_synthetic_cases
+
+        logic = CalcificationTrainingLogic()
+        with tempfile.TemporaryDirectory() as folder:
+            self.delayDisplay("Measuring 30 small synthetic cases")
+            rows = measure_synthetic_cases(30, 7200, SynthesisConfig(shape=(384, 320)), method="hdog")
+            features, labels = os.path.join(folder, "features.csv"), os.path.join(folder, "labels.csv")
+            write_feature_rows(rows.features, features)
+            write_label_rows(rows.labels, labels)
+            saved = logic.trainClassifier(features, labels, "selftest_classifier", "logistic_regression",
+                                          outputFolder=os.path.join(folder, "classifier"))  # fmt: skip
+            self.assertEqual(saved.trained.card.n_cases, len(rows.features))  # a case too small for a group is normal
+            self.assertTrue(os.path.isfile(os.path.join(folder, "classifier", "classifier_card.json")))
+            node, evaluation = logic.compareClassifiers(features, labels, os.path.join(folder, "comparison"),
+                                                        chosen="logistic_regression")  # fmt: skip
+            self.assertEqual(node.GetNumberOfRows(), 8)
+            self.assertTrue(os.path.isfile(os.path.join(folder, "comparison", "roc.png")))
         self.delayDisplay("Test passed")
