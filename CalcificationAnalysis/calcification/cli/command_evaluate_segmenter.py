@@ -22,12 +22,12 @@ import csv
 import dataclasses
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from ..core.atomic_files import write_text_atomically
 from ..core.errors import InputError
 from ..core.segmentation import SegmentationMethod
 from .arguments import add_segmenter_options, network_options, pixel_shape_argument
@@ -159,12 +159,6 @@ def _data_cases(args, sources, spacing_mm, options, progress, meta: dict):
         yield truth, result.labels, _score_map(result), region
 
 
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def _per_image_csv(evaluation) -> str:
     buffer = io.StringIO()
     fields = [f.name for f in dataclasses.fields(evaluation.per_image[0])]
@@ -180,8 +174,8 @@ def _write_outputs(out: Path, evaluation, report: dict) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / name for name in OUTPUT_NAMES]
     try:
-        _write_text(paths[0], json.dumps(report, indent=2) + "\n")
-        _write_text(paths[1], _per_image_csv(evaluation))
+        write_text_atomically(paths[0], json.dumps(report, indent=2) + "\n")
+        write_text_atomically(paths[1], _per_image_csv(evaluation))
         plot_froc(evaluation.froc, paths[2], title=f"FROC, {report['method']} ({evaluation.n_images} cases)")
         rows = evaluation.per_image
         plot_per_image_dice([r.name for r in rows], [r.dice for r in rows], paths[3], title="Dice per case")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..core.atomic_files import write_text_atomically
 from ..core.classification import DEFAULT_ALGORITHM, CrossValidationReport, cross_validate, parse_algorithm
 from ..core.classification.algorithms import single_threaded
 from ..core.classification.calibrated_classifier import calibrated_out_of_fold
@@ -56,12 +57,6 @@ def _csv_text(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def _out_of_fold_rows(table: TrainingTable, report: CrossValidationReport, calibrated) -> list[dict]:
     rows = []
     for i, case in enumerate(table.case_ids):
@@ -86,10 +81,12 @@ def _write_outputs(table: TrainingTable, evaluation: ClassifierEvaluation, setti
     probabilities = {r.algorithm.display_name: r.probabilities for r in report.results}
     chosen = report.result(importance.algorithm)
     try:
-        _write_text(paths[0], _csv_text(evaluation.table_rows()))
-        _write_text(paths[1], _csv_text(ranked))
-        _write_text(paths[2], _csv_text(_out_of_fold_rows(table, report, evaluation.calibrated_probabilities)))
-        _write_text(paths[3], json.dumps(summary, indent=2) + "\n")
+        write_text_atomically(paths[0], _csv_text(evaluation.table_rows()))
+        write_text_atomically(paths[1], _csv_text(ranked))
+        write_text_atomically(
+            paths[2], _csv_text(_out_of_fold_rows(table, report, evaluation.calibrated_probabilities))
+        )
+        write_text_atomically(paths[3], json.dumps(summary, indent=2) + "\n")
         plot_roc_curves(table.y, probabilities, paths[4], title=f"ROC, patient-grouped {settings['folds']}-fold")
         plot_feature_importance(list(report.feature_names), importance.mean_auc_drop, importance.std_auc_drop,
                                 paths[5], title=f"Permutation importance, {evaluation.chosen}")  # fmt: skip
@@ -212,9 +209,9 @@ def score_trained_classifier(
             for case, patient, label, p in zip(table.case_ids, table.patient_ids, table.y, probabilities,
                                                strict=True)]  # fmt: skip
     try:
-        _write_text(paths[0], json.dumps({"classifier": name, "data": table.summary(), **metrics.to_dict()},
+        write_text_atomically(paths[0], json.dumps({"classifier": name, "data": table.summary(), **metrics.to_dict()},
                                          indent=2) + "\n")  # fmt: skip
-        _write_text(paths[1], _csv_text(rows))
+        write_text_atomically(paths[1], _csv_text(rows))
         plot_roc_curves(table.y, {name: probabilities}, paths[2], title=f"ROC of {name} on held-out cases")
         plot_reliability(table.y, {name: probabilities}, paths[3], title=f"Reliability of {name}, held-out cases")
     except BaseException:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from ..atomic_files import write_text_atomically
+
 
 @dataclass(frozen=True)
 class ReportTable:
@@ -118,14 +120,7 @@ def render_html_report(content: ReportContent) -> str:
 
 def write_html_report(content: ReportContent, path: os.PathLike | str) -> Path:
     """Write the page to ``path`` atomically (temporary file renamed into place); returns the path."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        temporary.write_text(render_html_report(content), encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return write_text_atomically(path, render_html_report(content))
 
 
 def table_from_rows(title: str, rows: Sequence[dict], descriptions: Optional[dict] = None) -> ReportTable:
