@@ -7,13 +7,13 @@ figure is either complete or absent.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Union
 
 import numpy as np
 
+from ..atomic_files import replaced_when_done
 from ..errors import InputError
 from .froc import REPORTED_FP_PER_CM2, FrocCurve, sensitivity_at
 
@@ -29,14 +29,9 @@ def _new_figure(size_inches: tuple[float, float]):
 
 
 def _save(figure, path: Union[str, Path]) -> Path:
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
+    with replaced_when_done(path) as temporary:
         figure.savefig(temporary, format="png")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def plot_froc(

@@ -14,6 +14,7 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
+from ..atomic_files import replaced_when_done
 from ..errors import InputError
 
 #: Colour of calcification outlines (RGB): yellow, readable on grey.
@@ -96,11 +97,6 @@ def save_png(rgb: np.ndarray, path: os.PathLike | str) -> Path:
     """Write an RGB uint8 array as PNG atomically (a temporary file renamed into place). Returns the path."""
     from PIL import Image
 
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
+    with replaced_when_done(path) as temporary:
         Image.fromarray(rgb).save(temporary, format="PNG", optimize=True)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return Path(path)
