@@ -104,3 +104,34 @@ def test_small_images_are_padded_into_crops():
     images, masks = CropBatcher([case], TrainingConfig(crop_size=64, batch_size=4, augment=False),
                                 np.random.default_rng(0)).next_batch()  # fmt: skip
     assert images.shape == (4, 1, 64, 64) and masks.sum() <= 4
+
+
+def _speck_and_blob_case():
+    """One case with a 400-pixel calcification and a 1-pixel speck far apart on a noise breast."""
+    image = np.random.default_rng(2).random((600, 600)).astype(np.float32)
+    mask = np.zeros((600, 600), np.uint8)
+    mask[50:70, 50:70] = 1  # 400 px
+    mask[500, 500] = 1  # 1 px
+    return prepare_training_case("s", "p", image, (0.07, 0.07), mask, None, 0.07, NormalisationSpec())
+
+
+@pytest.mark.parametrize("sampling, speck_share", [("object", (0.4, 0.6)), ("pixel", (0.0, 0.02))])
+def test_object_sampling_puts_small_specks_in_crops_as_often_as_large_calcifications(sampling, speck_share):
+    config = TrainingConfig(crop_size=64, batch_size=400, empty_fraction=0.0, augment=False,
+                            positive_sampling=sampling)  # fmt: skip
+    _, masks = CropBatcher([_speck_and_blob_case()], config, np.random.default_rng(0)).next_batch()
+    share_of_speck = float(np.mean(masks.reshape(400, -1).sum(axis=1) == 1))  # the speck alone, no blob pixel
+    assert speck_share[0] <= share_of_speck <= speck_share[1]
+
+
+def test_positive_sampling_is_checked_and_offered_by_the_command_line():
+    from calcification.cli.main import build_parser
+    from calcification.core.training.training_config import POSITIVE_SAMPLING
+
+    with pytest.raises(InputError, match="positive_sampling"):
+        TrainingConfig(positive_sampling="cluster")
+    args = build_parser().parse_args(["train-segmenter", "--synthetic", "2", "--name", "x"])
+    assert args.positive_sampling == "object"
+    choices = next(a.choices for a in build_parser()._subparsers._group_actions[0].choices["train-segmenter"]._actions
+                   if a.dest == "positive_sampling")  # fmt: skip
+    assert tuple(choices) == POSITIVE_SAMPLING

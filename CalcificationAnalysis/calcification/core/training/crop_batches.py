@@ -1,8 +1,11 @@
 """Training batches of crops, drawn from one seeded generator so a run is reproducible.
 
 Calcifications cover well under 1% of a mammogram, so crops are not taken uniformly: a share ``1 - empty_fraction``
-is placed so that a randomly chosen calcification pixel lies at a random position inside the crop, the rest anywhere
-on the breast (most of those contain no calcification: the hard negatives of vessels, ligaments and dense tissue).
+is placed so that a chosen calcification pixel lies at a random position inside the crop, the rest anywhere on the
+breast (most of those contain no calcification: the hard negatives of vessels, ligaments and dense tissue). The
+calcification pixel is drawn object-first by default (one connected calcification with equal chance, then one of
+its pixels): drawn pixel-first, a coarse 500-pixel calcification is picked 100 times as often as a 5-pixel speck,
+and the specks, the calcifications a model most often misses, are rarely in the middle of a crop.
 Positions are random rather than on the 20%-overlap inference grid, so every part of an image can appear anywhere
 in a crop; at inference the fully convolutional network runs on 512 x 512 tiles with 20% overlap as in the paper.
 When ``config.augment`` is True each crop then goes through the paper's augmentations
@@ -14,10 +17,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import ndimage
 
 from ..errors import InputError
 from .training_cases import TrainingCase
 from .training_config import TrainingConfig
+
+
+def _pixels_by_object(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices of the calcification pixels of ``mask``, grouped by 8-connected object, and the start of each
+    group (int64 arrays; ``starts`` has one more entry than there are objects, the last being the pixel count)."""
+    labels, count = ndimage.label(mask > 0, structure=np.ones((3, 3), dtype=bool))
+    pixels = np.flatnonzero(labels)
+    object_of_pixel = labels.ravel()[pixels]
+    order = np.argsort(object_of_pixel, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(object_of_pixel, minlength=count + 1)[1:])])
+    return pixels[order].astype(np.int64), starts.astype(np.int64)
 
 
 def _crop(array: np.ndarray, row: int, col: int, size: int, fill) -> np.ndarray:
@@ -60,8 +75,8 @@ class CropBatcher:
                 "The training data cannot fill a batch: no case has a breast region to take crops from. "
                 "Check the images and their masks (calcification check-dataset)."
             )
-        # Pixel coordinates per case, computed once: drawing a position is then one random index.
-        self._positives = [np.flatnonzero(c.mask) for c in self.cases]
+        # Pixel coordinates per case, grouped by object, computed once: drawing a position is then one random index.
+        self._positives = [_pixels_by_object(c.mask) for c in self.cases]
         self._breast = [np.flatnonzero(c.region[::4, ::4]) for c in self.cases]  # 1 in 16 is plenty to place crops
         self._augmentation = None
         self.donors = None
@@ -77,9 +92,14 @@ class CropBatcher:
     def _position(self, k: int) -> tuple[int, int]:
         case, size = self.cases[k], self.config.crop_size
         rows, cols = case.image.shape
-        positives = self._positives[k]
+        positives, starts = self._positives[k]
         if positives.size and self.rng.random() >= self.config.empty_fraction:
-            row, col = divmod(int(positives[self.rng.integers(positives.size)]), cols)
+            if self.config.positive_sampling == "object":
+                chosen = int(self.rng.integers(starts.size - 1))
+                pixel = positives[starts[chosen] + self.rng.integers(starts[chosen + 1] - starts[chosen])]
+            else:
+                pixel = positives[self.rng.integers(positives.size)]
+            row, col = divmod(int(pixel), cols)
             return row - int(self.rng.integers(size)), col - int(self.rng.integers(size))
         row, col = divmod(int(self._breast[k][self.rng.integers(self._breast[k].size)]), (cols + 3) // 4)
         return 4 * row - size // 2, 4 * col - size // 2

@@ -8,6 +8,9 @@ from typing import Any, Optional
 from ..errors import InputError
 from .losses import LossConfig
 
+#: Ways of placing a crop on a calcification (see :attr:`TrainingConfig.positive_sampling`).
+POSITIVE_SAMPLING = ("object", "pixel")
+
 
 @dataclass(frozen=True)
 class TrainingConfig:
@@ -24,7 +27,11 @@ class TrainingConfig:
         Side of the square training crops in pixels. The paper trains on 512; 256 gives four times the crops per
         second on a CPU, and the network is fully convolutional, so inference still runs 512 tiles.
     empty_fraction : float
-        Share of crops without any calcification pixel.
+        Share of crops placed anywhere on the breast rather than on a calcification.
+    positive_sampling : str
+        How a crop is placed on a calcification: ``"object"`` (default) picks one calcification with equal chance,
+        then a pixel of it, so a 5-pixel speck is as often in a crop as a 500-pixel coarse one; ``"pixel"`` picks a
+        calcification pixel, so large calcifications dominate (the behaviour of models trained before 2026-12).
     batch_size : int
     steps_per_epoch : int
         Optimiser steps per epoch (crops are drawn afresh each step, so an epoch is a fixed amount of work).
@@ -53,6 +60,7 @@ class TrainingConfig:
     spacing_mm: float = 0.07
     crop_size: int = 256
     empty_fraction: float = 0.25
+    positive_sampling: str = "object"
     batch_size: int = 8
     steps_per_epoch: int = 100
     phase_one_epochs: int = 10
@@ -82,6 +90,9 @@ class TrainingConfig:
             raise InputError("Training needs at least one phase-1 epoch and no negative number of phase-2 epochs.")
         if not 0.0 <= self.empty_fraction < 1.0:
             raise InputError(f"empty_fraction must lie in [0, 1), got {self.empty_fraction}.")
+        if self.positive_sampling not in POSITIVE_SAMPLING:
+            raise InputError(f"positive_sampling must be one of {', '.join(POSITIVE_SAMPLING)}, "
+                             f"got {self.positive_sampling!r}.")  # fmt: skip
         if not 0.0 < self.validation_threshold < 1.0:
             raise InputError("The validation threshold must lie between 0 and 1.")
 
