@@ -60,8 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--crop", type=int, default=256, help="crop size in pixels, a multiple of 32 (default 256)")
     parser.add_argument("--learning-rate", type=float, default=2e-3, help="initial AdamW learning rate")
     parser.add_argument("--positive-sampling", choices=("object", "pixel"), default="object",
-                        help="place calcification crops on a random calcification (object, default: small specks as "
-                        "often as coarse ones) or a random calcification pixel (pixel: large ones dominate)")  # fmt: skip
+                        help="place calcification crops on a random calcification (object, default: small "
+                        "specks as often as coarse ones) or on a random calcification pixel (pixel: large ones "
+                        "dominate)")  # fmt: skip
     parser.add_argument("--no-augment", action="store_true", help="switch off the paper's eight augmentations")
     parser.add_argument("--seed", type=int, default=0, help="seed of crops, augmentations and initial weights")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
