@@ -119,6 +119,16 @@ def test_missing_folder_card_and_weights_are_refused(saved, tmp_path):
         load_model(folder)
 
 
+def test_a_blank_model_name_or_a_folder_without_card_is_an_input_error(tmp_path):
+    from calcification.core.segmentation.network_method import load_model_cached
+
+    with pytest.raises(InputError, match="No model was given"):
+        load_model_cached("  ")
+    (tmp_path / "not_a_model").mkdir()
+    with pytest.raises(InputError, match="not a model folder"):  # the cache reads the card first: no OSError
+        load_model_cached(tmp_path / "not_a_model")
+
+
 def test_weights_of_another_architecture_are_refused_and_nothing_is_written(tmp_path):
     folder = tmp_path / "mismatch"
     with pytest.raises(InputError, match="does not fit"):

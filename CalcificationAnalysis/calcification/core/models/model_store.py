@@ -170,17 +170,28 @@ def _load_fold(folder: Path, card: ModelCard, fold: FoldWeights):
 
 
 def resolve_model_folder(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> Path:
-    """Folder of a model given as a folder path, a path to its card, or a model name found by :func:`list_models`."""
+    """Folder of a model given as a folder path, a path to its card, or a model name found by :func:`list_models`.
+
+    Raises
+    ------
+    InputError
+        A blank name, a folder without a model card, or a name no model has (the message lists the available ones).
+    """
+    if not str(source).strip():
+        raise InputError("No model was given; name one (see `calcification models`) or give its folder.")
     path = Path(source).expanduser()
     if path.name == CARD_FILE_NAME and path.is_file():
         return path.parent
-    if path.is_dir():
+    if (path / CARD_FILE_NAME).is_file():
         return path
     entries = list_models(search_dirs)
     for entry in entries:
         if entry.name == str(source) or entry.folder.name == str(source):
             return entry.folder
     available = ", ".join(e.name for e in entries) or "none installed"
+    if path.is_dir():
+        raise InputError(f"{path} has no {CARD_FILE_NAME}, so it is not a model folder. Available models: "
+                         f"{available}.")  # fmt: skip
     raise InputError(f"No model named or located at {str(source)!r}. Available models: {available}.")
 
 
