@@ -75,8 +75,12 @@ class CropBatcher:
                 "The training data cannot fill a batch: no case has a breast region to take crops from. "
                 "Check the images and their masks (calcification check-dataset)."
             )
-        # Pixel coordinates per case, grouped by object, computed once: drawing a position is then one random index.
-        self._positives = [_pixels_by_object(c.mask) for c in self.cases]
+        # Calcification pixels per case, computed once, so drawing a position is one or two random indices: grouped
+        # by object for object-first sampling, in raster order for pixel sampling (the order earlier models drew in).
+        if config.positive_sampling == "object":
+            self._positives = [_pixels_by_object(c.mask) for c in self.cases]
+        else:
+            self._positives = [(np.flatnonzero(c.mask), None) for c in self.cases]
         self._breast = [np.flatnonzero(c.region[::4, ::4]) for c in self.cases]  # 1 in 16 is plenty to place crops
         self._augmentation = None
         self.donors = None
@@ -94,7 +98,7 @@ class CropBatcher:
         rows, cols = case.image.shape
         positives, starts = self._positives[k]
         if positives.size and self.rng.random() >= self.config.empty_fraction:
-            if self.config.positive_sampling == "object":
+            if starts is not None:
                 chosen = int(self.rng.integers(starts.size - 1))
                 pixel = positives[starts[chosen] + self.rng.integers(starts[chosen + 1] - starts[chosen])]
             else:
