@@ -178,3 +178,13 @@ def test_list_models_finds_user_models_by_name_and_skips_broken_ones(tmp_path, m
     assert [(e.name, e.folder.name) for e in entries] == [("model_a", "model_a"), ("model_b", "model_b")]
     assert load_model("model_b").card.name == "model_b"
     assert shipped_models_dir().is_dir() and (shipped_models_dir() / "README.md").is_file()
+
+
+def test_every_shipped_model_loads_verified_says_it_is_synthetic_and_all_weights_stay_under_20_mb():
+    shipped = [e for e in list_models() if e.origin == "shipped"]
+    assert {"pro_unext_synthetic", "pro_unext_synthetic_single"} <= {e.name for e in shipped}
+    for entry in shipped:
+        loaded = load_model(entry.folder)  # checksums verified, weights_only=True
+        assert loaded.card.synthetic_training and len(loaded.networks) == len(loaded.card.folds) >= 1
+    weights = sum(path.stat().st_size for path in shipped_models_dir().rglob("*.pt"))
+    assert weights < 20 * 1024 * 1024
