@@ -13,7 +13,7 @@ Each trained network is then measured with ``calcification evaluate-segmenter`` 
 intervals over images (the paper's Table 2 columns), plus object recall and false objects per cm² (0.35 mm / IoU 0.3
 rule of Marasinou et al. 2023).
 
-Run (about 30 minutes on 2 CPU cores with the defaults):
+Run (about 36 minutes on 2 CPU cores with the defaults):
     .venv/bin/python Testing/Benchmarks/benchmark_network_comparison.py [--cases 200] [--epochs 8]
         [--fine-tune-epochs 2] [--steps 60] [--test-cases 20] [--presets pro_unext_cpu unext_s unext unet_cpu]
         [--out DIR]
