@@ -59,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch", type=int, default=8, help="crops per step (default 8)")
     parser.add_argument("--crop", type=int, default=256, help="crop size in pixels, a multiple of 32 (default 256)")
     parser.add_argument("--learning-rate", type=float, default=2e-3, help="initial AdamW learning rate")
+    # The choices repeat training_config.POSITIVE_SAMPLING (a test keeps them equal): importing it here would load
+    # torch for every `calcification --help`.
     parser.add_argument("--positive-sampling", choices=("object", "pixel"), default="object",
                         help="place calcification crops on a random calcification (object, default: small "
                         "specks as often as coarse ones) or on a random calcification pixel (pixel: large ones "
