@@ -55,9 +55,17 @@ def test_resume_after_cancel_equals_an_uninterrupted_run(cases, tmp_path):
         train_fold(cases[:3], cases[3:], TINY, checkpoint=checkpoint, progress=stop_in_second_epoch)
     saved = torch.load(checkpoint, weights_only=True)
     assert saved["epoch"] == 1
-    resumed = train_fold(cases[:3], cases[3:], TINY, checkpoint=checkpoint)
+    received = []
+    resumed = train_fold(cases[:3], cases[3:], TINY, checkpoint=checkpoint, fold=0, events=received.append)
     assert _same(resumed.state_dict, uninterrupted.state_dict)
     assert [h["train_loss"] for h in resumed.history] == [h["train_loss"] for h in uninterrupted.history]
+    # The checkpoint's epoch comes first, marked, so a resumed run's curves show the whole fold.
+    epochs = [r for r in received if r["event"] == "epoch"]
+    assert [r["epoch"] for r in epochs] == list(range(TINY.total_epochs))
+    assert [r.get("from_checkpoint", False) for r in epochs] == [True, False, False]
+    assert epochs[0]["train_loss"] == uninterrupted.history[0]["train_loss"]
+    assert epochs[0]["best_dice"] == uninterrupted.history[0]["val_dice"]
+    assert not any(r["event"] == "step" and r["epoch"] == 0 for r in received)
 
 
 def test_checkpoint_of_other_settings_is_refused(cases, tmp_path):

@@ -99,9 +99,10 @@ def _printer(as_json: bool):
         if as_json:
             print(json.dumps(record), flush=True)
         elif record["event"] == "epoch":
+            source = ", from the checkpoint" if record.get("from_checkpoint") else ""
             print(f"fold {record['fold']} epoch {record['epoch'] + 1} (phase {record['phase']}): loss "
                   f"{record['train_loss']:.4f}, validation Dice {record['val_dice']:.3f} "
-                  f"(best {record['best_dice']:.3f}), {record['seconds']:.0f} s", flush=True)  # fmt: skip
+                  f"(best {record['best_dice']:.3f}), {record['seconds']:.0f} s{source}", flush=True)  # fmt: skip
 
     return events
 

@@ -163,6 +163,14 @@ def _train_epoch(run: _Run, batcher: CropBatcher, config: TrainingConfig, device
     return float(np.mean(losses))
 
 
+def _replay_history(history: Sequence[dict], fold: int, events: Callable[[dict], None]) -> None:
+    """Send a resumed fold's earlier epochs as ``epoch`` events, with the best Dice as it stood after each."""
+    best = -1.0
+    for record in history:
+        best = max(best, float(record["val_dice"]))
+        events({"event": "epoch", "fold": fold, **record, "best_dice": best, "from_checkpoint": True})
+
+
 def train_fold(
     train_cases: Sequence[TrainingCase],
     validation_cases: Sequence[TrainingCase],
@@ -189,6 +197,8 @@ def train_fold(
         stays for resuming) and raises :class:`CancelledError`.
     events : callable, optional
         Receives ``{"event": "step", ...}`` and ``{"event": "epoch", ...}`` dicts (losses, validation Dice, ETA).
+        After resuming, the checkpoint's epochs are sent first as ``epoch`` events with ``"from_checkpoint": True``,
+        so a listener's curves show the whole fold, not only the epochs of this run.
 
     Returns
     -------
@@ -208,6 +218,8 @@ def train_fold(
     saved = _load_checkpoint(checkpoint, config) if checkpoint is not None else None
     if saved is not None:
         run.restore(saved)
+        if events:
+            _replay_history(run.history, fold, events)
     batcher = CropBatcher(train_cases, config, run.rng)
     started, first_epoch = time.perf_counter(), run.epoch
     total_steps = config.total_epochs * config.steps_per_epoch
