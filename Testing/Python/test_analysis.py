@@ -241,3 +241,13 @@ def test_breast_level_result_combines_cc_and_mlo_of_one_breast(tiny_classifier):
     assert b.result.rule is CombinationRule.SINGLE_VIEW and b.mlo_case == ""
     with pytest.raises(InputError, match="two CC images"):
         breast_results([*files, _analyzed(many, View.CC, "A", tiny_classifier)])
+
+
+def test_breast_level_pairs_views_whose_patient_ids_name_the_view(tiny_classifier):
+    few = generate_case(SynthesisConfig(shape=SHAPE), seed=9100, index=3)
+    files = [_analyzed(few, View.CC, "Calc-Test_P_00038_LEFT_CC", tiny_classifier),
+             _analyzed(few, View.MLO, "Calc-Test_P_00038_LEFT_MLO", tiny_classifier)]  # fmt: skip
+    (breast,) = breast_results(files)
+    assert breast.patient_id == "Calc-Test_P_00038"
+    assert (breast.cc_case, breast.mlo_case) == ("Calc-Test_P_00038_LEFT_CC_CC", "Calc-Test_P_00038_LEFT_MLO_MLO")
+    assert breast.result.rule is CombinationRule.VIEWS_AGREE_MAXIMUM

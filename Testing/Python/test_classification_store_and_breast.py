@@ -12,6 +12,7 @@ import pytest
 from calcification.core.classification import (
     ClassifierAlgorithm,
     CombinationRule,
+    breast_patient_id,
     calibration_method_for,
     combine_views,
     list_classifiers,
@@ -199,3 +200,27 @@ def test_breast_rule_table(cc, mlo, threshold, probability, malignant, rule):
 def test_breast_rule_bad_input(cc, mlo, threshold, message):
     with pytest.raises(InputError, match=message):
         combine_views(cc, mlo, threshold)
+
+
+@pytest.mark.parametrize(
+    "patient_id, expected",
+    [
+        ("Mass-Test_P_00173_LEFT_CC", "Mass-Test_P_00173"),
+        ("Calc-Training_P_00038_right_mlo", "Calc-Training_P_00038"),
+        (" 12345 ", "12345"),
+        ("P_CC_7", "P_CC_7"),  # a view word inside the ID is part of it
+        ("LEFT_CC", "LEFT_CC"),  # nothing would be left: kept whole
+        ("", ""),
+    ],
+)
+def test_breast_patient_id_drops_trailing_side_and_view(patient_id, expected):
+    assert breast_patient_id(patient_id) == expected
+
+
+def test_real_ddsm_views_of_one_woman_share_a_breast_patient_id(ddsm_cases):
+    import pydicom
+
+    for case in ddsm_cases:
+        raw = {pydicom.dcmread(p, stop_before_pixels=True).PatientID for p in case.values()}
+        assert len(raw) == 4  # each view has its own Patient ID in CBIS-DDSM
+        assert len({breast_patient_id(p) for p in raw}) == 1

@@ -18,8 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="segment, measure and classify the calcifications of mammograms, with a report",
         description="For each IMAGE write OUT/<name>.seg.nrrd, .mrb, .overlay.png, .features.csv, "
         ".calcifications.csv, .clusters.csv and .report.html; over all images OUT/features.csv (the input of "
-        "train-classifier), OUT/summary.csv and, for CC and MLO views of one breast (same patient id and side), "
-        "OUT/breasts.csv with the breast-level result (Lin et al. 2023). On any error no new file is left behind.",
+        "train-classifier), OUT/summary.csv and, for CC and MLO views of one breast (same side and patient id, "
+        "ignoring side and view words at the end of the id), OUT/breasts.csv with the breast-level result (Lin et "
+        "al. 2023). On any error no new file is left behind.",
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ..core.classification import BreastResult, combine_views
+from ..core.classification import BreastResult, breast_patient_id, combine_views
 from ..core.errors import InputError
 from ..core.image import Laterality, View
 from ..core.progress import ProgressCallback, report_progress, sub_progress
@@ -117,6 +117,9 @@ def _analyze_one(image_path, out_dir, method, spacing_mm, progress, model, optio
 def breast_results(files) -> list[BreastRow]:
     """The breast-level result of every breast with a CC and/or MLO view of known patient and side.
 
+    Views are grouped by :func:`breast_patient_id` of their Patient ID, so IDs that end in the side and view (as in
+    CBIS-DDSM) still pair a breast's CC and MLO images.
+
     Raises
     ------
     InputError
@@ -125,7 +128,7 @@ def breast_results(files) -> list[BreastRow]:
     views: dict[tuple[str, str], dict[str, AnalyzedFile]] = defaultdict(dict)
     for analyzed in files:
         mammogram = analyzed.run.mammogram
-        patient = str(mammogram.metadata.get("patient_id", ""))
+        patient = breast_patient_id(mammogram.metadata.get("patient_id", ""))
         if not patient or mammogram.laterality is Laterality.UNKNOWN or mammogram.view not in (View.CC, View.MLO):
             continue
         breast = views[(patient, mammogram.laterality.value)]

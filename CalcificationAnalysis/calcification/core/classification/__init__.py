@@ -16,7 +16,7 @@ package does not import the feature extraction. scikit-learn and skops are impor
 """
 
 from .algorithms import ALL_ALGORITHMS, DEFAULT_ALGORITHM, ClassifierAlgorithm, build_pipeline, parse_algorithm
-from .breast_level import BreastResult, CombinationRule, combine_views
+from .breast_level import BreastResult, CombinationRule, breast_patient_id, combine_views
 from .calibrated_classifier import (
     ISOTONIC_MIN_CASES,
     ClassifierCard,
@@ -63,6 +63,7 @@ __all__ = [
     "ReliabilityCurve",
     "TrainedClassifier",
     "bootstrap_auc_interval",
+    "breast_patient_id",
     "brier_score",
     "build_pipeline",
     "calibration_method_for",

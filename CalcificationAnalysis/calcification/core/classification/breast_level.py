@@ -24,12 +24,19 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import InputError
 
 DEFAULT_THRESHOLD = 0.5
+
+#: Side and view words at the end of a Patient ID. Some archives put them there, e.g. CBIS-DDSM's
+#: 'Mass-Test_P_00173_LEFT_CC', which gives each view of one woman a different Patient ID.
+_SIDE_OR_VIEW = r"(?:LEFT|RIGHT|CC|MLO|ML|LM|XCCL)"
+_SIDE_AND_VIEW_SUFFIX = re.compile(rf"(?:[_\- ]{_SIDE_OR_VIEW})+$", re.IGNORECASE)
+_SIDE_OR_VIEW_ONLY = re.compile(_SIDE_OR_VIEW, re.IGNORECASE)
 
 
 class CombinationRule(str, enum.Enum):
@@ -54,6 +61,18 @@ class BreastResult:
     threshold: float
     cc_probability: Optional[float]
     mlo_probability: Optional[float]
+
+
+def breast_patient_id(patient_id: str) -> str:
+    """The patient part of a DICOM Patient ID, for grouping the views of one breast.
+
+    Trailing side and view words are removed ('Mass-Test_P_00173_LEFT_CC' and 'Mass-Test_P_00173_LEFT_MLO' both
+    give 'Mass-Test_P_00173'); any other ID is returned unchanged (surrounding spaces removed). An ID that is
+    nothing but such words is kept whole rather than emptied.
+    """
+    text = str(patient_id or "").strip()
+    stripped = _SIDE_AND_VIEW_SUFFIX.sub("", text)
+    return stripped if stripped and not _SIDE_OR_VIEW_ONLY.fullmatch(stripped) else text
 
 
 def _checked(value: Optional[float], view: str) -> Optional[float]:
