@@ -8,6 +8,12 @@ Marasinou et al. 2023). For each one the script records its area (pixels at 0.07
 probability within one pixel of it, then prints recall per group. A calcification with a high CNR and a maximum
 probability near 0 is one the network does not respond to at all (not a thresholding problem).
 
+It also groups by a detectability index, CNR x sqrt(area in pixels): the signal-to-noise ratio of an ideal observer
+that knows the object's footprint, for a flat object in white noise. Rose's criterion puts reliable detection at an
+SNR of about 5 (Rose 1948; Burgess, JOSA A 16(3), 1999), so calcifications below 5 are at the edge of what any
+detector can find at a low false-positive rate. The index is approximate: the synthetic noise is not white, and the
+residual after the median filter also holds small anatomical structure.
+
 Run: .venv/bin/python Testing/Benchmarks/benchmark_missed_calcifications.py [--model NAME_OR_FOLDER] [--cases 20]
         [--threshold 0.5]
 """
@@ -24,6 +30,9 @@ from scipy import ndimage
 CNR_EDGES = (-np.inf, 1.0, 2.0, 3.0, 5.0, np.inf)
 #: Area bins in pixels at 0.07 mm (1 px = 0.0049 mm²).
 AREA_EDGES = (0, 5, 10, 20, 50, np.inf)
+#: Detectability index bins (CNR x sqrt(area)); 5 is Rose's criterion for reliable detection.
+ROSE_THRESHOLD = 5.0
+DETECTABILITY_EDGES = (-np.inf, 3.0, ROSE_THRESHOLD, 8.0, np.inf)
 
 
 def describe_truth(case, probability: np.ndarray) -> list[dict]:
@@ -45,6 +54,7 @@ def describe_truth(case, probability: np.ndarray) -> list[dict]:
             "morphology": morphology[int(label)],
             "area_px": int(inside.sum()),
             "cnr": float(excess.mean() / noise),
+            "detectability": float(excess.mean() / noise * np.sqrt(inside.sum())),
             "max_probability": float(probability[box][near].max()),
         })  # fmt: skip
     return rows
@@ -106,6 +116,14 @@ def main() -> None:
     print("\n".join(recall_table(rows, "area_px", AREA_EDGES)))
     print("By contrast-to-noise ratio:")
     print("\n".join(recall_table(rows, "cnr", CNR_EDGES)))
+    print("By detectability index CNR x sqrt(area):")
+    print("\n".join(recall_table(rows, "detectability", DETECTABILITY_EDGES)))
+    visible = [r for r in rows if r["detectability"] >= ROSE_THRESHOLD]
+    found = sum(r["hit"] for r in visible)
+    print(
+        f"{len(rows) - len(visible)} of {len(rows)} calcifications are below Rose's criterion (index < "
+        f"{ROSE_THRESHOLD:g}); on the other {len(visible)}: {found} found, recall {found / len(visible):.3f}"
+    )
 
 
 if __name__ == "__main__":
