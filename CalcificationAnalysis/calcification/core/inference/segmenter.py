@@ -166,7 +166,7 @@ def _objects(labels: np.ndarray, probability: np.ndarray, fold_std: np.ndarray, 
     )
 
 
-def _label_objects(mask: np.ndarray, min_pixels: float) -> np.ndarray:
+def label_objects(mask: np.ndarray, min_pixels: float) -> np.ndarray:
     """8-connected labels of ``mask`` without objects of fewer than ``min_pixels`` pixels, renumbered 1..n."""
     labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
     if count == 0:
@@ -246,7 +246,7 @@ def segment_with_model(
     mask = probability >= threshold
     if region is not None:
         mask &= region
-    labels = _label_objects(mask, min_area / pixel_area)
+    labels = label_objects(mask, min_area / pixel_area)
     report_progress(progress, 1.0, "Done")
     return NetworkSegmentation(
         probability=probability.astype(np.float32, copy=False),
