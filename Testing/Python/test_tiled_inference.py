@@ -157,6 +157,11 @@ def test_segmenter_refuses_bad_requests(two_fold_model):
         segment_with_model(pixels, (0.07, 0.07), two_fold_model, region[:50])
     with pytest.raises(InputError, match="threshold"):
         segment_with_model(pixels, (0.07, 0.07), two_fold_model, region, SegmenterOptions(threshold=1.0))
+    # 100 px at 1 mm (Slicer's spacing for a DICOM without one, on a real 4,000-px film) is refused before any
+    # resampling, which would otherwise make a working image 14 times larger on each side.
+    film, film_region = np.random.default_rng(0).random((4432, 100), np.float32), np.ones((4432, 100), bool)
+    with pytest.raises(InputError, match="spacing is probably wrong"):
+        segment_with_model(film, (1.0, 1.0), two_fold_model, film_region)
     with pytest.raises(InputError, match="Unknown device"):
         resolve_device("tpu")
     if torch.cuda.is_available():

@@ -179,6 +179,23 @@ def label_objects(mask: np.ndarray, min_pixels: float) -> np.ndarray:
     return new_ids[labels]
 
 
+#: Longest side, in mm, an image may have before its spacing is taken to be wrong. Mammography detectors and films
+#: are at most about 24 x 30 cm; a wrong spacing (Slicer gives 1 mm to a DICOM file without one) would otherwise be
+#: resampled to the model's 0.07 mm into an image of billions of pixels.
+MAX_IMAGE_SIDE_MM = 400.0
+
+
+def _check_extent(shape: tuple[int, int], spacing_mm: tuple[float, float]) -> None:
+    rows_mm, cols_mm = (n * s for n, s in zip(shape, spacing_mm, strict=True))
+    if max(rows_mm, cols_mm) > MAX_IMAGE_SIDE_MM:
+        raise InputError(
+            f"At {spacing_mm[0]:g} x {spacing_mm[1]:g} mm per pixel this {shape[0]} x {shape[1]} image would be "
+            f"{rows_mm:.0f} x {cols_mm:.0f} mm, larger than any mammogram (at most about 240 x 300 mm): its pixel "
+            "spacing is probably wrong (Slicer gives 1 mm to a DICOM file that has none). Set the real spacing (in "
+            "Slicer: Volumes module, Volume Information; on the command line: --spacing MM) and run again."
+        )
+
+
 def _check_options(options: SegmenterOptions, card) -> tuple[float, float]:
     threshold = card.threshold if options.threshold is None else float(options.threshold)
     min_area = card.min_object_area_mm2 if options.min_object_area_mm2 is None else float(options.min_object_area_mm2)
@@ -217,7 +234,8 @@ def segment_with_model(
     Raises
     ------
     InputError
-        Bad pixels, spacing, region shape, options, or an unavailable device.
+        Bad pixels, spacing (including one that makes the image larger than any mammogram), region shape, options,
+        or an unavailable device.
     """
     import torch
 
@@ -225,6 +243,7 @@ def segment_with_model(
     spacing_mm = validate_spacing_mm(spacing_mm)
     if region is not None and (region.shape != pixels.shape or not region.any()):
         raise InputError(f"The search region must be a non-empty mask of the image's shape {pixels.shape}.")
+    _check_extent(pixels.shape, spacing_mm)
     threshold, min_area = _check_options(options, model.card)
     device = resolve_device(options.device)
     report_progress(progress, 0.0, "Preparing the image")
