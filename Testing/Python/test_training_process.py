@@ -66,7 +66,9 @@ def test_data_command_line_lists_paths_then_labels_and_optional_flags():
     argv = training_command(settings, python="py")
     assert argv[4:8] == ["/d/a.mrb", "/d/cases", "--labels", "/d/labels.csv"]
     assert "--synthetic" not in argv and "--no-augment" not in argv and "--checkpoints" not in argv
-    assert argv[argv.index("--out") + 1] == "/m/real" and "--overwrite" in argv
+    assert argv[argv.index("--out") + 1] == "/m/real" and "--overwrite" in argv and "--init-model" not in argv
+    tuned = training_command(TrainingSettings(name="t", synthetic_cases=4, init_model="pro_unext_synthetic"), "py")
+    assert tuned[tuned.index("--init-model") + 1] == "pro_unext_synthetic"
     assert argv[argv.index("--folds") + 1] == "5" and argv[-1] == "--events-json"
     check = ["py", "-m", "calcification.cli.main", "check-dataset", "/d/a.mrb", "--labels", "/d/l.csv", "--json"]
     assert check_dataset_command(["/d/a.mrb"], "/d/l.csv", python="py") == check

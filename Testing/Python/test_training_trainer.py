@@ -11,6 +11,7 @@ from calcification.core.models.model_store import load_model
 from calcification.core.synthetic import SynthesisConfig, generate_case
 from calcification.core.training.crop_batches import CropBatcher
 from calcification.core.training.fold_trainer import train_fold
+from calcification.core.training.initial_weights import initial_state
 from calcification.core.training.segmenter_training import train_segmenter
 from calcification.core.training.training_cases import prepare_training_case
 from calcification.core.training.training_config import TrainingConfig
@@ -143,3 +144,38 @@ def test_positive_sampling_is_checked_and_offered_by_the_command_line():
     choices = next(a.choices for a in build_parser()._subparsers._group_actions[0].choices["train-segmenter"]._actions
                    if a.dest == "positive_sampling")  # fmt: skip
     assert tuple(choices) == POSITIVE_SAMPLING
+
+
+def test_fine_tuning_starts_every_fold_from_the_models_fold(cases, tmp_path):
+    train_segmenter(cases, tmp_path / "base", "base", TINY, folds=2)
+    base = load_model(tmp_path / "base")
+    tuned_config = TrainingConfig(**{**TINY.__dict__, "init_model": str(tmp_path / "base")})
+    for fold in (0, 1, 2):  # fold 2 cycles back to the model's fold 0
+        state = initial_state(tuned_config, fold)
+        assert _same(state, base.networks[fold % 2].state_dict())
+    # Fine-tuned with a learning rate of 0 (phase 1 only), each fold keeps its starting weights (batch-norm running
+    # statistics still follow the new crops, so only the learned parameters are compared).
+    frozen = TrainingConfig(**{**tuned_config.__dict__, "learning_rate": 0.0, "phase_two_epochs": 0,
+                               "weight_decay": 0.0})  # fmt: skip
+    card = train_segmenter(cases, tmp_path / "tuned", "tuned", frozen, folds=2)
+    tuned = load_model(tmp_path / "tuned")
+    for fold in (0, 1):
+        learned = dict(tuned.networks[fold].named_parameters())
+        assert _same(learned, dict(base.networks[fold].named_parameters()))
+        assert not _same(learned, dict(base.networks[1 - fold].named_parameters()))
+    assert "init_model" in card.description
+
+
+def test_fine_tuning_refuses_a_model_that_does_not_fit(cases, tmp_path):
+    train_segmenter(cases, tmp_path / "base", "base", TINY, folds=2)
+    start = {**TINY.__dict__, "init_model": str(tmp_path / "base")}
+    with pytest.raises(InputError, match="preset"):
+        train_segmenter(cases, tmp_path / "a", "a", TrainingConfig(**{**start, "preset": "unext_s"}), folds=2)
+    with pytest.raises(InputError, match="mm per pixel"):
+        train_segmenter(cases, tmp_path / "b", "b", TrainingConfig(**{**start, "spacing_mm": 0.1}), folds=2)
+    with pytest.raises(InputError, match="normalises"):
+        train_segmenter(cases, tmp_path / "c", "c", TrainingConfig(**start), folds=2,
+                        normalisation=NormalisationSpec(low_percentile=1.0, high_percentile=99.0))  # fmt: skip
+    with pytest.raises(InputError):
+        train_segmenter(cases, tmp_path / "d", "d", TrainingConfig(**{**start, "init_model": str(tmp_path / "none")}))
+    assert not any((tmp_path / name).exists() for name in "abcd")

@@ -65,6 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="place calcification crops on a random calcification (object, default: small "
                         "specks as often as coarse ones) or on a random calcification pixel (pixel: large ones "
                         "dominate)")  # fmt: skip
+    parser.add_argument("--init-model", metavar="MODEL",
+                        help="fine-tune: start from this model's weights (name or folder; fold k from its fold k) "
+                        "instead of random ones. It must use the same --preset, spacing and normalisation; a lower "
+                        "--learning-rate is usual")  # fmt: skip
     parser.add_argument("--no-augment", action="store_true", help="switch off the paper's eight augmentations")
     parser.add_argument("--seed", type=int, default=0, help="seed of crops, augmentations and initial weights")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
@@ -91,6 +95,7 @@ def _config(args: argparse.Namespace):
         device=args.device,
         augment=not args.no_augment,
         positive_sampling=args.positive_sampling,
+        init_model=args.init_model or "",
     )
 
 
@@ -181,10 +186,16 @@ def run(args: argparse.Namespace) -> int:
     config = _config(args)
     out = args.out or user_models_dir() / args.name
     normalisation = NormalisationSpec()
+    if config.init_model:  # checked before the cases are read, which can take minutes
+        from ..core.training.initial_weights import check_initial_model
+
+        start = check_initial_model(config, normalisation).card.name
     if args.data:
         cases, trained_on = _data_cases(args, config, normalisation)
     else:
         cases, trained_on = _synthetic_cases(args, config, normalisation, args.synthetic)
+    if config.init_model:
+        trained_on += f", fine-tuned from the model {start!r}"
     with terminal_progress("Training", enabled=sys.stderr.isatty() and not args.events_json) as progress:
         card = train_segmenter(cases, out, args.name, config, folds=args.folds, trained_on=trained_on,
                                synthetic_training=not args.data, normalisation=normalisation,

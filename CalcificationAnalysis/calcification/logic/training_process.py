@@ -61,6 +61,8 @@ class TrainingSettings:
         Seed of crops, augmentations and initial weights.
     augment : bool
         The eight augmentations of Tong et al. 2024 (switch off only for tests and ablations).
+    init_model : str
+        Fine-tune: start from this model's weights (name or folder) instead of random ones; empty = from scratch.
     """
 
     name: str
@@ -81,6 +83,7 @@ class TrainingSettings:
     overwrite: bool = False
     seed: int = 0
     augment: bool = True
+    init_model: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_paths", tuple(str(p) for p in self.data_paths))
@@ -155,7 +158,8 @@ def training_command(settings: TrainingSettings, python: Optional[str] = None) -
     argv += ["--epochs", str(settings.epochs), "--fine-tune-epochs", str(settings.fine_tune_epochs)]
     argv += ["--steps", str(settings.steps), "--batch", str(settings.batch), "--crop", str(settings.crop)]
     argv += ["--device", settings.device, "--seed", str(settings.seed)]
-    for flag, value in (("--checkpoints", settings.checkpoints), ("--out", settings.out_folder)):
+    for flag, value in (("--checkpoints", settings.checkpoints), ("--out", settings.out_folder),
+                        ("--init-model", settings.init_model)):  # fmt: skip
         if value:
             argv += [flag, value]
     argv += ["--overwrite"] * settings.overwrite + ["--no-augment"] * (not settings.augment)

@@ -94,7 +94,12 @@ class _Run:
         from ..networks.factory import build_preset
 
         torch.manual_seed(config.seed * 1000 + fold)
-        self.network = build_preset(config.preset).to(device)
+        self.network = build_preset(config.preset)
+        if config.init_model:
+            from .initial_weights import initial_state
+
+            self.network.load_state_dict(initial_state(config, fold))
+        self.network = self.network.to(device)
         self.optimizer = torch.optim.AdamW(
             self.network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )

@@ -89,6 +89,10 @@ def train_segmenter(
     out_folder = Path(out_folder)
     if (out_folder / "model_card.json").exists() and not overwrite:
         raise InputError(f"{out_folder} already holds a model; choose another folder or allow overwriting.")
+    if config.init_model:  # refused before any training rather than at the first fold
+        from .initial_weights import check_initial_model
+
+        check_initial_model(config, normalisation)
     splits = _splits(cases, folds, config.seed)
     results: list[FoldResult] = []
     for k, (train_index, validation_index) in enumerate(splits):

@@ -54,6 +54,9 @@ class TrainingConfig:
         float16 autocast on CUDA (ignored on CPU).
     validation_threshold : float
         Probability threshold for the validation Dice that picks each fold's best epoch.
+    init_model : str
+        Model name or folder to start from instead of random weights (fine-tuning; fold k starts from its fold k,
+        cycling): see :mod:`calcification.core.training.initial_weights`. Empty (default) = random initial weights.
     """
 
     preset: str = "pro_unext_cpu"
@@ -75,6 +78,7 @@ class TrainingConfig:
     device: str = "auto"
     mixed_precision: bool = True
     validation_threshold: float = 0.5
+    init_model: str = ""
 
     def __post_init__(self) -> None:
         from ..networks.factory import PRESETS
