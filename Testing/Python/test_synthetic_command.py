@@ -108,3 +108,12 @@ def test_synth_mrb_scene_holds_the_annotation(tmp_path):
     segmentation = scene.GetFirstNodeByClass("vtkMRMLSegmentationNode")
     np.testing.assert_array_equal(segment_mask(segmentation, CALCIFICATION_SEGMENT_ID, volume), case.mask)
     assert scene.GetNumberOfNodesByClass("vtkMRMLLabelMapVolumeNode") == 0
+
+
+def test_synth_into_a_real_background_takes_its_spacing_from_the_option(tmp_path, ddsm_dicom_paths):
+    # CBIS-DDSM files have no pixel spacing: --spacing gives the film's, and the blended case carries it.
+    background = str(ddsm_dicom_paths[0])
+    assert run_synth("--out", str(tmp_path / "b"), "--cases", "1", "--background", background, "--spacing", "0.05") == 0
+    (image,) = (tmp_path / "b").glob("*_blend*[0-9].nrrd")
+    header = nrrd.read_header(str(image))
+    np.testing.assert_allclose(np.diag(np.asarray(header["space directions"], float))[:2], [0.05, 0.05])

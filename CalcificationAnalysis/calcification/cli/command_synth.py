@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.image import View
+from ..core.image import DEFAULT_SPACING_MM, View
 from ..core.io import read_mammogram
 from ..core.synthetic import BreastDensity, SynthesisConfig
 from ..logic.synthetic_dataset import write_synthetic_dataset
@@ -31,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     parser.add_argument("--cases", type=int, required=True, help="number of cases")
     parser.add_argument("--seed", type=int, default=0, help="series seed; same seed, same files (default 0)")
-    parser.add_argument("--spacing", type=float, default=0.07, metavar="MM", help="pixel spacing in mm (0.07)")
+    parser.add_argument("--spacing", type=float, metavar="MM",
+                        help="pixel spacing in mm (default 0.07); with --background, the background's real spacing, "
+                        "overriding its file's (needed for files without one, e.g. 0.05 for DDSM film)")  # fmt: skip
     parser.add_argument("--size", default="2500x3300", metavar="WxH", help="image width x height in px (2500x3300)")
     parser.add_argument("--density", default="mixed", help="BI-RADS density A, B, C, D or mixed (default)")
     parser.add_argument("--view", default="mixed", help="CC, MLO or mixed (default)")
@@ -63,7 +65,7 @@ def build_config(args: argparse.Namespace) -> SynthesisConfig:
         raise InputError(f"--view must be CC, MLO or mixed, got {args.view!r}.")
     return SynthesisConfig(
         shape=_parse_size(args.size),
-        spacing_mm=args.spacing,
+        spacing_mm=DEFAULT_SPACING_MM if args.spacing is None else args.spacing,
         density=density,
         view=views[args.view.lower()],
         crop=args.crop,
@@ -74,7 +76,10 @@ def build_config(args: argparse.Namespace) -> SynthesisConfig:
 def run(args: argparse.Namespace) -> int:
     """Generate ``args.cases`` cases into ``args.out``; returns 0."""
     config = build_config(args)
-    background = read_mammogram(args.background) if args.background is not None else None
+    background = None
+    if args.background is not None:
+        spacing = None if args.spacing is None else (args.spacing, args.spacing)
+        background = read_mammogram(args.background, spacing_mm=spacing)
     with terminal_progress("Synthesising", enabled=sys.stderr.isatty()) as progress:
         dataset = write_synthetic_dataset(
             args.out,
