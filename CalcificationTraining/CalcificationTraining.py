@@ -36,7 +36,9 @@ class CalcificationTraining(ScriptedLoadableModule):
         self.parent.helpText = """
 Train the calcification segmentation network on annotated scenes or folders with a labels CSV, or on synthetic
 mammograms. Training runs in a separate process with a live loss / Dice plot; Stop keeps finished epochs in the
-checkpoints folder for resuming. <b>Use this model</b> makes the result the default of Calcification Analysis.
+checkpoints folder for resuming. <b>Start from</b> a model to fine-tune it (for example the shipped synthetic-data
+model on your own images) instead of training from random weights. <b>Use this model</b> makes the result the
+default of Calcification Analysis.
 <b>Classifier</b> trains the benign/malignant classifier on the features.csv that Calcification Analysis writes
 plus a labels CSV, or compares the seven classifiers (AUC table, ROC, importance and reliability plots).
 <b>Synthetic cases</b> writes seeded synthetic mammograms with exact masks. Research use only.
@@ -54,7 +56,8 @@ class CalcificationTrainingParameterNode:
     dataPaths / labelsCsv: annotated scenes or folders and their labels CSV. preset, folds, epochs, fineTuneEpochs,
     steps, batch, crop, device: training settings (see ``calcification train-segmenter --help``). modelName: the new
     model's name. syntheticCases: synthetic mammograms to train on when no data are listed. checkpointsFolder:
-    per-epoch checkpoints (a rerun resumes). outputDirectory, numberOfCases, seed, writeScenes: synthetic case writing.
+    per-epoch checkpoints (a rerun resumes). initModel: model to fine-tune ("" = random initial weights).
+    outputDirectory, numberOfCases, seed, writeScenes: synthetic case writing.
     classifierFeaturesCsv, classifierLabelsCsv, classifierAlgorithm, classifierName, classifierEvaluationFolder: the
     classifier section (features.csv from Calcification Analysis, labels, algorithm, name, comparison folder).
     """
@@ -72,6 +75,7 @@ class CalcificationTrainingParameterNode:
     modelName: str = "my_model"
     syntheticCases: Annotated[int, WithinRange(0, 100000)] = 0
     checkpointsFolder: str = ""
+    initModel: str = ""
     outputDirectory: str = ""
     numberOfCases: Annotated[int, WithinRange(1, 100000)] = 20
     seed: Annotated[int, WithinRange(0, 2**31 - 1)] = 0
@@ -107,6 +111,9 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.logic = CalcificationTrainingLogic()
         for name in self.logic.availablePresets():
             self.ui.presetComboBox.addItem(name, name)
+        self.ui.initModelComboBox.addItem("Random weights (train from scratch)", "")
+        for name in self.logic.availableInitialModels():
+            self.ui.initModelComboBox.addItem(name, name)
 
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
@@ -116,6 +123,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.labelsPathLineEdit.connect("currentPathChanged(QString)", self.onLabelsChanged)
         self.ui.checkpointsPathLineEdit.connect("currentPathChanged(QString)", self.onCheckpointsChanged)
         self.ui.presetComboBox.connect("currentIndexChanged(int)", self.onPresetChanged)
+        self.ui.initModelComboBox.connect("currentIndexChanged(int)", self.onInitModelChanged)
         self.ui.checkDatasetButton.connect("clicked(bool)", self.onCheckDataset)
         self.ui.startButton.connect("clicked(bool)", self.onStartTraining)
         self.ui.stopButton.connect("clicked(bool)", self.onStopTraining)
@@ -161,6 +169,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.ui.labelsPathLineEdit.currentPath = parameters.labelsCsv
             self.ui.checkpointsPathLineEdit.currentPath = parameters.checkpointsFolder
             self.ui.presetComboBox.setCurrentIndex(max(0, self.ui.presetComboBox.findData(parameters.preset)))
+            self.ui.initModelComboBox.setCurrentIndex(max(0, self.ui.initModelComboBox.findData(parameters.initModel)))
             self.ui.outputDirectoryButton.directory = parameters.outputDirectory or os.path.expanduser("~")
             self._classifierSection.refresh()
             self._updateButtons()
@@ -212,6 +221,10 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     def onPresetChanged(self, index: int) -> None:
         if self._parameterNode and index >= 0:
             self._parameterNode.preset = self.ui.presetComboBox.itemData(index)
+
+    def onInitModelChanged(self, index: int) -> None:
+        if self._parameterNode and index >= 0:
+            self._parameterNode.initModel = self.ui.initModelComboBox.itemData(index)
 
     def onCheckDataset(self) -> None:
         with slicer.util.tryWithErrorDisplay("The dataset check failed.", waitCursor=True):
@@ -310,6 +323,13 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         return sorted(PRESETS, key=lambda name: name != "pro_unext_cpu")
 
     @staticmethod
+    def availableInitialModels():
+        """Names of the models a training can start from (``train-segmenter --init-model``), shipped ones first."""
+        from calcification.core.models.model_store import list_models
+
+        return [entry.name for entry in list_models()]
+
+    @staticmethod
     def settingsFromParameters(parameters):
         """The frozen ``TrainingSettings`` of the panel state; synthetic cases only when no data are listed."""
         from calcification.logic.training_process import TrainingSettings
@@ -320,7 +340,7 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
             synthetic_cases=0 if dataPaths else parameters.syntheticCases, preset=parameters.preset,
             folds=parameters.folds, epochs=parameters.epochs, fine_tune_epochs=parameters.fineTuneEpochs,
             steps=parameters.steps, batch=parameters.batch, crop=parameters.crop, device=parameters.device,
-            checkpoints=parameters.checkpointsFolder,
+            checkpoints=parameters.checkpointsFolder, init_model=parameters.initModel,
         )  # fmt: skip
 
     def createCurveNodes(self, name="Training curves"):
