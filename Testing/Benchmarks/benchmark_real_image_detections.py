@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
 MIAS_SPACING_MM = (0.2, 0.2)
 MIAS_ROWS = 1024
@@ -45,14 +44,6 @@ def parse_mias_info(path: Path) -> dict[str, list[tuple[float, float, float]]]:
             x, y, radius = (float(v) for v in fields[4:7])
             clusters.append((MIAS_ROWS - y, x, radius))
     return images
-
-
-def centroids(labels: np.ndarray) -> np.ndarray:
-    """(n, 2) row, column of each labelled object's centroid (pixels)."""
-    count = int(labels.max())
-    if count == 0:
-        return np.zeros((0, 2))
-    return np.asarray(ndimage.center_of_mass(labels > 0, labels, range(1, count + 1)), dtype=float).reshape(-1, 2)
 
 
 def breast_area_cm2(result) -> float:
@@ -83,15 +74,15 @@ def run_model(model: str | None, options, args) -> dict:
         for name in calc + normal:
             mammogram = read_mammogram(args.mias / f"{name}.pgm", spacing_mm=MIAS_SPACING_MM)
             result = segment_mammogram(mammogram, "prounext", model=model, options=options)
-            # The segmenter returns labels on the image's own grid (0.2 mm), so Info.txt pixels apply directly.
-            found = centroids(result.labels)
+            # The segmenter's per-object records carry each centroid (row, col) on the image's own grid.
+            found = np.array([o.centroid_rc for o in result.objects], dtype=float).reshape(-1, 2)
             if name in normal:
                 normal_objects += len(found)
                 normal_area += breast_area_cm2(result)
                 continue
             inside_any = np.zeros(len(found), dtype=bool)
             for row, col, radius in info[name]:
-                inside = np.hypot(found[:, 0] - row, found[:, 1] - col) <= radius if len(found) else inside_any
+                inside = np.hypot(found[:, 0] - row, found[:, 1] - col) <= radius
                 hits += bool(inside.any())
                 clusters_total += 1
                 inside_any |= inside
