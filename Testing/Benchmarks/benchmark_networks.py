@@ -1,4 +1,4 @@
-"""Per-tile CPU time and size of Pro_UNeXt (CPU default and paper widths), UNeXt, UNeXt-S and U-Net.
+"""Per-tile CPU time and size of Pro_UNeXt (CPU default, double width, paper widths), UNeXt, UNeXt-S and U-Net.
 
 For each network (random-init weights: timing does not depend on training), on CPU with torch.set_num_threads(2):
 parameters, the forward time of one 512 x 512 tile at batch 1 and per tile in a batch of 4 (best of --repeats after
@@ -101,19 +101,20 @@ def main() -> None:
     if args.full_field_only:
         full_field()
         return
-    presets = ["pro_unext_cpu", "unext", "unext_s", "unet"] + ([] if args.skip_paper else ["pro_unext_paper"])
+    presets = ["pro_unext_cpu", "pro_unext_cpu_wide", "unext", "unext_s", "unet"]
+    presets += [] if args.skip_paper else ["pro_unext_paper"]
     tiles = len(plan_tiles(FULL_FIELD_SHAPE, TilingConfig(tile_size=TILE, overlap=0.2)))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, tile {TILE} x {TILE}, "
           f"full field {FULL_FIELD_SHAPE[0]} x {FULL_FIELD_SHAPE[1]} = {tiles} tiles at 20% overlap (all tiles; "
           "a breast mask usually skips some)\n")  # fmt: skip
     rows = [measure(p, args.repeats if p != "pro_unext_paper" else 1) for p in presets]
     base = rows[0]
-    header = f"{'network':<17}{'params':>12}{'x params':>10}{'ms b=1':>10}{'ms/tile b=4':>13}{'x time':>8}"
+    header = f"{'network':<20}{'params':>12}{'x params':>10}{'ms b=1':>10}{'ms/tile b=4':>13}{'x time':>8}"
     print(header + f"{'full field 1 model':>20}{'5 folds':>10}")
     for row in rows:
         per_tile = min(row["ms_batch1"], row["ms_per_tile_batch4"])
         full_s = tiles * row["ms_per_tile_batch4"] / 1000
-        print(f"{row['preset']:<17}{row['parameters']:>12,}{row['parameters'] / base['parameters']:>10.2f}"
+        print(f"{row['preset']:<20}{row['parameters']:>12,}{row['parameters'] / base['parameters']:>10.2f}"
               f"{row['ms_batch1']:>10.1f}{row['ms_per_tile_batch4']:>13.1f}"
               f"{per_tile / min(base['ms_batch1'], base['ms_per_tile_batch4']):>8.2f}"
               f"{full_s:>18.1f} s{5 * full_s:>8.1f} s")  # fmt: skip

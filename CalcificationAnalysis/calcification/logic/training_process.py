@@ -45,7 +45,8 @@ class TrainingSettings:
     synthetic_shape : tuple of int, optional
         (rows, cols) in pixels of each synthetic view; the command's default (1024, 768) when None.
     preset : str
-        Network configuration (``pro_unext_cpu``, ``pro_unext_paper``, ``unext``, ``unext_s``, ``unet``).
+        Network configuration, a name in ``calcification.core.networks.factory.PRESETS`` (``pro_unext_cpu``,
+        ``pro_unext_cpu_wide``, ``pro_unext_paper``, ``unext``, ``unext_s``, ``unet``, ``unet_cpu``).
     folds, epochs, fine_tune_epochs, steps, batch, crop : int
         Cross-validation folds (1 = one network), focal + Dice epochs, Hausdorff fine-tuning epochs, optimiser
         steps per epoch, crops per step, crop side in pixels (a multiple of 32).
