@@ -102,7 +102,8 @@ def main() -> None:
         full_field()
         return
     presets = ["pro_unext_cpu", "pro_unext_cpu_wide", "unext", "unext_s", "unet"]
-    presets += [] if args.skip_paper else ["pro_unext_paper"]
+    if not args.skip_paper:
+        presets.append("pro_unext_paper")
     tiles = len(plan_tiles(FULL_FIELD_SHAPE, TilingConfig(tile_size=TILE, overlap=0.2)))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, tile {TILE} x {TILE}, "
           f"full field {FULL_FIELD_SHAPE[0]} x {FULL_FIELD_SHAPE[1]} = {tiles} tiles at 20% overlap (all tiles; "
