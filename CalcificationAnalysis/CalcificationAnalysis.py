@@ -16,7 +16,7 @@ import qt
 import slicer
 import vtk
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
-from slicer.parameterNodeWrapper import Choice, FloatRange, WithinRange, parameterNodeWrapper
+from slicer.parameterNodeWrapper import Choice, Default, FloatRange, RangeBounds, WithinRange, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
     ScriptedLoadableModuleLogic,
@@ -24,6 +24,14 @@ from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModuleWidget,
 )
 from slicer.util import VTKObservationMixin
+
+#: Oldest supported Slicer (Python 3.12, ``vtkSegment.SetTerminology``); README.md "Adding the extension to 3D Slicer".
+MINIMUM_SLICER_VERSION = (5, 10)
+#: Name of the Segment Editor effect this module registers (SegmentEditorCalcificationTraceLib).
+TRACE_EFFECT_NAME = "Calcification trace"
+#: Outer bounds of the density range widget: signed and unsigned 16-bit mammograms (and normalised float images).
+#: Slicer's range-widget connector needs them (RangeBounds); the widget then narrows to the volume's own range.
+INTENSITY_BOUNDS = (-32768.0, 65535.0)
 
 #
 # CalcificationAnalysis
@@ -52,6 +60,10 @@ Methods from Tong et al., Front. Oncol. 2024 (Pro_UNeXt); Marasinou et al. 2023 
 Terrassin et al., SPIE 2024 (synthetic calcifications); Hossain 2019 (breast and pectoral masking);
 Lin et al. 2023 (breast-level aggregation).
 """
+        if (slicer.app.majorVersion, slicer.app.minorVersion) < MINIMUM_SLICER_VERSION:
+            minimum = ".".join(str(part) for part in MINIMUM_SLICER_VERSION)
+            logging.error(f"Calcification Analysis needs 3D Slicer {minimum} or later; this is "
+                          f"{slicer.app.applicationVersion}. Install a newer Slicer.")  # fmt: skip
         slicer.app.connect("startupCompleted()", registerCalcificationTraceEffect)
         slicer.app.connect("startupCompleted()", registerSampleData)
 
@@ -69,27 +81,38 @@ def registerCalcificationTraceEffect():
 def registerSampleData():
     """Register the synthetic sample mammogram (and its ground-truth segmentation) in the Sample Data module.
 
-    The files are generated on this machine by the product's data engine the first time (about a second) and
-    registered with their SHA-256 checksums, which Sample Data verifies before loading."""
-    try:
-        import SampleData
+    Runs at startup, so it imports nothing outside what Slicer bundles. When the files were written before, they are
+    registered with their SHA-256 checksums (Sample Data verifies them before loading). Otherwise the entry gets a
+    custom downloader: clicking it asks to install the packages the data engine needs, writes the files (about a
+    second) and loads them (``CalcificationAnalysisLogic.loadSample``)."""
+    import SampleData
 
-        from calcification.logic.sample_data import SAMPLE_NAME, write_sample_files
+    from calcification.logic.sample_data import SAMPLE_NAME, existing_sample_files
 
-        sample = write_sample_files()
-    except Exception as error:  # a missing dependency must not break Slicer's startup
-        logging.warning(f"CalcificationAnalysis: sample data not registered ({error}).")
+    thumbnail = os.path.join(os.path.dirname(__file__), "Resources", "Icons", "CalcificationAnalysis.png")
+    sample = existing_sample_files()
+    if sample is None:
+        SampleData.SampleDataLogic.registerCustomSampleDataSource(
+            category="Calcification", sampleName=SAMPLE_NAME, thumbnailFileName=thumbnail,
+            customDownloader=lambda source: CalcificationAnalysisLogic().loadSample(),
+        )  # fmt: skip
         return
     SampleData.SampleDataLogic.registerCustomSampleDataSource(
-        category="Calcification",
-        sampleName=SAMPLE_NAME,
-        uris=[sample.image_path.as_uri(), sample.segmentation_path.as_uri()],
-        fileNames=[sample.image_path.name, sample.segmentation_path.name],
-        nodeNames=[SAMPLE_NAME, f"{SAMPLE_NAME} truth"],
-        thumbnailFileName=os.path.join(os.path.dirname(__file__), "Resources", "Icons", "CalcificationAnalysis.png"),
-        loadFileTypes=["VolumeFile", "SegmentationFile"],
-        checksums=sample.checksums(),
+        category="Calcification", sampleName=SAMPLE_NAME, thumbnailFileName=thumbnail, **sampleSourceArguments(sample)
     )
+
+
+def sampleSourceArguments(sample):
+    """Keyword arguments of a Sample Data source for ``sample`` (a ``calcification.logic.sample_data.SampleFiles``)."""
+    from calcification.logic.sample_data import SAMPLE_NAME
+
+    return {
+        "uris": [sample.image_path.as_uri(), sample.segmentation_path.as_uri()],
+        "fileNames": [sample.image_path.name, sample.segmentation_path.name],
+        "nodeNames": [SAMPLE_NAME, f"{SAMPLE_NAME} truth"],
+        "loadFileTypes": ["VolumeFile", "SegmentationFile"],
+        "checksums": sample.checksums(),
+    }
 
 
 #
@@ -112,7 +135,9 @@ class CalcificationAnalysisParameterNode:
 
     inputVolume: vtkMRMLScalarVolumeNode
     outputSegmentation: vtkMRMLSegmentationNode
-    intensityRange: FloatRange = FloatRange(0.0, 1.0)
+    # Slicer's range-widget connector needs RangeBounds, and a Default annotation (not "= value") because it checks
+    # the bounds against 0 otherwise (guiConnectors.py); Testing/Python/test_parameter_node_conformance.py.
+    intensityRange: Annotated[FloatRange, RangeBounds(*INTENSITY_BOUNDS), Default(FloatRange(0.0, 1.0))]
     method: str = "prounext"
     model: str = ""
     classifier: str = ""
@@ -127,7 +152,12 @@ class CalcificationAnalysisParameterNode:
 
 
 class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
-    """The module panel: binds the .ui widgets to the parameter node and calls the logic."""
+    """The module panel: binds the .ui widgets to the parameter node and calls the logic.
+
+    Creating and entering the panel imports only what Slicer bundles. The model and classifier lists (and every
+    action) need the packages of ``requirements-slicer.txt``: when they are missing the panel opens anyway, asks once
+    whether to install them and otherwise shows an Install button; after installing it continues without a restart.
+    """
 
     RESULT_TABLES = [("image", "Image-level features"), ("calcifications", "Calcifications"), ("clusters", "Clusters")]
 
@@ -139,6 +169,10 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self._parameterNodeGuiTag = None
         self._cancelRequested = False
         self._startTime = None
+        self._libraryReady = False
+        self._installOffered = False
+        self._editorPresetKey = None
+        self._rangeVolumeId = None
 
     def setup(self) -> None:
         ScriptedLoadableModuleWidget.setup(self)
@@ -148,6 +182,8 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.logic = CalcificationAnalysisLogic()
 
+        # As Slicer's Segment Editor module sets up its editor (Modules/Scripted/SegmentEditor/SegmentEditor.py).
+        self.ui.segmentEditorWidget.setMaximumNumberOfUndoStates(10)
         self.ui.segmentEditorWidget.setMRMLSegmentEditorNode(self.logic.segmentEditorNode())
         for name, label in self.logic.availableMethods():
             self.ui.methodComboBox.addItem(label, name)
@@ -155,10 +191,10 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.ui.tableChoiceComboBox.addItem(label, key)
         self.ui.candidateTableWidget.setColumnCount(4)
         self.ui.candidateTableWidget.setHorizontalHeaderLabels(["#", "Contrast", "Area (mm²)", "Decision"])
-        self._fillModelAndClassifierLists()
 
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.ui.installDependenciesButton.connect("clicked(bool)", lambda: self.onInstallDependencies(askUser=False))
         self.ui.methodComboBox.connect("currentIndexChanged(int)", self.onMethodChanged)
         self.ui.modelComboBox.connect("currentIndexChanged(int)", self.onModelChanged)
         self.ui.classifierComboBox.connect("currentIndexChanged(int)", self.onClassifierChanged)
@@ -176,15 +212,28 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.tableChoiceComboBox.connect("currentIndexChanged(int)", self.onTableChoiceChanged)
         self.ui.resultsTableView.connect("clicked(QModelIndex)", self.onResultsRowClicked)
         self.ui.exportButton.connect("clicked(bool)", self.onExportButton)
+        self._showLibraryState()
         self.initializeParameterNode()
 
     def cleanup(self) -> None:
         self.removeObservers()
 
     def enter(self) -> None:
+        editor = self.ui.segmentEditorWidget
+        editor.installKeyboardShortcuts()  # Ctrl+Z / Ctrl+Y and the effect shortcuts, while this panel is shown
+        editor.setMRMLSegmentEditorNode(self.logic.segmentEditorNode())
+        editor.updateWidgetFromMRML()
         self.initializeParameterNode()
+        if not self._libraryReady and not self._installOffered:
+            self._installOffered = True
+            qt.QTimer.singleShot(0, lambda: self.onInstallDependencies(askUser=True))  # after the panel is shown
 
     def exit(self) -> None:
+        # As SegmentEditor.py exit(): the effect must stop taking clicks in the views once the panel is left.
+        editor = self.ui.segmentEditorWidget
+        editor.setActiveEffect(None)
+        editor.uninstallKeyboardShortcuts()
+        editor.removeViewObservations()
         if self._parameterNode:
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
             self._parameterNodeGuiTag = None
@@ -192,9 +241,14 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
     def onSceneStartClose(self, caller, event) -> None:
         self.setParameterNode(None)
+        self.ui.segmentEditorWidget.setSegmentationNode(None)
+        self.ui.segmentEditorWidget.removeViewObservations()
+        self._editorPresetKey = None
 
     def onSceneEndClose(self, caller, event) -> None:
         if self.parent.isEntered:
+            self.ui.segmentEditorWidget.setMRMLSegmentEditorNode(self.logic.segmentEditorNode())
+            self.ui.segmentEditorWidget.updateWidgetFromMRML()
             self.initializeParameterNode()
 
     def initializeParameterNode(self) -> None:
@@ -209,18 +263,44 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
             self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateGui)
         self._parameterNode = inputParameterNode
+        self._rangeVolumeId = None  # connectGui resets the range widget to INTENSITY_BOUNDS
         if self._parameterNode:
             # Binds the widgets that carry a SlicerParameterName property in the .ui file.
             self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
             self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._updateGui)
-            for comboBox, value in (
-                (self.ui.methodComboBox, self._parameterNode.method),
-                (self.ui.modelComboBox, self._parameterNode.model),
-                (self.ui.classifierComboBox, self._parameterNode.classifier),
-            ):
-                index = comboBox.findData(value)
-                if index >= 0:
-                    comboBox.setCurrentIndex(index)
+            self._selectComboBoxItems()
+            self._updateGui()
+
+    # First use ---------------------------------------------------------------------------------------------------
+
+    def onInstallDependencies(self, askUser: bool) -> None:
+        """Offer (or, from the Install button, start) the installation; continue in this session when done."""
+        with slicer.util.tryWithErrorDisplay("Installing the Python packages failed.", waitCursor=True):
+            if self.logic.ensureDependencies(askUser=askUser, needTorch=False):
+                self._onLibraryReady()
+        self._showLibraryState()
+
+    def _showLibraryState(self) -> None:
+        from calcification.slicer_support.python_dependencies import missing_requirements
+
+        missing = missing_requirements()
+        if not missing and not self._libraryReady:
+            self._onLibraryReady()
+        self.ui.dependenciesFrame.visible = bool(missing)
+        self.ui.dependenciesLabel.text = (
+            "Calcification Analysis needs Python packages that are not installed in Slicer yet: "
+            + ", ".join(missing)
+            + ". Install them to use this module (a few minutes; no restart needed)."
+        )
+        for section in ("annotateCollapsibleButton", "segmentCollapsibleButton", "resultsCollapsibleButton"):
+            getattr(self.ui, section).enabled = not missing
+
+    def _onLibraryReady(self) -> None:
+        """Everything the library needs is importable: fill the lists that come from it."""
+        self._libraryReady = True
+        self._fillModelAndClassifierLists()
+        self._selectComboBoxItems()
+        if self._parameterNode:
             self._updateGui()
 
     # Lists and state ---------------------------------------------------------------------------------------------
@@ -232,6 +312,18 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.classifierComboBox.clear()
         for name, label in self.logic.availableClassifiers():
             self.ui.classifierComboBox.addItem(label, name)
+
+    def _selectComboBoxItems(self) -> None:
+        if not self._parameterNode:
+            return
+        for comboBox, value in (
+            (self.ui.methodComboBox, self._parameterNode.method),
+            (self.ui.modelComboBox, self._parameterNode.model),
+            (self.ui.classifierComboBox, self._parameterNode.classifier),
+        ):
+            index = comboBox.findData(value)
+            if index >= 0:
+                comboBox.setCurrentIndex(index)
 
     def onMethodChanged(self, index: int) -> None:
         if self._parameterNode and index >= 0:
@@ -256,14 +348,33 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.exportButton.enabled = self.logic.lastAnalysis is not None
         for widget in (self.ui.modelComboBox, self.ui.deviceComboBox, self.ui.thresholdSliderWidget):
             widget.enabled = usesModel
-        summary, warning = self.logic.modelDescription(parameters.model) if usesModel else ("", "")
+        summary, warning = (
+            self.logic.modelDescription(parameters.model) if usesModel and self._libraryReady else ("", "")
+        )
         self.ui.modelCardLabel.text = summary
         self.ui.modelWarningLabel.text = warning
         self.ui.modelWarningLabel.visible = bool(warning)
+        if hasInput and parameters.inputVolume.GetID() != self._rangeVolumeId:
+            self._rangeVolumeId = parameters.inputVolume.GetID()
+            low, high = self.logic.intensityWidgetRange(parameters.inputVolume, parameters.intensityRange)
+            self.ui.intensityRangeWidget.setRange(low, high)
         if hasInput and parameters.outputSegmentation:
-            self.logic.presetSegmentEditor(
-                parameters.inputVolume, parameters.outputSegmentation, parameters.intensityRange
-            )
+            self._presetSegmentEditor()
+
+    def _presetSegmentEditor(self) -> None:
+        """Point the embedded editor at the volume, segment and density range, only when one of them changed (not
+        on every parameter change); a new volume or segmentation also selects the "Calcification trace" effect."""
+        parameters = self._parameterNode
+        volumeAndSegmentation = (parameters.inputVolume.GetID(), parameters.outputSegmentation.GetID())
+        bounds = (parameters.intensityRange.minimum, parameters.intensityRange.maximum)
+        key = (volumeAndSegmentation, bounds)
+        if key == self._editorPresetKey:
+            return
+        newTarget = self._editorPresetKey is None or self._editorPresetKey[0] != volumeAndSegmentation
+        self._editorPresetKey = key
+        self.logic.presetSegmentEditor(parameters.inputVolume, parameters.outputSegmentation, parameters.intensityRange)
+        if newTarget and self.parent.isEntered:
+            self.ui.segmentEditorWidget.setActiveEffectByName(TRACE_EFFECT_NAME)
 
     # Annotate ----------------------------------------------------------------------------------------------------
 
@@ -273,9 +384,12 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         return self._parameterNode.outputSegmentation
 
     def onDefaultIntensityRange(self) -> None:
+        if not self.logic.ensureDependencies(needTorch=False):
+            return
         with slicer.util.tryWithErrorDisplay("Could not compute a density range.", waitCursor=True):
             low, high = self.logic.defaultIntensityRange(self._parameterNode.inputVolume)
-            self.ui.intensityRangeWidget.setRange(low - 0.5 * (high - low), high)
+            self.ui.intensityRangeWidget.setRange(*self.logic.intensityWidgetRange(self._parameterNode.inputVolume,
+                                                                                   FloatRange(low, high)))  # fmt: skip
             self._parameterNode.intensityRange = FloatRange(low, high)
 
     def onIntensityRangeChanged(self, low: float, high: float) -> None:
@@ -283,6 +397,8 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self._updateGui()
 
     def onStartReview(self) -> None:
+        if not self.logic.ensureDependencies(needTorch=False):
+            return
         with slicer.util.tryWithErrorDisplay("Candidate detection failed.", waitCursor=True):
             session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
             session.start_review(progress=self._progress)
@@ -433,11 +549,14 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     def __init__(self) -> None:
         ScriptedLoadableModuleLogic.__init__(self)
+        from calcification.logic.scene_factory import use_application_logic
+
         self.lastSummary = ""
         self.lastResult = None
         self.lastAnalysis = None
         self._sessions = {}
-        self._editorNode = None
+        # The library must use the application's segmentations logic, not create a second one on slicer.mrmlScene.
+        use_application_logic(slicer.mrmlScene, "Segmentations", slicer.modules.segmentations.logic())
 
     def getParameterNode(self):
         return CalcificationAnalysisParameterNode(super().getParameterNode())
@@ -475,35 +594,48 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
     def ensureDependencies(askUser: bool = True, needTorch: bool = True) -> bool:
         """Install the Python packages the library needs, after asking the user; True when all are present.
 
-        PyTorch (needed by the network and training, not by Hessian-DoG) goes through Slicer's PyTorch extension
-        when it is installed, as SlicerTotalSegmentator does, so that the build matches the machine's GPU."""
-        from calcification.slicer_support.python_dependencies import (
-            REQUIREMENTS_FILE,
-            TORCH_REQUIREMENT,
-            TORCH_VERSION_REQUIREMENT,
-            missing_distributions,
-            torch_missing,
-        )
+        The flow (what is missing, the question, installing, checking again) is
+        ``calcification.slicer_support.python_dependencies.ensure_requirements``; this method supplies Slicer's
+        dialog and ``pip_install``. PyTorch (needed by the network and training, not by Hessian-DoG) goes through
+        Slicer's PyTorch extension when it is installed, as SlicerTotalSegmentator does, so that the build matches
+        the machine's GPU. Nothing is imported from the library's scientific modules before this returns True."""
+        from calcification.slicer_support.python_dependencies import TORCH_VERSION_REQUIREMENT, ensure_requirements
 
-        missing = missing_distributions() + ([TORCH_REQUIREMENT] if needTorch and torch_missing() else [])
-        if not missing:
-            return True
-        message = "CalcificationAnalysis needs these Python packages, which are not installed yet:\n\n"
-        message += "\n".join(missing) + "\n\nInstall them now? This can take a few minutes."
-        if askUser and not slicer.util.confirmOkCancelDisplay(message, "Install Python packages"):
-            return False
-        with slicer.util.WaitCursor():
-            if missing_distributions():
-                slicer.util.pip_install(["-r", os.fspath(REQUIREMENTS_FILE)])
-            if needTorch and torch_missing():
+        def ask(question: str) -> bool:
+            return slicer.util.confirmOkCancelDisplay(question, "Install Python packages")
+
+        def installRequirementsFile(path) -> None:
+            with slicer.util.WaitCursor():
+                slicer.util.pip_install(["-r", os.fspath(path)])
+
+        def installTorch(requirement: str) -> None:
+            with slicer.util.WaitCursor():
                 try:
                     import PyTorchUtils  # the PyTorch extension
                 except ImportError:
-                    slicer.util.pip_install([TORCH_REQUIREMENT])
+                    slicer.util.pip_install([requirement])
                 else:
-                    torchLogic = PyTorchUtils.PyTorchUtilsLogic()
-                    torchLogic.installTorch(askConfirmation=False, torchVersionRequirement=TORCH_VERSION_REQUIREMENT)
-        return not missing_distributions() and not (needTorch and torch_missing())
+                    PyTorchUtils.PyTorchUtilsLogic().installTorch(
+                        askConfirmation=False, torchVersionRequirement=TORCH_VERSION_REQUIREMENT
+                    )
+
+        return ensure_requirements(ask if askUser else None, installRequirementsFile, installTorch, needTorch=needTorch)
+
+    def loadSample(self):
+        """Load the synthetic sample mammogram and its ground truth through Sample Data, writing the files the first
+        time (after asking to install the packages the data engine needs). Returns the volume node, or None when the
+        user declined the installation."""
+        import SampleData
+
+        from calcification.logic.sample_data import SAMPLE_NAME, write_sample_files
+
+        if not self.ensureDependencies(needTorch=False):
+            return None
+        with slicer.util.WaitCursor():
+            sample = write_sample_files()
+        source = SampleData.SampleDataSource(sampleName=SAMPLE_NAME, **sampleSourceArguments(sample))
+        nodes = SampleData.SampleDataLogic().downloadFromSource(source)
+        return nodes[0] if nodes else None
 
     # Segmentation ------------------------------------------------------------------------------------------------
 
@@ -540,11 +672,16 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
     # Annotation --------------------------------------------------------------------------------------------------
 
     def segmentEditorNode(self):
-        """The segment editor node the panel's embedded editor uses (one per scene, a singleton node)."""
+        """The segment editor node the panel's embedded editor uses (one per scene, a singleton node).
+
+        Created as SegmentEditor.py creates its own: the singleton tag is set before ``AddNode``, so that the scene
+        treats it as a singleton from the start (and reuses it instead of adding another when a scene is loaded)."""
         node = slicer.mrmlScene.GetSingletonNode("CalcificationAnalysis", "vtkMRMLSegmentEditorNode")
         if node is None:
-            node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentEditorNode")
+            node = slicer.mrmlScene.CreateNodeByClass("vtkMRMLSegmentEditorNode")
+            node.UnRegister(None)  # CreateNodeByClass returns a new reference that Python already holds
             node.SetSingletonTag("CalcificationAnalysis")
+            node = slicer.mrmlScene.AddNode(node)
         return node
 
     def presetSegmentEditor(self, volumeNode, segmentationNode, intensityRange) -> None:
@@ -555,6 +692,16 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         segmentId = ensure_calcification_segment(segmentationNode)
         bounds = (intensityRange.minimum, intensityRange.maximum)
         preset_segment_editor_node(self.segmentEditorNode(), segmentationNode, volumeNode, segmentId, bounds)
+
+    @staticmethod
+    def intensityWidgetRange(volumeNode, intensityRange):
+        """(low, high) the density range slider spans for ``volumeNode``: its scalar range, widened to hold
+        ``intensityRange`` and a margin below (background), within ``INTENSITY_BOUNDS``."""
+        scalarLow, scalarHigh = volumeNode.GetImageData().GetScalarRange() if volumeNode.GetImageData() else (0, 1)
+        low = min(scalarLow, intensityRange.minimum)
+        high = max(scalarHigh, intensityRange.maximum)
+        low -= 0.5 * (high - low)
+        return max(low, INTENSITY_BOUNDS[0]), min(high, INTENSITY_BOUNDS[1])
 
     def defaultIntensityRange(self, volumeNode):
         """(low, high) density range from the breast's intensity distribution."""
@@ -645,22 +792,18 @@ class CalcificationAnalysisTest(ScriptedLoadableModuleTest):
         self.test_segmentAnalyseExport()
 
     def _sampleVolume(self):
-        """The registered sample mammogram, loaded through the Sample Data module as a user would."""
-        import SampleData
-
-        from calcification.logic.sample_data import SAMPLE_NAME
-
-        registerSampleData()
-        return SampleData.SampleDataLogic().downloadSample(SAMPLE_NAME)
+        """The sample mammogram, written if needed and loaded through the Sample Data module as a user would."""
+        return CalcificationAnalysisLogic().loadSample()
 
     def test_segmentAnalyseExport(self):
         """Load the sample data, segment with the shipped network, analyse and export."""
         import tempfile
 
         self.delayDisplay("Loading the synthetic sample mammogram")
+        logic = CalcificationAnalysisLogic()
+        self.assertTrue(logic.ensureDependencies(askUser=False), "the Python packages could not be installed")
         volumeNode = self._sampleVolume()
         self.assertIsNotNone(volumeNode)
-        logic = CalcificationAnalysisLogic()
 
         segmentationNode = logic.segment(volumeNode, method="prounext", device="cpu")
         self.assertGreater(logic.lastResult.calcification_count, 0)

@@ -9,6 +9,10 @@ Ctrl+click marks a point annotation (a speck too small to outline) stored with t
 
 All array work is in ``calcification.logic.editor_effect_support``; this file only wires events and options.
 Registered by the CalcificationAnalysis module, in the style of Slicer's ScriptedSegmentEditorEffect template.
+
+Every Segment Editor calls ``setMRMLDefaults`` (and creates the options widgets) of every registered effect when it
+gets a parameter node, also on a fresh Slicer where the library's packages are not installed yet: those methods
+import only what Slicer bundles. A click asks to install the packages first (``ensureDependencies``).
 """
 
 import logging
@@ -81,10 +85,21 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         self.eraseCheckBox.connect("toggled(bool)", self.updateMRMLFromGUI)
 
     def createCursor(self, widget):
-        return slicer.util.mainWindow().cursor
+        return slicer.util.mainWindow().cursor  # as Slicer's effect template: no effect-specific cursor
+
+    def dependenciesReady(self) -> bool:
+        """True when the library's packages are importable; otherwise asks to install them (once per click)."""
+        if getattr(self, "_dependenciesReady", False):
+            return True
+        from CalcificationAnalysis import CalcificationAnalysisLogic
+
+        self._dependenciesReady = CalcificationAnalysisLogic.ensureDependencies(needTorch=False)
+        if not self._dependenciesReady:
+            self.statusLabel.text = "Install the Python packages Calcification Analysis needs, then click again."
+        return self._dependenciesReady
 
     def setMRMLDefaults(self):
-        from calcification.logic.level_tracing import TraceOptions
+        from calcification.logic.level_tracing import TraceOptions  # importable before the first-use installation
 
         self.scriptedEffect.setParameterDefault("AutomaticLevel", 1)
         self.scriptedEffect.setParameterDefault("LevelFraction", TraceOptions.level_fraction)
@@ -99,8 +114,8 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         self.snapRadiusSlider.value = self.scriptedEffect.doubleParameter("SnapRadiusMm")
         self.eraseCheckBox.checked = self.scriptedEffect.integerParameter("Erase") != 0
         self.levelFractionSlider.enabled = self.snapRadiusSlider.enabled = self.automaticLevelCheckBox.checked
-        for index, widget in enumerate(widgets):  # no zip(strict=): Slicer 5.2-5.6 run Python 3.9
-            widget.blockSignals(wasBlocked[index])
+        for widget, blocked in zip(widgets, wasBlocked, strict=True):
+            widget.blockSignals(blocked)
 
     def updateMRMLFromGUI(self):
         self.scriptedEffect.setParameter("AutomaticLevel", 1 if self.automaticLevelCheckBox.checked else 0)
@@ -118,18 +133,14 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
             level_fraction=self.scriptedEffect.doubleParameter("LevelFraction"),
         )
 
-    def sourceImageData(self):
-        # Slicer 5.2 renamed "master" to "source"; support both.
-        if hasattr(self.scriptedEffect, "sourceVolumeImageData"):
-            return self.scriptedEffect.sourceVolumeImageData()
-        return self.scriptedEffect.masterVolumeImageData()
-
     def processInteractionEvents(self, callerInteractor, eventId, viewWidget):
         abortEvent = False
         if viewWidget.className() != "qMRMLSliceWidget" or eventId != vtk.vtkCommand.LeftButtonPressEvent:
             return abortEvent
         if callerInteractor.GetShiftKey() or callerInteractor.GetAltKey():
             return abortEvent  # leave modified clicks to the views (e.g. Shift+move crosshair)
+        if not self.dependenciesReady():
+            return True
         xy = callerInteractor.GetEventPosition()
         if callerInteractor.GetControlKey():
             self.addPoint(xy, viewWidget)
@@ -143,7 +154,7 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         from calcification.core.errors import CalcificationError
         from calcification.logic.editor_effect_support import fill_modifier_labelmap, trace_on_image
 
-        sourceImage = self.sourceImageData()
+        sourceImage = self.scriptedEffect.sourceVolumeImageData()
         if sourceImage is None:
             self.statusLabel.text = "Select a source volume first."
             return

@@ -96,6 +96,10 @@ def test_unusable_settings_are_refused(kwargs, message):
 
 def test_inside_an_application_the_child_runs_python_slicer(monkeypatch, tmp_path):
     assert python_executable() == sys.executable  # a plain interpreter runs its own children
+    # Inside Slicer sys.executable is PythonSlicer itself (qSlicerCoreApplication.cxx sets it), used as it is.
+    monkeypatch.setattr(sys, "executable", "/opt/Slicer/bin/PythonSlicer")
+    assert python_executable() == "/opt/Slicer/bin/PythonSlicer"
+    # An embedding application whose sys.executable is not an interpreter falls back to PythonSlicer on PATH.
     monkeypatch.setattr(sys, "executable", "/opt/Slicer/bin/SlicerApp-real")
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(CalcificationError, match="PythonSlicer is not on PATH"):

@@ -73,18 +73,11 @@ def preset_segment_editor_node(editor_node, segmentation_node, volume_node, segm
     over to the Segment Editor; see :func:`calcification.core.annotation.intensity_range.
     calcification_intensity_range`)."""
     editor_node.SetAndObserveSegmentationNode(segmentation_node)
-    if hasattr(editor_node, "SetAndObserveSourceVolumeNode"):
-        editor_node.SetAndObserveSourceVolumeNode(volume_node)
-    else:  # Slicer before 5.2
-        editor_node.SetAndObserveMasterVolumeNode(volume_node)
+    editor_node.SetAndObserveSourceVolumeNode(volume_node)  # "Source" names: Slicer 5.2 and later
     editor_node.SetSelectedSegmentID(segment_id)
     low, high = (float(v) for v in intensity_range)
-    if hasattr(editor_node, "SetSourceVolumeIntensityMask"):
-        editor_node.SetSourceVolumeIntensityMask(True)
-        editor_node.SetSourceVolumeIntensityMaskRange(low, high)
-    else:
-        editor_node.SetMasterVolumeIntensityMask(True)
-        editor_node.SetMasterVolumeIntensityMaskRange(low, high)
+    editor_node.SetSourceVolumeIntensityMask(True)
+    editor_node.SetSourceVolumeIntensityMaskRange(low, high)
 
 
 def default_intensity_range(volume_node) -> tuple[float, float]:

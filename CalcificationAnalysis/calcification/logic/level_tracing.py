@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from skimage.draw import polygon as fill_polygon
 
 from ..core.annotation.edit_history import EditHistory, PatchEdit
 from ..core.annotation.seed_snapping import choose_seed
@@ -78,6 +77,10 @@ def trace_region(window: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
         return mask[1:-1, 1:-1]
     xyz = numpy_support.vtk_to_numpy(points.GetData())
     rows, cols = np.round(xyz[:, 1]).astype(int), np.round(xyz[:, 0]).astype(int)
+    # scikit-image is imported here, not at the top: the Segment Editor imports this module (TraceOptions) when it
+    # initialises its effects, before the user has been asked to install scikit-image.
+    from skimage.draw import polygon as fill_polygon
+
     inside_r, inside_c = fill_polygon(rows, cols, shape=framed.shape)
     mask[inside_r, inside_c] = True
     mask[np.clip(rows, 0, framed.shape[0] - 1), np.clip(cols, 0, framed.shape[1] - 1)] = True  # the contour pixels

@@ -3,6 +3,9 @@
 
 The files are generated once into the user's product folder and registered with their SHA-256 checksums: Slicer's
 Sample Data module verifies them before loading, so a damaged or altered copy is never shown as the sample.
+
+Importing this module and :func:`existing_sample_files` need only the standard library: Slicer calls them when it
+starts, before the user has been asked to install scikit-image (which the data engine needs to write the files).
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ from pathlib import Path
 from typing import Optional
 
 from ..core.checksums import sha256_of
-from ..core.synthetic import SynthesisConfig, generate_case
-from .synthetic_dataset import write_case
 
 #: Name shown in the Sample Data module and given to the loaded nodes.
 SAMPLE_NAME = "CalcificationSynthetic"
@@ -44,6 +45,19 @@ def sample_folder() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".calcification" / "sample_data"
 
 
+def existing_sample_files(folder: Optional[os.PathLike] = None) -> Optional[SampleFiles]:
+    """The sample already written into ``folder`` (default :func:`sample_folder`), or None when a file is missing.
+
+    Cheap (two SHA-256 digests of about 2 MB) and free of the data engine's dependencies.
+    """
+    folder = Path(folder) if folder is not None else sample_folder()
+    image = folder / f"{SAMPLE_NAME}.nrrd"
+    segmentation = folder / f"{SAMPLE_NAME}.seg.nrrd"
+    if not (image.is_file() and segmentation.is_file()):
+        return None
+    return SampleFiles(image, segmentation, sha256_of(image), sha256_of(segmentation))
+
+
 def write_sample_files(folder: Optional[os.PathLike] = None, overwrite: bool = False) -> SampleFiles:
     """Generate the sample into ``folder`` (default :func:`sample_folder`) unless it is already there.
 
@@ -56,6 +70,9 @@ def write_sample_files(folder: Optional[os.PathLike] = None, overwrite: bool = F
     image = folder / f"{SAMPLE_NAME}.nrrd"
     segmentation = folder / f"{SAMPLE_NAME}.seg.nrrd"
     if overwrite or not (image.exists() and segmentation.exists()):
+        from ..core.synthetic import SynthesisConfig, generate_case
+        from .synthetic_dataset import write_case
+
         folder.mkdir(parents=True, exist_ok=True)
         case = generate_case(SynthesisConfig(shape=SAMPLE_SHAPE), seed=SAMPLE_SEED, index=SAMPLE_INDEX)
         write_case(case, folder)

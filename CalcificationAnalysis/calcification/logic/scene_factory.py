@@ -1,9 +1,10 @@
 """A headless MRML scene that can hold volumes, segmentations, tables and markups, and read and write them.
 
 Inside Slicer, pass ``slicer.mrmlScene`` to the logic functions instead: the application has registered all of this
-already. Outside Slicer (``slicer-core``) the module logics must be created, bound to the scene and registered with
-an application logic by hand, and kept alive as long as the scene: they are stored in a registry keyed (weakly) by
-the scene object, the way trame-slicer's ``SlicerApp`` keeps them on the application object.
+already, and the Slicer module hands its own logics over with :func:`use_application_logic`. Outside Slicer
+(``slicer-core``) the module logics must be created, bound to the scene and registered with an application logic by
+hand, and kept alive as long as the scene: they are stored in a registry keyed (weakly) by the scene object, the way
+trame-slicer's ``SlicerApp`` keeps them on the application object.
 
 The Terminologies logic is deliberately not created: ``slicer-core`` ships none of its JSON lists, so it only logs
 load errors, and nothing here needs it (segment terminology entries are plain strings, see
@@ -73,14 +74,23 @@ def create_headless_scene() -> slicer.vtkMRMLScene:
     return scene
 
 
+def use_application_logic(scene: slicer.vtkMRMLScene, name: str, logic) -> None:
+    """Make ``logic`` the module logic ``name`` (e.g. ``"Segmentations"``) that this layer uses for ``scene``.
+
+    The Slicer module calls this with the application's own logics (``slicer.modules.segmentations.logic()`` for
+    ``slicer.mrmlScene``), which this layer may not fetch itself. Without it a second logic would be created: bound
+    to the application's scene, it re-registers the node classes (warnings in the log) and appends duplicate rules
+    to the global segmentation converter factory.
+    """
+    _SCENE_LOGICS.setdefault(scene, {})[name.lower()] = logic
+
+
 def segmentations_logic_for(scene: slicer.vtkMRMLScene) -> slicer.vtkSlicerSegmentationsModuleLogic:
     """The segmentations logic bound to ``scene``.
 
-    For a scene from :func:`create_headless_scene` this is the one created with it. For any other scene (inside
-    Slicer: ``slicer.mrmlScene``, whose module logic this layer may not fetch through ``slicer.modules``) a new
-    instance is created, bound with ``SetMRMLScene`` and kept with the scene. A second instance in Slicer is
-    harmless: it only registers the same converter rules again and observes subject-hierarchy UID events, which
-    the module's own logic handles the same way.
+    For a scene from :func:`create_headless_scene` this is the one created with it; for a scene given a logic with
+    :func:`use_application_logic` (inside Slicer, the application's), that one. Only for any other scene (a plain
+    ``vtkMRMLScene`` made by a script) a new instance is created, bound with ``SetMRMLScene`` and kept with the scene.
 
     Returns
     -------

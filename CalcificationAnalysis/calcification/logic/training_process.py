@@ -113,10 +113,12 @@ class TrainingSettings:
 
 
 def python_executable() -> str:
-    """The interpreter that runs child processes: ``sys.executable``, or PythonSlicer inside the Slicer application.
+    """The interpreter that runs child processes: ``sys.executable`` when it is a Python interpreter, else PythonSlicer.
 
-    Slicer's ``sys.executable`` is the application itself (``SlicerApp-real``), which would open a second Slicer;
-    its ``PythonSlicer`` interpreter sees the same packages and is on the application's ``PATH``.
+    Inside the Slicer application ``sys.executable`` is already ``PythonSlicer`` (qSlicerCoreApplication sets it to
+    the ``PythonSlicer`` found on the application's ``PATH``), an interpreter that sees the same packages as Slicer,
+    so it is used as it is. Only an embedding application whose ``sys.executable`` is not a Python interpreter (a
+    child started with it would open a second application) falls back to ``PythonSlicer`` on ``PATH``.
 
     Raises
     ------

@@ -1,14 +1,20 @@
 """Which of the packages in ``requirements-slicer.txt`` are missing from the running Python.
 
-The Slicer module asks the user before installing them (Slicer's ``pip_install``); this module only reads the
-requirements file and tries the imports, so it is safe to call at any time and has no side effects.
+The Slicer module asks the user before installing them (Slicer's ``pip_install``). This module only reads the
+requirements file and looks the packages up, so it is safe to call at any time: Slicer runs it when a panel opens,
+before anything outside what Slicer bundles (numpy, scipy, SimpleITK, pydicom, vtk, qt, ctk) may be imported.
+:func:`ensure_requirements` is the first-use flow itself (ask, install, check again), with the asking and installing
+handed in by the caller so that the flow is tested without Slicer.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Optional
 
 REQUIREMENTS_FILE = Path(__file__).resolve().parent.parent / "requirements-slicer.txt"
 #: PyTorch, installed apart from the other packages: through Slicer's PyTorch extension when it is there (it chooses
@@ -41,11 +47,72 @@ def missing_distributions(requirements_file: Path = REQUIREMENTS_FILE) -> list[s
     for requirement in required_distributions(requirements_file):
         distribution = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
         import_name = _IMPORT_NAMES.get(distribution, distribution.replace("-", "_"))
-        if importlib.util.find_spec(import_name) is None:
+        if not _importable(import_name):
             missing.append(requirement)
     return missing
 
 
+def _importable(import_name: str) -> bool:
+    # find_spec raises instead of returning None for a broken install or when an import hook refuses the name.
+    try:
+        return importlib.util.find_spec(import_name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def torch_missing() -> bool:
     """True when PyTorch cannot be imported (the network methods and training need it; Hessian-DoG does not)."""
-    return importlib.util.find_spec("torch") is None
+    return not _importable("torch")
+
+
+def missing_requirements(need_torch: bool = False) -> list[str]:
+    """:func:`missing_distributions`, plus :data:`TORCH_REQUIREMENT` when ``need_torch`` and PyTorch is missing."""
+    return missing_distributions() + ([TORCH_REQUIREMENT] if need_torch and torch_missing() else [])
+
+
+def install_prompt(missing: list[str]) -> str:
+    """The question shown before installing ``missing`` (requirement lines)."""
+    return (
+        "Calcification Analysis needs these Python packages, which are not installed in Slicer yet:\n\n"
+        + "\n".join(missing)
+        + "\n\nInstall them now? This takes a few minutes and needs an internet connection; Slicer does not need "
+        "to be restarted afterwards."
+    )
+
+
+def ensure_requirements(
+    ask: Optional[Callable[[str], bool]],
+    install_requirements_file: Callable[[Path], None],
+    install_torch: Callable[[str], None],
+    need_torch: bool = False,
+) -> bool:
+    """Install what is missing after asking, and say whether everything is importable now.
+
+    Parameters
+    ----------
+    ask
+        Shown :func:`install_prompt`; returns True when the user agrees. None: install without asking.
+    install_requirements_file
+        Installs every line of the given requirements file (Slicer: ``slicer.util.pip_install(["-r", path])``).
+    install_torch
+        Installs PyTorch given :data:`TORCH_REQUIREMENT` (Slicer: the PyTorch extension, else ``pip_install``).
+    need_torch
+        Also require PyTorch (network segmentation and training; Hessian-DoG and the classifiers do not need it).
+
+    Returns
+    -------
+    bool
+        True when nothing is missing any more; False when the user declined or an installation did not succeed.
+        Import caches are invalidated after installing, so the caller continues in the same process.
+    """
+    missing = missing_requirements(need_torch)
+    if not missing:
+        return True
+    if ask is not None and not ask(install_prompt(missing)):
+        return False
+    if missing_distributions():
+        install_requirements_file(REQUIREMENTS_FILE)
+    if need_torch and torch_missing():
+        install_torch(TORCH_REQUIREMENT)
+    importlib.invalidate_caches()  # packages written by pip during this session become importable
+    return not missing_requirements(need_torch)
