@@ -284,7 +284,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         from calcification.slicer_support.python_dependencies import missing_requirements
 
         missing = missing_requirements()
-        if not missing and not self._libraryReady:
+        if self.logic.dependenciesPresent() and not self._libraryReady:
             self._onLibraryReady()
         self.ui.dependenciesFrame.visible = bool(missing)
         self.ui.dependenciesLabel.text = (
@@ -620,6 +620,13 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
                     )
 
         return ensure_requirements(ask if askUser else None, installRequirementsFile, installTorch, needTorch=needTorch)
+
+    @staticmethod
+    def dependenciesPresent(needTorch: bool = False) -> bool:
+        """True when every package the library needs is importable (nothing is installed or asked)."""
+        from calcification.slicer_support.python_dependencies import missing_requirements
+
+        return not missing_requirements(needTorch)
 
     def loadSample(self):
         """Load the synthetic sample mammogram and its ground truth through Sample Data, writing the files the first

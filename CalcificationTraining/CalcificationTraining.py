@@ -227,6 +227,10 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self._parameterNode.initModel = self.ui.initModelComboBox.itemData(index)
 
     def onCheckDataset(self) -> None:
+        from CalcificationAnalysis import CalcificationAnalysisLogic
+
+        if not CalcificationAnalysisLogic.ensureDependencies(needTorch=False):
+            return
         with slicer.util.tryWithErrorDisplay("The dataset check failed.", waitCursor=True):
             tableNode, summary = self.logic.checkDataset(self._parameterNode.dataPaths, self._parameterNode.labelsCsv)
             self.ui.datasetTableView.setMRMLTableNode(tableNode)

@@ -85,7 +85,8 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         self.eraseCheckBox.connect("toggled(bool)", self.updateMRMLFromGUI)
 
     def createCursor(self, widget):
-        return slicer.util.mainWindow().cursor  # as Slicer's effect template: no effect-specific cursor
+        mainWindow = slicer.util.mainWindow()  # None with --no-main-window
+        return mainWindow.cursor if mainWindow else qt.QCursor()  # as Slicer's effect template: no special cursor
 
     def dependenciesReady(self) -> bool:
         """True when the library's packages are importable; otherwise asks to install them (once per click)."""

@@ -117,3 +117,19 @@ def test_the_refusal_of_a_stack_says_to_select_a_slice(scene, small_mammogram):
         mammogram_from_volume_node(node)
     with pytest.raises(InputError, match="slices, rows, cols"):
         update_volume_node_from_array(node, small_mammogram.pixels)
+
+
+def test_an_application_logic_handed_over_is_used_instead_of_a_second_one():
+    """Inside Slicer the module hands over slicer.modules.segmentations.logic(): no second logic is created."""
+    from calcification.logic.scene_factory import use_application_logic
+    from calcification.logic.segmentation_nodes import create_calcification_segmentation
+
+    application_scene = slicer.vtkMRMLScene()
+    application_logic = slicer.vtkSlicerSegmentationsModuleLogic()
+    application_logic.SetMRMLScene(application_scene)
+    use_application_logic(application_scene, "Segmentations", application_logic)
+    assert segmentations_logic_for(application_scene) is application_logic
+    volume = application_scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode")
+    update_volume_node_from_array(volume, np.zeros((1, 4, 4), np.uint16))
+    create_calcification_segmentation(application_scene, volume)
+    assert segmentations_logic_for(application_scene) is application_logic

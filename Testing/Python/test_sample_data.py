@@ -41,3 +41,12 @@ def test_existing_sample_is_reused_and_a_damaged_one_shows_in_its_checksum(tmp_p
         handle.write(b"\xff" * 10)
     assert write_sample_files(tmp_path).image_sha256 != sample.image_sha256
     assert write_sample_files(tmp_path, overwrite=True).image_sha256 == sample.image_sha256
+
+
+def test_existing_sample_is_found_without_the_data_engine(tmp_path):
+    """Slicer's startup registers the sample from existing files only (existing_sample_files needs no scikit-image)."""
+    from calcification.logic.sample_data import existing_sample_files
+
+    assert existing_sample_files(tmp_path) is None
+    written = write_sample_files(tmp_path)
+    assert existing_sample_files(tmp_path) == written

@@ -139,3 +139,69 @@ def test_logic_and_core_never_touch_the_slicer_application():
     for path in (library / "core").rglob("*.py"):
         roots = _imported_roots(ast.parse(path.read_text(encoding="utf-8")))
         assert not roots & {"slicer", "vtk", "vtkmodules", "qt", "ctk"}, f"{path.relative_to(REPO)} imports {roots}"
+
+
+def _method(tree: ast.Module, cls: str, name: str) -> ast.FunctionDef:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == name:
+                    return item
+    raise AssertionError(f"{cls}.{name} not found")
+
+
+def _called(function: ast.AST) -> list[str]:
+    """Names of the methods called in ``function``, in source order, with their first argument's source."""
+    calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    calls.sort(key=lambda n: (n.lineno, n.col_offset))
+    return [f"{n.func.attr}({ast.unparse(n.args[0]) if n.args else ''})" for n in calls]
+
+
+def test_embedded_segment_editor_is_managed_like_slicers_segment_editor_module():
+    """Modules/Scripted/SegmentEditor/SegmentEditor.py: installKeyboardShortcuts() on enter; setActiveEffect(None),
+    uninstallKeyboardShortcuts() and removeViewObservations() on exit; the editor node's singleton tag is set
+    before AddNode (selectParameterNode)."""
+    tree = _module_tree("CalcificationAnalysis")
+    widget = "CalcificationAnalysisWidget"
+    assert "installKeyboardShortcuts()" in _called(_method(tree, widget, "enter"))
+    exit_calls = _called(_method(tree, widget, "exit"))
+    for call in ("setActiveEffect(None)", "uninstallKeyboardShortcuts()", "removeViewObservations()"):
+        assert call in exit_calls
+    assert "removeViewObservations()" in _called(_method(tree, widget, "onSceneStartClose"))
+    node_calls = _called(_method(tree, "CalcificationAnalysisLogic", "segmentEditorNode"))
+    assert "AddNewNodeByClass('vtkMRMLSegmentEditorNode')" not in node_calls
+    assert node_calls.index("SetSingletonTag('CalcificationAnalysis')") < node_calls.index("AddNode(node)")
+    # The editor is preset to the effect by the name the effect registers itself with.
+    assert "setActiveEffectByName(TRACE_EFFECT_NAME)" in _called(_method(tree, widget, "_presetSegmentEditor"))
+    constants = {
+        n.targets[0].id: n.value.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+    }
+    effect = (
+        REPO / "CalcificationAnalysis" / "SegmentEditorCalcificationTraceLib" / "SegmentEditorEffect.py"
+    ).read_text()
+    assert f'scriptedEffect.name = "{constants["TRACE_EFFECT_NAME"]}"' in effect
+
+
+def test_the_panel_does_not_rewrite_the_editor_node_on_every_parameter_change():
+    """_updateGui runs on every parameter-node modification; the editor preset happens only for a changed key."""
+    tree = _module_tree("CalcificationAnalysis")
+    calls = _called(_method(tree, "CalcificationAnalysisWidget", "_updateGui"))
+    assert not [call for call in calls if call.startswith("presetSegmentEditor(")]
+    preset = ast.unparse(_method(tree, "CalcificationAnalysisWidget", "_presetSegmentEditor"))
+    assert "if key == self._editorPresetKey:\n        return" in preset
+
+
+def test_supported_slicer_version_is_stated_once_and_matches_the_cmake_metadata():
+    tree = _module_tree("CalcificationAnalysis")
+    version = next(
+        ast.literal_eval(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign) and n.targets[0].id == "MINIMUM_SLICER_VERSION"
+    )
+    cmake = (REPO / "CMakeLists.txt").read_text(encoding="utf-8")
+    assert f"find_package(Slicer {version[0]}.{version[1]} REQUIRED)" in cmake
+    assert "EXTENSION_CATEGORY" not in cmake  # obsolete: the category lives in the extensions index
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"Slicer {version[0]}.{version[1]} and later" in readme

@@ -1,0 +1,163 @@
+"""Click through both panels inside a real 3D Slicer (5.10 or later) and fail on any error or Python traceback.
+
+Run from the repository root (README.md, "Testing in a real Slicer"):
+
+    Slicer --disable-cli-modules --additional-module-paths CalcificationAnalysis CalcificationTraining \
+        --python-script Testing/Slicer/run_in_slicer.py
+
+Steps: install the Python packages (no question), open Calcification Analysis, load the sample through Sample
+Data, trace one calcification with the "Calcification trace" effect in a slice view and undo it, segment with the
+shipped network, analyse and export; open Calcification Training, check a two-case synthetic dataset and train one
+epoch on it in the panel's own training process. Exits 0 when every step passed and Slicer's log has no Python
+traceback, else 1 (slicer.util.exit). Cannot run without Slicer; the pytest suite checks the rest.
+"""
+
+import logging
+import os
+import pathlib
+import sys
+import tempfile
+import time
+import traceback
+
+import qt
+import slicer
+import vtk
+
+ANALYSIS, TRAINING = "CalcificationAnalysis", "CalcificationTraining"
+
+
+class LogWatcher(logging.Handler):
+    """Keeps every log record that carries a Python traceback (Slicer routes Python errors through logging)."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.tracebacks = []
+
+    def emit(self, record):
+        text = record.getMessage() + (self.formatException(record.exc_info) if record.exc_info else "")
+        if "Traceback (most recent call last)" in text or record.exc_info:
+            self.tracebacks.append(text)
+
+    def formatException(self, excInfo):
+        return "".join(traceback.format_exception(*excInfo))
+
+
+def step(name):
+    print(f"[run_in_slicer] {name}", flush=True)
+    slicer.app.processEvents()
+
+
+def waitUntil(condition, timeoutSeconds, what):
+    deadline = time.monotonic() + timeoutSeconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeoutSeconds} s waiting for {what}")
+        slicer.app.processEvents()
+        time.sleep(0.05)
+
+
+def segmentVoxelCount(segmentationNode, segmentId, volumeNode):
+    return int(slicer.util.arrayFromSegmentBinaryLabelmap(segmentationNode, segmentId, volumeNode).sum())
+
+
+def annotateWithTheTraceEffect(widget, volumeNode):
+    """Outline the brightest sample calcification with the effect, as a click in the Red view would, then undo."""
+    import numpy as np
+
+    parameters = widget._parameterNode
+    parameters.inputVolume = volumeNode
+    parameters.outputSegmentation = widget.logic.createSegmentation(volumeNode)
+    widget.onDefaultIntensityRange()
+    slicer.util.setSliceViewerLayers(background=volumeNode, fit=True)
+    editor = widget.ui.segmentEditorWidget
+    editor.setActiveEffectByName("Calcification trace")
+    effect = editor.activeEffect()
+    assert effect is not None and effect.name == "Calcification trace", "the trace effect was not selected"
+    pixels = slicer.util.arrayFromVolume(volumeNode)[0]
+    row, col = np.unravel_index(int(np.argmax(pixels)), pixels.shape)
+    ijkToRas = vtk.vtkMatrix4x4()
+    volumeNode.GetIJKToRASMatrix(ijkToRas)
+    ras = ijkToRas.MultiplyPoint((float(col), float(row), 0.0, 1.0))[:3]
+    sliceWidget = slicer.app.layoutManager().sliceWidget("Red")
+    slicer.modules.markups.logic().JumpSlicesToLocation(*ras, True)
+    segmentId = editor.mrmlSegmentEditorNode().GetSelectedSegmentID()
+    before = segmentVoxelCount(parameters.outputSegmentation, segmentId, volumeNode)
+    effect.self().traceAt(effect.self().rasToXy(ras, sliceWidget), sliceWidget)
+    traced = segmentVoxelCount(parameters.outputSegmentation, segmentId, volumeNode)
+    assert traced > before, f"the trace added nothing ({effect.self().statusLabel.text})"
+    editor.undo()
+    assert segmentVoxelCount(parameters.outputSegmentation, segmentId, volumeNode) == before, "undo did not revert"
+    return traced - before
+
+
+def runAnalysisPanel(outputFolder):
+    slicer.util.selectModule(ANALYSIS)
+    widget = slicer.util.getModuleWidget(ANALYSIS)
+    step("packages")
+    assert widget.logic.ensureDependencies(askUser=False, needTorch=True), "the Python packages could not be installed"
+    widget.onInstallDependencies(askUser=False)
+    assert widget.ui.modelComboBox.count > 0, "the model list stayed empty after the installation"
+    step("sample data")
+    volumeNode = widget.logic.loadSample()
+    assert volumeNode is not None, "the sample did not load"
+    step(f"annotate: traced {annotateWithTheTraceEffect(widget, volumeNode)} voxels and undid them")
+    step("segment")
+    parameters = widget._parameterNode
+    parameters.method, parameters.device = "prounext", "cpu"
+    widget.onSegmentButton()
+    assert widget.logic.lastResult is not None and widget.logic.lastResult.calcification_count > 0, "no segmentation"
+    step("analyse")
+    widget.onAnalyzeButton()
+    assert widget.logic.lastAnalysis is not None, "no analysis"
+    step("export")
+    parameters.exportFolder = pathlib.Path(outputFolder)
+    widget.onExportButton()
+    assert any(name.endswith(".csv") for name in os.listdir(outputFolder)), "nothing exported"
+    slicer.util.selectModule("Data")  # exit(): the effect must let go of the views
+
+
+def runTrainingPanel(folder):
+    from calcification.logic.synthetic_dataset import write_synthetic_dataset
+
+    slicer.util.selectModule(TRAINING)
+    widget = slicer.util.getModuleWidget(TRAINING)
+    step("synthetic dataset")
+    write_synthetic_dataset(folder, 2, seed=5)
+    parameters = widget._parameterNode
+    widget._setDataPaths([folder])
+    parameters.labelsCsv = os.path.join(folder, "cases.csv")
+    step("dataset check")
+    widget.onCheckDataset()
+    assert widget.ui.datasetTableView.mrmlTableNode() is not None, "the dataset check showed no table"
+    step("one-epoch training")
+    parameters.modelName, parameters.folds, parameters.epochs, parameters.fineTuneEpochs = "run_in_slicer", 1, 1, 0
+    parameters.steps, parameters.batch, parameters.crop, parameters.device = 2, 2, 64, "cpu"
+    widget.onStartTraining()
+    assert widget._runner is not None, widget.ui.trainingStatusLabel.text
+    waitUntil(lambda: widget._runner is None, 1200, "the training process")
+    assert widget.ui.useForAnalysisButton.enabled, widget.ui.trainingStatusLabel.text
+    slicer.util.selectModule("Data")
+
+
+def main():
+    watcher = LogWatcher()
+    logging.getLogger().addHandler(watcher)
+    failures = []
+    os.environ.setdefault("CALCIFICATION_MODELS_DIR", tempfile.mkdtemp(prefix="calcification-models-"))
+    for name, run in (("analysis panel", runAnalysisPanel), ("training panel", runTrainingPanel)):
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                run(folder)
+                step(f"{name}: passed")
+            except Exception:
+                failures.append(f"{name}:\n{traceback.format_exc()}")
+                step(f"{name}: FAILED")
+    failures += [f"traceback in the log:\n{text}" for text in watcher.tracebacks]
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    print(f"[run_in_slicer] {'FAILED' if failures else 'all steps passed'}", flush=True)
+    slicer.util.exit(1 if failures else 0)
+
+
+qt.QTimer.singleShot(0, main)  # after Slicer has finished starting (effects and sample data registered)
