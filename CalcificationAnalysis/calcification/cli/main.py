@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "command_models",
     "command_trace",
     "command_candidates",
+    "command_candidate_table",
+    "command_train_candidate_filter",
     "command_agreement",
     "command_synth",
     "command_check_dataset",

@@ -14,10 +14,13 @@ from .result import CalcificationSegmentation
 
 class SegmentationMethod(str, enum.Enum):
     """How calcifications are found. ``HDOG``: Hessian-DoG blob detector (Marasinou et al. 2023), no model.
-    ``PROUNEXT``: a trained network ensemble (Pro_UNeXt, Tong et al. 2024; the shipped model by default)."""
+    ``PROUNEXT``: a trained network ensemble (Pro_UNeXt, Tong et al. 2024; the shipped model by default).
+    ``HDOG_FILTERED``: Hessian-DoG candidates judged by a learned false-positive filter (Marasinou et al. 2023's
+    second stage; the shipped filter by default), trained on real normal mammograms."""
 
     HDOG = "hdog"
     PROUNEXT = "prounext"
+    HDOG_FILTERED = "hdog_filtered"
 
     @classmethod
     def parse(cls, value: SegmentationMethod | str) -> SegmentationMethod:
@@ -38,8 +41,9 @@ def segment_mammogram(
 ) -> CalcificationSegmentation:
     """Segment the calcifications of ``mammogram`` with ``method``; see each method's module for details.
 
-    ``model`` (a model name, folder or card path) and ``options`` (:class:`SegmenterOptions`: threshold, minimum
-    area, device) apply to network methods only; giving them with ``hdog`` is an InputError rather than ignored.
+    ``model`` (a model name, folder or card path; for ``hdog_filtered`` a filter name or folder) and ``options``
+    (:class:`SegmenterOptions`: threshold, minimum area, device; ``hdog_filtered`` reads the threshold only) apply to
+    trained methods only; giving them with ``hdog`` is an InputError rather than ignored.
     """
     method = SegmentationMethod.parse(method)
     if method is SegmentationMethod.HDOG:
@@ -48,6 +52,10 @@ def segment_mammogram(
         from .hdog_method import segment_with_hdog
 
         return segment_with_hdog(mammogram, progress=progress)
+    if method is SegmentationMethod.HDOG_FILTERED:
+        from .candidate_method import segment_with_candidates
+
+        return segment_with_candidates(mammogram, model=model, options=options, progress=progress)
     from .network_method import segment_with_network
 
     return segment_with_network(mammogram, model=model, options=options, progress=progress)

