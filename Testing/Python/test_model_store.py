@@ -150,7 +150,7 @@ def test_existing_model_is_not_overwritten_without_permission(saved):
     "change, message",
     [
         ({"threshold": 1.5}, "threshold"),
-        ({"spacing_mm": -0.1}, "spacing_mm must be positive"),
+        ({"spacing_mm": -0.1}, "spacing_mm must be between"),
         ({"architecture": ""}, "'architecture'"),
         ({"format_version": 99}, "format version"),
         ({"folds": [{"file": "../evil.pt", "sha256": "0" * 64}]}, "invalid weight file"),

@@ -18,7 +18,6 @@ candidate (hdog).
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import io
 import json
@@ -29,6 +28,7 @@ import numpy as np
 
 from ..core.atomic_files import write_text_atomically
 from ..core.errors import InputError
+from ..core.reporting.csv_cells import SafeDictWriter
 from ..core.segmentation import SegmentationMethod
 from .arguments import add_segmenter_options, network_options, pixel_shape_argument
 from .command_check_dataset import add_data_arguments, checked_dataset
@@ -162,7 +162,7 @@ def _data_cases(args, sources, spacing_mm, options, progress, meta: dict):
 def _per_image_csv(evaluation) -> str:
     buffer = io.StringIO()
     fields = [f.name for f in dataclasses.fields(evaluation.per_image[0])]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer = SafeDictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(row.to_dict() for row in evaluation.per_image)
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..core.errors import InputError
 from ..core.image import DEFAULT_SPACING_MM, View
 from ..core.io import read_mammogram
+from ..core.memory import check_fits_in_memory
 from ..core.synthetic import BreastDensity, SynthesisConfig
 from ..logic.synthetic_dataset import write_synthetic_dataset
 from .progress_bar import terminal_progress
@@ -44,12 +45,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+#: Bytes the data engine holds per pixel of a case at its peak (float64 texture, structures and masks), measured
+#: with margin; a size whose estimate exceeds the machine's memory is refused before anything is allocated.
+SYNTHESIS_BYTES_PER_PIXEL = 80
+
+
 def _parse_size(text: str) -> tuple[int, int]:
-    """``WxH`` -> (rows, columns)."""
+    """``WxH`` -> (rows, columns); :class:`InputError` for sizes that are not positive or cannot fit in memory."""
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError as exc:
         raise InputError(f"--size must be WIDTHxHEIGHT in pixels, e.g. 512x512; got {text!r}.") from exc
+    if width < 1 or height < 1:
+        raise InputError(f"--size must be positive (WIDTHxHEIGHT in pixels); got {text!r}.")
+    check_fits_in_memory(width * height * SYNTHESIS_BYTES_PER_PIXEL, f"A {width} x {height} synthetic mammogram")
     return height, width
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ..logic.annotation_files import trace_file
@@ -15,7 +16,31 @@ def _pair(text: str, what: str) -> tuple[float, float]:
         first, second = (float(v) for v in text.split(","))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{what} must be two numbers separated by a comma; got {text!r}") from exc
+    if not (math.isfinite(first) and math.isfinite(second)):
+        raise argparse.ArgumentTypeError(f"{what} must be two finite numbers; got {text!r}")
     return first, second
+
+
+def snap_argument(text: str) -> float:
+    """A search radius in mm: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"the snap radius must be a number of mm >= 0; got {text!r}")
+    return value
+
+
+def fraction_argument(text: str) -> float:
+    """The automatic level's fraction: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"the level fraction must be a number from 0 to 1; got {text!r}")
+    return value
 
 
 def point_argument(text: str) -> tuple[float, float]:
@@ -52,11 +77,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     parser.add_argument("--raw", action="store_true", help="Slicer's behaviour: the clicked value is the level")
     parser.add_argument(
-        "--fraction", type=float, default=TraceOptions.level_fraction, metavar="F",
+        "--fraction", type=fraction_argument, default=TraceOptions.level_fraction, metavar="F",
         help="automatic level: background + F x (peak - background); 0.5 is the half maximum (default %(default)s)",
     )  # fmt: skip
     parser.add_argument(
-        "--snap-mm", type=float, default=TraceOptions.snap_radius_mm, metavar="MM",
+        "--snap-mm", type=snap_argument, default=TraceOptions.snap_radius_mm, metavar="MM",
         help="search radius for the peak around each point, mm (default %(default)s)",
     )  # fmt: skip
     add_spacing_option(parser)

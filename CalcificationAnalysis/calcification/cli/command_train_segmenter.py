@@ -19,7 +19,9 @@ import json
 import sys
 from pathlib import Path
 
+from ..core.artifact_names import check_artifact_name
 from ..core.errors import InputError
+from ..core.training.folds import check_fold_count
 from .arguments import pixel_shape_argument
 from .command_check_dataset import add_data_arguments, checked_dataset
 from .progress_bar import terminal_progress
@@ -181,8 +183,8 @@ def run(args: argparse.Namespace) -> int:
         return _preview(args)
     if not args.data and args.synthetic < 2:
         raise InputError("--synthetic needs at least 2 cases (one to train on, one to validate).")
-    if not args.name:
-        raise InputError("Give the model a name with --name (it is how `calcification models` and the panel list it).")
+    args.name = check_artifact_name(args.name, "model")
+    check_fold_count(args.folds)
     config = _config(args)
     out = args.out or user_models_dir() / args.name
     normalisation = NormalisationSpec()

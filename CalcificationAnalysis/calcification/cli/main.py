@@ -3,6 +3,8 @@
 Each sub-command lives in its own module of this package (``command_<name>.py``) exposing
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable ``func(args) -> int``.
 Any :class:`CalcificationError` becomes a one-line message on stderr and exit code 2; a cancelled run exits with 130.
+Ctrl-C (SIGINT) and SIGTERM unwind the run like an error, so its temporary and half-written files are removed, and
+end it with one line and exit code 130 / 143. Other libraries' log messages reach the terminal only with --verbose.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -59,24 +62,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that every ``finally`` and rollback runs, as for Ctrl-C."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+    raise Terminated()
+
+
+def _configure_logging(verbose: bool) -> None:
+    """The product's own warnings at the default verbosity, everything with --verbose; libraries (pydicom,
+    pylibjpeg, torch ...) log to the terminal only with --verbose."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(lambda record: record.name.split(".")[0] == "calcification")
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_calcification", False):
+            root.removeHandler(old)
+    handler._calcification = True
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _inputs_of(args) -> str:
+    """The input files of a command, for the interruption message."""
+    for name in ("images", "image", "data"):
+        value = getattr(args, name, None)
+        if value:
+            return ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+    return str(getattr(args, "out", "") or "this run")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    _configure_logging(args.verbose)
     # Warnings (e.g. a file without pixel spacing) are for the user: one plain line each, no source location.
     warnings.formatwarning = lambda message, category, *_, **__: f"calcification: warning: {message}\n"
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    previous = signal.getsignal(signal.SIGTERM)
+    in_main_thread = _main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return int(args.func(args) or 0)
+    except KeyboardInterrupt as exc:  # everything below has unwound: temporary files are gone
+        print(f"calcification {args.command}: interrupted; nothing was written for {_inputs_of(args)}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except CancelledError as exc:
         print(f"calcification {args.command}: {exc}", file=sys.stderr)
         return 130
     except CalcificationError as exc:
         print(f"calcification {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

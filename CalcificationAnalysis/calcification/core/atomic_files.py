@@ -1,26 +1,191 @@
-"""Write a file so that it is either complete or absent: to a hidden temporary name beside it, then renamed.
+"""How the product writes a file safely: the one owner of temporary names, renames into place and rollbacks.
 
-A crash or a full disk while writing never leaves a half-written report, table or picture under the final name, and
-an existing file is replaced in one step (``os.replace`` is atomic on one file system).
+- A file is written to a temporary name beside it, unique to the process (``partial_<stem>_p<pid>_<random>...``), and
+  renamed into place when complete: a crash or a full disk never leaves a half-written file under the final name,
+  and two runs writing the same file never share a temporary name.
+- Inside :func:`all_or_nothing`, every rename into place is recorded: when the block fails (an error, Ctrl-C, a
+  SIGTERM turned into an exception by the command line), each file this run put in place is removed, or its earlier
+  content restored, but only while it still is this run's file; a file another run has replaced since is theirs.
+- Temporary files of a killed process (``SIGKILL``, power loss) are recognised by the process id in their name and
+  removed by :func:`remove_stale_temporaries`, which every run calls on its output folder.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
+import re
+import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
+
+#: A temporary name: ``partial_<stem>_p<pid>_<8 random characters>``, then the final name's suffix, if any.
+_TEMPORARY_NAME = re.compile(r"^partial_.*_p(\d+)_[a-z0-9_]{8}(\..*)?$")
+
+
+def temporary_prefix(name: str, pid: Optional[int] = None) -> str:
+    """The prefix of this process's temporary names for the file ``name`` (its part before the first dot)."""
+    stem = name.split(".")[0]
+    return f"partial_{stem}_p{os.getpid() if pid is None else pid}_"
+
+
+def temporary_file_beside(path: Path, suffix: str = "") -> Path:
+    """Create an empty private temporary file in ``path``'s folder (see :func:`temporary_prefix`); returns it."""
+    handle, temporary = tempfile.mkstemp(prefix=temporary_prefix(path.name), suffix=suffix, dir=path.parent)
+    os.close(handle)
+    return Path(temporary)
+
+
+def temporary_folder_in(folder: Path, name: str) -> Path:
+    """Create a private temporary folder in ``folder`` for staging the file ``name``; returns it."""
+    return Path(tempfile.mkdtemp(prefix=temporary_prefix(name), dir=folder))
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or cannot tell: leave its files alone
+    return True
+
+
+def remove_stale_temporaries(folder: os.PathLike | str) -> list[Path]:
+    """Remove the temporary files and folders that processes no longer running left in ``folder``; returns them."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY_NAME.match(entry.name)
+        if match is None or _process_alive(int(match.group(1))):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+        except OSError:
+            pass  # another run cleaning the same folder got there first
+    return removed
+
+
+class OutputLedger:
+    """The files one run put in place: their identity after the rename, and a hard link to what they replaced."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[Optional[Path], Optional[tuple[int, int]]]] = {}
+
+    def before_replace(self, path: Path) -> None:
+        if path in self._entries or not path.is_file():
+            return
+        backup = path.with_name(f"{temporary_prefix(path.name)}{secrets.token_hex(4)}.previous")
+        try:
+            os.link(path, backup)
+        except OSError:
+            backup = None  # no hard links here: a rollback can only remove
+        self._entries[path] = (backup, None)
+
+    def after_replace(self, path: Path) -> None:
+        backup = self._entries.get(path, (None, None))[0]
+        stat = path.stat()
+        self._entries[path] = (backup, (stat.st_dev, stat.st_ino))
+
+    def rollback(self) -> None:
+        """Put back what this run replaced, remove what it added; files others replaced since stay as they are."""
+        for path, (backup, identity) in reversed(list(self._entries.items())):
+            try:
+                stat = path.stat()
+                ours = identity is not None and (stat.st_dev, stat.st_ino) == identity
+            except OSError:
+                ours = False
+            try:
+                if ours and backup is not None:
+                    os.replace(backup, path)
+                elif ours:
+                    path.unlink()
+            except OSError:
+                pass
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        self._entries.clear()
+
+    def commit(self) -> None:
+        for backup, _ in self._entries.values():
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        self._entries.clear()
+
+
+_CURRENT_LEDGER: contextvars.ContextVar[Optional[OutputLedger]] = contextvars.ContextVar("output_ledger", default=None)
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[OutputLedger]:
+    """Every file put in place inside the block stays only if the block succeeds (see the module docstring).
+
+    Nested blocks belong to the outermost one.
+    """
+    if _CURRENT_LEDGER.get() is not None:
+        yield _CURRENT_LEDGER.get()
+        return
+    ledger = OutputLedger()
+    token = _CURRENT_LEDGER.set(ledger)
+    try:
+        yield ledger
+    except BaseException:
+        ledger.rollback()
+        raise
+    else:
+        ledger.commit()
+    finally:
+        _CURRENT_LEDGER.reset(token)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def move_into_place(temporary: os.PathLike | str, path: os.PathLike | str) -> None:
+    """Rename a complete temporary file to ``path`` (atomic on one file system), recorded for a rollback.
+
+    The file gets the usual permissions first (``mkstemp`` makes private files).
+    """
+    path = Path(path)
+    if not Path(temporary).is_dir():
+        os.chmod(temporary, 0o666 & ~_UMASK)
+    ledger = _CURRENT_LEDGER.get()
+    if ledger is not None:
+        ledger.before_replace(path)
+    os.replace(temporary, path)
+    if ledger is not None:
+        ledger.after_replace(path)
 
 
 @contextmanager
 def replaced_when_done(path: os.PathLike | str) -> Iterator[Path]:
-    """Yield ``.<name>.partial`` beside ``path`` to write to; it becomes ``path`` when the block succeeds and is
-    removed whatever happens."""
+    """Yield a temporary path beside ``path`` (same suffix) to write to; it becomes ``path`` when the block succeeds
+    and is removed whatever happens."""
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.partial")
+    suffix = "".join(path.suffixes[-2:]) if path.name.endswith((".seg.nrrd", ".nii.gz")) else path.suffix
+    temporary = temporary_file_beside(path, suffix)
     try:
         yield temporary
-        os.replace(temporary, path)
+        move_into_place(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 

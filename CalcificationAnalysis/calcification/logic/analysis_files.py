@@ -6,17 +6,18 @@ Lin et al. 2023. All or nothing: on any error or cancel no new file is left behi
 
 from __future__ import annotations
 
-import csv
 import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..core.atomic_files import all_or_nothing
 from ..core.classification import BreastResult, breast_patient_id, combine_views
 from ..core.errors import InputError
 from ..core.image import Laterality, View
 from ..core.progress import ProgressCallback, report_progress, sub_progress
+from ..core.reporting.csv_cells import safe_writer
 from ..core.segmentation import SegmentationMethod
 from .analysis_workflow import (
     AnalysisRun,
@@ -27,8 +28,16 @@ from .analysis_workflow import (
     resolve_classifier,
     write_feature_rows,
 )
-from .file_workflow import SegmentedFile, prepare_output_folder, segment_into_scene, write_segmentation_files
+from .file_workflow import (
+    SegmentedFile,
+    check_output_folder,
+    new_folder_removed_on_failure,
+    prepare_output_folder,
+    segment_into_scene,
+    write_segmentation_files,
+)
 from .scene_storage import atomic_destination
+from .shared_tables import folder_lock, merged_rows
 
 #: Columns of ``summary.csv``: one row per image.
 SUMMARY_COLUMNS = ("case_id", "patient_id", "laterality", "view", "calcifications", "clusters", "calcified_area_mm2",
@@ -100,6 +109,7 @@ def _analyze_one(image_path, out_dir, method, spacing_mm, progress, model, optio
     if segmented_scene.mammogram.name in used_names:  # checked before writing: its files would replace the other's
         raise InputError(f"Two images are named {segmented_scene.mammogram.name!r}; their outputs would overwrite.")
     used_names.add(segmented_scene.mammogram.name)
+    prepare_output_folder(out_dir)  # only now: a run refused on its first image creates no folder
     report_progress(progress, 0.7, "Saving the segmentation")
     segmented = write_segmentation_files(segmented_scene, out_dir, written)
     note = _segmentation_note(segmented)
@@ -150,7 +160,7 @@ def breast_results(files) -> list[BreastRow]:
 
 def _write_rows(path: Path, columns, rows) -> Path:
     with atomic_destination(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = safe_writer(handle)
         writer.writerow(columns)
         writer.writerows(rows)
     return path
@@ -167,10 +177,23 @@ def _summary_row(analyzed: AnalyzedFile) -> tuple:
 
 
 def _write_batch_tables(out_dir: Path, files, breasts, written: list) -> None:
-    written.append(write_feature_rows([feature_row(f.run, f.run.name) for f in files], out_dir / "features.csv"))
-    written.append(_write_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [_summary_row(f) for f in files]))
-    if breasts:
-        written.append(_write_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [b.as_row() for b in breasts]))
+    """``features.csv``, ``summary.csv`` (and ``breasts.csv``): this run's rows merged into the folder's tables under
+    a lock on the folder, so runs sharing a folder each find every image analysed there exactly once."""
+    cases = {f.run.name for f in files}
+    with folder_lock(out_dir):
+        features = [feature_row(f.run, f.run.name) for f in files]
+        columns = [*features[0]] if features else []
+        written.append(write_feature_rows(merged_rows(out_dir / "features.csv", columns, features, cases),
+                                          out_dir / "features.csv"))  # fmt: skip
+        summary = [dict(zip(SUMMARY_COLUMNS, _summary_row(f), strict=True)) for f in files]
+        rows = merged_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, summary, cases)
+        written.append(_write_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [list(r.values()) for r in rows]))
+        mine = [dict(zip(BREAST_COLUMNS, b.as_row(), strict=True)) for b in breasts]
+        keys = {(b.patient_id, b.laterality) for b in breasts}
+        earlier = merged_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [], cases, ("cc_case", "mlo_case"))
+        rows = [r for r in earlier if (r["patient_id"], r["laterality"]) not in keys] + mine
+        if rows:
+            written.append(_write_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [list(r.values()) for r in rows]))
 
 
 def analyze_files(
@@ -200,11 +223,10 @@ def analyze_files(
         raise InputError("Give at least one mammogram file to analyse.")
     # Loaded once, and a bad name fails before any long work; False: no classifier (none installed or asked).
     classifier = resolve_classifier(classifier) or False
-    out_dir = prepare_output_folder(out_dir)
-    existed = set(out_dir.iterdir())
+    out_dir = check_output_folder(out_dir)
     written: list[Path] = []
     used_names: set = set()
-    try:
+    with new_folder_removed_on_failure(out_dir), all_or_nothing():
         files = []
         for index, path in enumerate(paths):
             step = sub_progress(progress, index / len(paths), (index + 1) / len(paths))
@@ -212,10 +234,5 @@ def analyze_files(
                                       used_names))  # fmt: skip
         breasts = breast_results(files)
         _write_batch_tables(out_dir, files, breasts, written)
-    except BaseException:
-        for path in written:
-            if path not in existed:
-                Path(path).unlink(missing_ok=True)
-        raise
     report_progress(progress, 1.0, "Done")
     return BatchAnalysis(tuple(files), tuple(breasts), tuple(written))

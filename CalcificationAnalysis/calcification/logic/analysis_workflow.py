@@ -7,7 +7,6 @@ Everything is computed before the scene is touched, so bad input or a missing cl
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from ..core.features import IMAGE_FEATURE_NAMES
 from ..core.image import Mammogram
 from ..core.masking.breast_mask import compute_breast_mask
 from ..core.progress import ProgressCallback, report_progress
+from ..core.reporting.csv_cells import SafeDictWriter
 from ..core.reporting.html_report import write_html_report
 from ..core.reporting.table_files import schema_path_for, write_table_csv
 from .cluster_markups import add_cluster_outlines
@@ -250,7 +250,7 @@ def image_feature_row(case_id: str, patient_id: str, mammogram: Mammogram, featu
 def write_feature_rows(rows: list[dict], path: os.PathLike | str) -> Path:
     """Write feature rows (see :func:`feature_row`) as a CSV, atomically."""
     with atomic_destination(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[*FEATURE_ID_COLUMNS, *IMAGE_FEATURE_NAMES])
+        writer = SafeDictWriter(handle, fieldnames=[*FEATURE_ID_COLUMNS, *IMAGE_FEATURE_NAMES])
         writer.writeheader()
         writer.writerows(rows)
     return Path(path)

@@ -367,14 +367,20 @@ def read_labels_csv(path: os.PathLike | str) -> dict[str, dict]:
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-            columns = [c.strip().lower() for c in (rows[0].keys() if rows else [])]
+            reader = csv.DictReader(handle)
+            columns = [(c or "").strip().lower() for c in (reader.fieldnames or [])]
+            rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CaseProblemError(ProblemKind.BAD_LABELS_FILE, path, f"Cannot read the labels CSV {path}: {exc}.") from exc
     key = next((c for c in ("case_id", "case") if c in columns), None)
     if key is None:
         message = f"The labels CSV {path} needs a 'case_id' (or 'case') column of file stems, 'patient_id', 'label'."
         raise CaseProblemError(ProblemKind.BAD_LABELS_FILE, path, message)
+    for number, row in enumerate(rows, start=2):
+        if None in row:  # DictReader keeps the extra fields of a too-long row under the key None
+            message = (f"Row {number} of the labels CSV {path} has {len(columns) + len(row[None])} fields, the header "
+                       f"{len(columns)}; fix that row (a comma inside a value needs quotes).")  # fmt: skip
+            raise CaseProblemError(ProblemKind.BAD_LABELS_FILE, path, message)
     table: dict[str, dict] = {}
     for row in rows:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}

@@ -6,7 +6,6 @@ leaves the output folder as it was.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from ..core.errors import InputError
 from ..core.io import read_mammogram
 from ..core.progress import ProgressCallback
 from ..core.rendering.overlay import render_overlay, save_png
+from ..core.reporting.csv_cells import safe_writer
 from .agreement_nodes import compare_segmentation_nodes, load_segmentation_file
 from .file_workflow import prepare_output_folder
 from .level_tracing import LevelTracingAnnotator, TraceOptions, TraceResult
@@ -100,7 +100,7 @@ def write_candidates_file(
     csv_path = out_dir / f"{mammogram.name}.candidates.csv"
     with atomic_destination(csv_path) as temporary:
         with open(temporary, "w", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = safe_writer(handle)
             writer.writerow(CANDIDATE_COLUMNS)
             row_mm, col_mm = mammogram.spacing_mm
             for rank, c in enumerate(review.candidates, start=1):
@@ -116,10 +116,29 @@ def compare_segmentation_files(
     path_a: os.PathLike | str, path_b: os.PathLike | str, config: Optional[AgreementConfig] = None
 ) -> AgreementReport:
     """Agreement of two ``.seg.nrrd`` files of the same mammogram (see :func:`compare_segmentation_nodes`)."""
+    for path in (path_a, path_b):
+        check_segmentation_file(path)
     scene = create_headless_scene()
     node_a = load_segmentation_file(scene, path_a)
     node_b = load_segmentation_file(scene, path_b)
     return compare_segmentation_nodes(node_a, node_b, config=config)
+
+
+def check_segmentation_file(path: os.PathLike | str) -> None:
+    """:class:`InputError` unless ``path`` is a segmentation: an NRRD with Slicer's segment fields (``Segment0_ID``),
+    not an image (MRML would read an image's every grey level as a segment and compare those)."""
+    import nrrd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} does not exist or is not a file.")
+    try:
+        header = nrrd.read_header(str(path))
+    except Exception as exc:  # pynrrd raises NRRDError, ValueError, UnicodeDecodeError ... for other files
+        raise InputError(f"{path.name} is not a segmentation (expected a Slicer .seg.nrrd).") from exc
+    if "Segment0_ID" not in header:
+        raise InputError(f"{path.name} is an image or a label map without segments, not a segmentation; give the "
+                         ".seg.nrrd files of the two readers.")  # fmt: skip
 
 
 def write_agreement_csv(report: AgreementReport, path: os.PathLike | str) -> Path:
@@ -128,7 +147,7 @@ def write_agreement_csv(report: AgreementReport, path: os.PathLike | str) -> Pat
     columns = report.columns()
     with atomic_destination(path) as temporary:
         with open(temporary, "w", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = safe_writer(handle)
             writer.writerow(columns)
             for values in zip(*columns.values(), strict=True):
                 writer.writerow([f"{v:.4f}" if isinstance(v, float) and np.isfinite(v) else v for v in values])

@@ -9,7 +9,6 @@ files are written together or not at all: ``algorithms.csv``, ``importance.csv``
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -25,6 +24,7 @@ from ..core.classification.cross_validation import check_training_data
 from ..core.classification.metrics import ClassificationMetrics, evaluate_probabilities
 from ..core.errors import InputError
 from ..core.progress import ProgressCallback, report_progress, sub_progress
+from ..core.reporting.csv_cells import SafeDictWriter
 from .classifier_training_data import TrainingTable
 
 #: Files an evaluation writes, in this order.
@@ -51,7 +51,7 @@ class ClassifierEvaluation:
 
 def _csv_text(rows: list[dict]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = SafeDictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()

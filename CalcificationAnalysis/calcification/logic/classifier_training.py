@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..core.artifact_names import check_artifact_name
 from ..core.classification import DEFAULT_ALGORITHM, TrainedClassifier, save_classifier, train_classifier
 from ..core.classification.classifier_store import CARD_FILE_NAME, user_classifiers_dir
 from ..core.errors import InputError
@@ -51,9 +52,8 @@ def classifier_destination(name: str, out: Optional[os.PathLike | str] = None, o
     InputError
         Empty name, ``out`` is a file, or it already holds a classifier and ``overwrite`` is False.
     """
-    if not (name or "").strip():
-        raise InputError("Name the classifier (it is how `calcification classifiers` and the panel list it).")
-    folder = Path(out).expanduser() if out else user_classifiers_dir() / name.strip()
+    name = check_artifact_name(name, "classifier")
+    folder = Path(out).expanduser() if out else user_classifiers_dir() / name
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file, not a folder; choose a folder for the classifier.")
     if (folder / CARD_FILE_NAME).exists() and not overwrite:

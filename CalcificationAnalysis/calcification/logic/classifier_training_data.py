@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.features import IMAGE_FEATURE_NAMES
+from ..core.reporting.csv_cells import SafeDictWriter
 from .analysis_workflow import FEATURE_ID_COLUMNS
 from .annotated_case_reader import read_labels_csv
 from .scene_storage import atomic_destination
@@ -210,7 +211,7 @@ def _joined(case_ids, feature_patients, X, label_table: dict, labels_name: str) 
 def write_label_rows(rows: list[dict], path: os.PathLike | str) -> Path:
     """Write ``case_id, patient_id, label`` rows (the LABELS form) as a CSV, atomically."""
     with atomic_destination(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=LABEL_COLUMNS, extrasaction="ignore")
+        writer = SafeDictWriter(handle, fieldnames=LABEL_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return Path(path)

@@ -9,10 +9,13 @@ error or cancel, none is left behind.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..core.atomic_files import all_or_nothing, remove_stale_temporaries
 from ..core.errors import InputError
 from ..core.io import read_mammogram
 from ..core.progress import ProgressCallback, report_progress, sub_progress
@@ -40,16 +43,41 @@ class SegmentedFile:
         return (self.segmentation_path, self.scene_path, self.overlay_path, *extra)
 
 
-def prepare_output_folder(out_dir: os.PathLike | str) -> Path:
-    """Create ``out_dir`` if needed; InputError when it is a file or cannot be created."""
+def check_output_folder(out_dir: os.PathLike | str) -> Path:
+    """``out_dir`` as a Path; InputError when it exists and is not a folder (nothing is created)."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"The output {out_dir} exists and is not a folder.")
+    return out_dir
+
+
+def prepare_output_folder(out_dir: os.PathLike | str) -> Path:
+    """Create ``out_dir`` if needed and remove what killed runs left there (see
+    :func:`~calcification.core.atomic_files.remove_stale_temporaries`); InputError when it is a file or cannot be
+    created."""
+    out_dir = check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"Cannot create the output folder {out_dir}: {exc.strerror}.") from exc
+    remove_stale_temporaries(out_dir)
     return out_dir
+
+
+@contextmanager
+def new_folder_removed_on_failure(out_dir: Path) -> Iterator[None]:
+    """Remove ``out_dir`` (and the parents created with it) if the block fails and they are empty: a refused run
+    leaves no new folder behind."""
+    missing = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
+    try:
+        yield
+    except BaseException:
+        for folder in missing:
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (another run wrote there) or already gone
+        raise
 
 
 @dataclass(frozen=True)
@@ -82,8 +110,8 @@ def segment_into_scene(
 def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: list) -> SegmentedFile:
     """Write ``<name>.seg.nrrd``, ``.mrb``, ``.overlay.png`` (and ``.probability.nrrd``) into ``out_dir``.
 
-    Every path is appended to ``written`` as soon as it exists, so the caller can remove them all on a later
-    failure (all or nothing).
+    Every path is appended to ``written`` as soon as it exists; inside
+    :func:`~calcification.core.atomic_files.all_or_nothing` a later failure takes them all back.
     """
     name, run = segmented.mammogram.name, segmented.run
     outputs = SegmentedFile(
@@ -100,12 +128,6 @@ def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: 
     if outputs.probability_path is not None:
         written.append(save_volume(run.probability_node, outputs.probability_path))
     return outputs
-
-
-def remove_files(paths) -> None:
-    """Delete ``paths`` (those that exist): the clean-up of an all-or-nothing write."""
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
 
 
 def segment_file(
@@ -126,14 +148,11 @@ def segment_file(
     InputError
         Unusable image or output folder (nothing written); CancelledError when ``progress`` returns False.
     """
+    out_dir = check_output_folder(out_dir)
     segmented = segment_into_scene(image_path, method, spacing_mm, sub_progress(progress, 0.0, 0.85), model, options)
-    out_dir = prepare_output_folder(out_dir)
-    written: list = []
-    try:
+    with new_folder_removed_on_failure(out_dir), all_or_nothing():
+        out_dir = prepare_output_folder(out_dir)
         report_progress(progress, 0.85, "Saving the segmentation, scene and overlay")
-        outputs = write_segmentation_files(segmented, out_dir, written)
-    except BaseException:
-        remove_files(written)
-        raise
+        outputs = write_segmentation_files(segmented, out_dir, [])
     report_progress(progress, 1.0, "Done")
     return outputs

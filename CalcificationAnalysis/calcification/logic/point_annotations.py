@@ -8,13 +8,13 @@ saved and reloaded with the scene and found again from the segmentation alone.
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.reporting.csv_cells import safe_writer
 from .mrml_imports import vtk
 from .scene_storage import atomic_destination
 
@@ -100,7 +100,7 @@ def export_point_annotations(segmentation_node, volume_node, path: os.PathLike |
     labels, positions = point_annotations(segmentation_node, volume_node)
     with atomic_destination(path) as temporary:
         with open(temporary, "w", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = safe_writer(handle)
             writer.writerow(POINT_COLUMNS)
             for label, (row, col) in zip(labels, positions, strict=True):
                 ras = ijk_to_ras(volume_node, row, col)

@@ -13,9 +13,12 @@ load errors, and nothing here needs it (segment terminology entries are plain st
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import weakref
 from pathlib import Path
+from typing import Optional
 
 from .mrml_imports import slicer
 
@@ -32,18 +35,28 @@ _MODULE_LOGICS = (
 )
 
 
+_PRIVATE_CACHE: Optional[Path] = None
+
+
 def _cache_directory() -> Path:
-    """A private cache folder for MRML (with the sentinel file Slicer's cache manager expects)."""
-    folder = Path(tempfile.gettempdir()) / "calcification-mrml-cache"
-    folder.mkdir(exist_ok=True)
-    (folder / ".slicer-cache").touch()
-    return folder
+    """This process's private cache folder for MRML (with the sentinel file Slicer's cache manager expects).
+
+    Made with ``mkdtemp`` (mode 0700, unpredictable name) in the temporary folder and removed at exit: a fixed shared
+    path would fail for a second user on the machine, could be planted by another user, and two runs packing bundles
+    of one name would share its sub-folders.
+    """
+    global _PRIVATE_CACHE
+    if _PRIVATE_CACHE is None or not _PRIVATE_CACHE.is_dir():
+        _PRIVATE_CACHE = Path(tempfile.mkdtemp(prefix="calcification-mrml-cache-"))
+        (_PRIVATE_CACHE / ".slicer-cache").touch()
+        atexit.register(shutil.rmtree, _PRIVATE_CACHE, True)
+    return _PRIVATE_CACHE
 
 
 def create_headless_scene() -> slicer.vtkMRMLScene:
     """Create an empty scene with the application, segmentations, markups, tables and volumes logics registered.
 
-    The scene also gets a data I/O manager with a cache folder (``$TMPDIR/calcification-mrml-cache``), which
+    The scene also gets a data I/O manager with a private cache folder (see :func:`_cache_directory`), which
     ``vtkMRMLScene.WriteToMRB`` / ``ReadFromMRB`` use to pack and unpack bundles.
 
     Returns

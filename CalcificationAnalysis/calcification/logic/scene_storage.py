@@ -8,24 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..core.atomic_files import move_into_place, temporary_file_beside, temporary_folder_in
 from ..core.errors import InputError
 from .mrml_imports import slicer
 from .scene_factory import create_headless_scene
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
 
 
 def _check_destination(path: Path) -> Path:
@@ -41,9 +32,8 @@ def _check_destination(path: Path) -> Path:
 
 
 def _move_into_place(temporary: Path, path: Path) -> None:
-    os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes private files; outputs get the usual permissions
     try:
-        os.replace(temporary, path)
+        move_into_place(temporary, path)
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
 
@@ -65,11 +55,9 @@ def atomic_destination(path: os.PathLike | str) -> Iterator[Path]:
     suffix = "".join(path.suffixes[-2:]) if path.name.endswith((".seg.nrrd", ".nii.gz")) else path.suffix
     # No leading dot: Slicer derives a bundle's folder and scene file names from the file name.
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f"partial_{path.name.split('.')[0]}_", suffix=suffix, dir=folder)
+        temporary = temporary_file_beside(folder / path.name, suffix)
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
-    os.close(handle)
-    temporary = Path(temporary)
     try:
         yield temporary
         _move_into_place(temporary, path)
@@ -116,7 +104,7 @@ def save_table_csv(table_node, path: os.PathLike | str) -> Path:
         raise InputError(f"A table file must end in .csv, got {path.name}.")
     folder = _check_destination(path)
     try:
-        staging = Path(tempfile.mkdtemp(prefix="partial_", dir=folder))
+        staging = temporary_folder_in(folder, path.name)
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
     try:
@@ -157,7 +145,7 @@ def save_scene_bundle(scene, path: os.PathLike | str) -> Path:
         raise InputError(f"A scene bundle must end in .mrb, got {path.name}.")
     folder = _check_destination(path)
     try:
-        staging = Path(tempfile.mkdtemp(prefix="partial_", dir=folder))
+        staging = temporary_folder_in(folder, path.name)
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
     try:

@@ -8,7 +8,6 @@ annotating in Slicer. Per series ``cases.csv``. Used by ``calcification synth`` 
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.image import Mammogram
 from ..core.progress import ProgressCallback, report_progress
+from ..core.reporting.csv_cells import SafeDictWriter
 from ..core.synthetic import SynthesisConfig, SyntheticCase, blend_calcifications, generate_case
 from .file_workflow import prepare_output_folder
 from .scene_factory import create_headless_scene
@@ -136,7 +136,7 @@ def _write_cases_csv(path: Path, rows: list[dict]) -> None:
     if not rows:
         return
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = SafeDictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     with atomic_destination(path) as temporary:

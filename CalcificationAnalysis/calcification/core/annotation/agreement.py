@@ -43,6 +43,15 @@ class AgreementConfig:
     object_dice: float = 0.95
     max_centroid_distance_mm: float = 0.5
 
+    def __post_init__(self) -> None:
+        distance = self.max_centroid_distance_mm
+        if not isinstance(distance, (int, float)) or not np.isfinite(distance) or distance < 0:
+            raise InputError(f"The matching distance must be a number of mm >= 0, got {distance!r}.")
+        for name in ("discrepancy_dice", "object_dice"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise InputError(f"The {name.replace('_', ' ')} threshold must be from 0 to 1, got {value!r}.")
+
 
 @dataclass(frozen=True)
 class ObjectMatch:

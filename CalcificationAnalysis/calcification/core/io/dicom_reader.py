@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..image import DEFAULT_SPACING_MM, Laterality, Mammogram, View
+from .dicom_pixel_checks import check_pixel_geometry, quiet_native_stderr
 
 #: View words recognised in tags and identifiers (whole tokens only, so "XCCL" is never read as "CC").
 _VIEW_WORDS = ("XCCL", "MLO", "CC", "ML", "LM")
@@ -146,16 +147,22 @@ def _largest_storable(dataset) -> float:
 def _pixels(dataset, path: Path) -> np.ndarray:
     """Decoded pixel data as float32 (rows, cols), rescaled and MONOCHROME1-inverted."""
     _check_single_grey_frame(dataset, path)
+    check_pixel_geometry(dataset, path)
     try:
-        stored = dataset.pixel_array
-    except Exception as exc:  # pydicom raises many types for damaged or unsupported data
+        with quiet_native_stderr():
+            stored = dataset.pixel_array
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # pydicom raises many types; pylibjpeg-rle panics (a BaseException) on bad lengths
         syntax = getattr(dataset.file_meta, "TransferSyntaxUID", "unknown")
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(
-            f"Cannot decode the pixels of {path} (transfer syntax {getattr(syntax, 'name', syntax)}): {exc}. "
+            f"Cannot decode the pixels of {path} (transfer syntax {getattr(syntax, 'name', syntax)}): {reason}. "
             "The file may be truncated or damaged, or its compression needs a decoder that is not installed."
         ) from exc
-    if stored.ndim != 2:
-        raise InputError(f"{path} has pixel data of shape {stored.shape}; a mammogram is one 2D frame.")
+    if stored.ndim != 2 or stored.shape != (int(dataset.Rows), int(dataset.Columns)):
+        raise InputError(f"{path} has pixel data of shape {stored.shape} for Rows x Columns "
+                         f"{dataset.get('Rows')} x {dataset.get('Columns')}; the file is damaged.")  # fmt: skip
     # One float32 copy, modified in place: a 12-megapixel image never gets a float64 temporary.
     pixels = stored.astype(np.float32)
     slope = float(dataset.get("RescaleSlope", 1) or 1)
@@ -212,6 +219,19 @@ def _set_transfer_syntax_from_encoding(dataset) -> None:
 
 
 def read_dicom(path: Path, spacing_mm: Optional[tuple[float, float]] = None) -> Mammogram:
+    """Read one single-frame DICOM mammogram (see :func:`_read_dicom`); any failure of pydicom on a damaged file
+    (an unknown value representation, a value of the wrong length ...) is an :class:`InputError` naming the file."""
+    try:
+        return _read_dicom(path, spacing_mm)
+    except (InputError, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # pydicom parses values lazily: a damaged element fails wherever it is first read
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(f"{path} is not a readable DICOM file ({type(exc).__name__}: {reason}); it is damaged or "
+                         "not a DICOM image.") from exc  # fmt: skip
+
+
+def _read_dicom(path: Path, spacing_mm: Optional[tuple[float, float]] = None) -> Mammogram:
     """Read one single-frame DICOM mammogram.
 
     Parameters

@@ -163,11 +163,12 @@ class ModelCard:
         kwargs, metrics = data.get("architecture_kwargs", {}), data.get("metrics", {})
         if not isinstance(kwargs, dict) or not isinstance(metrics, dict):
             raise InputError("The model card's 'architecture_kwargs' and 'metrics' must be JSON objects.")
+        _check_architecture_kwargs(kwargs)
         return cls(
             name=data["name"],
             architecture=data["architecture"],
             architecture_kwargs=kwargs,
-            spacing_mm=_positive(data.get("spacing_mm", 0.07), "spacing_mm"),
+            spacing_mm=_spacing(data.get("spacing_mm", 0.07)),
             normalisation=NormalisationSpec.from_dict(_mapping(data.get("normalisation", {}), "normalisation")),
             threshold=_probability(data.get("threshold", 0.5)),
             min_object_area_mm2=_non_negative(data.get("min_object_area_mm2", 0.0), "min_object_area_mm2"),
@@ -190,6 +191,32 @@ def _positive(value: Any, what: str) -> float:
     if number <= 0:
         raise InputError(f"The model card's {what} must be positive, got {number:g}.")
     return number
+
+
+#: Pixel spacings a model may work at, mm: finer than any detector or film scan, coarser than any mammogram is absurd
+#: (and a tiny spacing would make every image enormous when resampled to it).
+CARD_SPACING_RANGE_MM = (0.01, 2.0)
+#: Largest number a network's constructor argument may have (channel counts, depths, sizes): beyond it a card is
+#: damaged or hostile, and building the network would exhaust the memory.
+MAX_ARCHITECTURE_NUMBER = 4096
+
+
+def _spacing(value: Any) -> float:
+    number = _number(value, "spacing_mm")
+    low, high = CARD_SPACING_RANGE_MM
+    if not low <= number <= high:
+        raise InputError(f"The model card's spacing_mm must be between {low:g} and {high:g} mm, got {number:g}.")
+    return number
+
+
+def _check_architecture_kwargs(kwargs: dict) -> None:
+    for key, value in kwargs.items():
+        for number in value if isinstance(value, list) else [value]:
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                continue
+            if not math.isfinite(number) or abs(number) > MAX_ARCHITECTURE_NUMBER:
+                raise InputError(f"The model card's architecture argument {key!r} is out of range ({number!r}; at "
+                                 f"most {MAX_ARCHITECTURE_NUMBER}).")  # fmt: skip
 
 
 def _non_negative(value: Any, what: str) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,14 +186,29 @@ def resolve_model_folder(source: Union[str, Path], search_dirs: Optional[Iterabl
     if (path / CARD_FILE_NAME).is_file():
         return path
     entries = list_models(search_dirs)
-    for entry in entries:
-        if entry.name == str(source) or entry.folder.name == str(source):
-            return entry.folder
+    matches = [entry for entry in entries if str(source) in (entry.name, entry.folder.name)]
+    if matches:
+        return _preferring_user_models(matches, str(source)).folder
     available = ", ".join(e.name for e in entries) or "none installed"
     if path.is_dir():
         raise InputError(f"{path} has no {CARD_FILE_NAME}, so it is not a model folder. Available models: "
                          f"{available}.")  # fmt: skip
     raise InputError(f"No model named or located at {str(source)!r}. Available models: {available}.")
+
+
+def _preferring_user_models(matches: list[ModelEntry], name: str) -> ModelEntry:
+    """The user's model when a user model and a shipped one answer to ``name``, with a warning naming both."""
+    user = [entry for entry in matches if entry.origin == "user"]
+    shipped = [entry for entry in matches if entry.origin == "shipped"]
+    if user and shipped:
+        warnings.warn(
+            f"Two models are named {name!r}: the user's in {user[0].folder} and a shipped one in {shipped[0].folder}; "
+            f"using the user's. Rename one of them to choose the other.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return user[0]
+    return matches[0]
 
 
 def load_model(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> LoadedModel:

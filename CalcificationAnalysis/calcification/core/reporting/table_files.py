@@ -11,14 +11,15 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
+from ..atomic_files import move_into_place, temporary_file_beside
 from ..errors import InputError
+from .csv_cells import safe_row
 
 #: Header of Slicer's table schema file (vtkMRMLTableStorageNode).
 SCHEMA_COLUMNS = ("columnName", "description", "unitLabel", "type", "componentNames")
@@ -73,15 +74,15 @@ def _write_rows_atomically(path: Path, header, rows) -> None:
     """Write a CSV into a temporary file beside ``path`` and rename it into place (an earlier file survives a
     failure whole)."""
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f"partial_{path.stem}_", suffix=".csv", dir=path.parent)
+        temporary = temporary_file_beside(path, ".csv")
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
     try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+        with open(temporary, "w", newline="", encoding="utf-8") as stream:
             writer = csv.writer(stream)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(temporary, path)
+            writer.writerow(safe_row(header))
+            writer.writerows(safe_row(row) for row in rows)
+        move_into_place(temporary, path)
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
     finally:

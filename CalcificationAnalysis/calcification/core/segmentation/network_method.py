@@ -28,7 +28,7 @@ def load_model_cached(source: Union[str, Path, None] = None):
     from ..models.preferred_model import preferred_model
 
     folder = resolve_model_folder(source if source is not None else (preferred_model() or DEFAULT_MODEL_NAME))
-    key = (str(folder.resolve()), (folder / CARD_FILE_NAME).read_text(encoding="utf-8"))
+    key = (str(folder.resolve()), (folder / CARD_FILE_NAME).read_bytes())  # bytes: read_card says what is wrong
     if key not in _LOADED:
         _LOADED.clear()  # keep one model in memory: switching models should not pile up ensembles
         _LOADED[key] = load_model(folder)

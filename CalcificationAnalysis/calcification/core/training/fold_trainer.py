@@ -78,11 +78,21 @@ def _load_checkpoint(path: Path, config: TrainingConfig) -> Optional[dict]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for damaged files
         raise InputError(f"The checkpoint {path} cannot be read ({exc}); delete it to start this fold again.") from exc
-    if state.get("format") != CHECKPOINT_FORMAT or state.get("config") != repr(config):
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise InputError(f"{path} is not a training checkpoint of this version; delete it to start this fold again.")
+    if state.get("config") != repr(config):
         raise InputError(
             f"The checkpoint {path} was written with other settings; delete it or resume with the same settings."
         )
+    fields = {**_CHECKPOINT_FIELDS, "torch_rng": torch.Tensor}
+    if any(not isinstance(state.get(key), kind) for key, kind in fields.items()):
+        raise InputError(f"The checkpoint {path} is incomplete or damaged; delete it to start this fold again.")
     return state
+
+
+#: What a checkpoint must hold to be resumed from, and of which type.
+_CHECKPOINT_FIELDS = {"network": dict, "optimizer": dict, "numpy_rng": dict, "epoch": int, "best_state": dict,
+                      "best_dice": (int, float), "best_epoch": int, "history": list}  # fmt: skip
 
 
 class _Run:
@@ -222,7 +232,11 @@ def train_fold(
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     saved = _load_checkpoint(checkpoint, config) if checkpoint is not None else None
     if saved is not None:
-        run.restore(saved)
+        try:
+            run.restore(saved)
+        except (RuntimeError, ValueError, TypeError, KeyError) as exc:  # weights of another network, damaged state
+            raise InputError(f"The checkpoint {checkpoint} does not fit this training ({type(exc).__name__}); "
+                             "delete it to start this fold again.") from exc  # fmt: skip
         if events:
             _replay_history(run.history, fold, events)
     batcher = CropBatcher(train_cases, config, run.rng)

@@ -57,3 +57,10 @@ def grouped_folds(patient_ids: Sequence[str], folds: int = 5, seed: int = 0) -> 
         validation = np.array(sorted(members[k]), dtype=np.int64)
         splits.append((np.setdiff1d(everything, validation), validation))
     return splits
+
+
+def check_fold_count(folds) -> int:
+    """``folds`` if it is a whole number of at least 1 (1: one network), else :class:`InputError`."""
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 1:
+        raise InputError(f"--folds must be a whole number of at least 1 (1 trains one network), got {folds!r}.")
+    return folds

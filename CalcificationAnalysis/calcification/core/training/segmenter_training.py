@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..models.model_card import ModelCard, NormalisationSpec
 from ..progress import ProgressCallback, sub_progress
 from .fold_trainer import EventCallback, FoldResult, train_fold
-from .folds import grouped_folds
+from .folds import check_fold_count, grouped_folds
 from .training_cases import TrainingCase
 from .training_config import TrainingConfig
 
@@ -93,7 +93,7 @@ def train_segmenter(
         from .initial_weights import check_initial_model
 
         check_initial_model(config, normalisation)
-    splits = _splits(cases, folds, config.seed)
+    splits = _splits(cases, check_fold_count(folds), config.seed)
     results: list[FoldResult] = []
     for k, (train_index, validation_index) in enumerate(splits):
         checkpoint = None if checkpoint_folder is None else Path(checkpoint_folder) / f"fold_{k}.checkpoint.pt"

@@ -1,0 +1,199 @@
+"""Fuzz targets shared by the CI property tests (``Testing/Python/test_fuzz_inputs.py``), the long coverage-guided
+harness (``fuzz_atheris.py``) and the counting script (``count_mutations.py``).
+
+Each input kind has a small valid seed and a command that reads it. :func:`run_target` writes the mutated bytes to a
+fresh folder, runs the command in this process and classifies the result:
+
+- ``"ok"``: exit 0 and the command's outputs are valid;
+- ``"refused"``: exit 2 with an error message (one line for errors; ``check-dataset`` lists its problems);
+- ``"other"``: anything else (an exception escaping ``main``, exit 1, a traceback, a file left behind, an error
+  message of several lines). The fuzz's promise is that this never happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "Python"))  # dicom_factory
+
+#: The input kinds, with the file name each mutated input gets.
+KINDS = {"dicom": "image.dcm", "dicom_rle": "image.dcm", "nrrd": "image.nrrd", "png": "image.png",
+         "labels_csv": "labels.csv", "model_card": "model/model_card.json"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "ok", "refused" or "other"
+    code: object
+    detail: str
+
+
+def _pixels() -> np.ndarray:
+    yy, xx = np.mgrid[0:48, 0:40]
+    pixels = ((yy * 13 + xx * 7) % 900 + 100).astype(np.uint16)
+    pixels[20:23, 18:21] = 4000
+    return pixels
+
+
+def _breast_png(path: Path) -> None:
+    """A 128 x 96 8-bit picture: a half-disc of textured tissue against a black background, with a few specks."""
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:128, 0:96]
+    tissue = (yy - 64) ** 2 + xx**2 < 80**2
+    pixels = np.where(tissue, 110 + (yy * 7 + xx * 13) % 30, 0).astype(np.uint8)
+    for row, col in ((40, 30), (60, 40), (80, 25)):
+        pixels[row : row + 2, col : col + 2] = 250
+    Image.fromarray(pixels).save(path)
+
+
+def seed_bytes(kind: str) -> bytes:
+    """A small valid input of ``kind``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "seed"
+        if kind in ("dicom", "dicom_rle"):
+            from pydicom.uid import RLELossless
+
+            from dicom_factory import mammography_dataset, write_dicom
+
+            dataset = mammography_dataset(_pixels(), PixelSpacing=[0.07, 0.07], PatientID="P_001_LEFT_CC",
+                                          ImageLaterality="L", ViewPosition="CC")  # fmt: skip
+            write_dicom(path, dataset, RLELossless if kind == "dicom_rle" else None)
+        elif kind == "nrrd":
+            import nrrd
+
+            nrrd.write(str(path), _pixels(), header={"spacings": [0.07, 0.07], "encoding": "raw"}, index_order="C")
+        elif kind == "png":
+            from PIL import Image
+
+            Image.fromarray((_pixels() // 16).astype(np.uint8)).save(path, format="PNG")
+        elif kind == "labels_csv":
+            path.write_text("case_id,patient_id,label\nimage,P1,benign\nother,P2,malignant\n", encoding="utf-8")
+        elif kind == "model_card":
+            from calcification.core.models.model_store import CARD_FILE_NAME, list_models
+
+            shipped = next(e for e in list_models() if e.origin == "shipped")
+            return (shipped.folder / CARD_FILE_NAME).read_bytes()
+        else:
+            raise ValueError(kind)
+        return path.read_bytes()
+
+
+def _prepare(kind: str, data: bytes, folder: Path) -> list[str]:
+    """Write ``data`` where the command expects it; returns the command line."""
+    target = folder / KINDS[kind]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    if kind == "labels_csv":
+        from PIL import Image
+
+        Image.fromarray((_pixels() // 16).astype(np.uint8)).save(folder / "image.png")
+        return ["check-dataset", str(folder / "image.png"), "--labels", str(target), "--json"]
+    if kind == "model_card":
+        from calcification.core.models.model_store import list_models
+
+        shipped = next(e for e in list_models() if e.origin == "shipped")
+        for weights in shipped.folder.glob("*.pt"):
+            os.symlink(weights, target.parent / weights.name)
+        _breast_png(folder / "image.png")
+        return ["segment", str(folder / "image.png"), "--method", "prounext", "--model", str(target.parent),
+                "--out", str(folder / "out"), "--spacing", "0.07"]  # fmt: skip
+    return ["info", str(target)]
+
+
+def run_target(kind: str, data: bytes, root: Path | None = None) -> Outcome:
+    """Run the command of ``kind`` on ``data`` in this process and classify the result (module docstring)."""
+    from calcification.cli.main import main
+
+    with tempfile.TemporaryDirectory(dir=root) as name:
+        folder = Path(name)
+        argv = _prepare(kind, data, folder)
+        before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+        out, err = io.StringIO(), io.StringIO()
+        saved = os.environ.get("CALCIFICATION_MODELS_DIR")
+        os.environ["CALCIFICATION_MODELS_DIR"] = str(folder)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+                warnings.simplefilter("default")
+                try:
+                    code = main(argv)
+                except SystemExit as exc:
+                    code = exc.code
+        except Exception as exc:  # noqa: BLE001 - what the fuzz looks for
+            return Outcome("other", None, f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            if saved is None:
+                os.environ.pop("CALCIFICATION_MODELS_DIR", None)
+            else:
+                os.environ["CALCIFICATION_MODELS_DIR"] = saved
+        after = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+        return _classify(kind, code, out.getvalue(), err.getvalue(), before, after)
+
+
+def _classify(kind, code, stdout: str, stderr: str, before, after) -> Outcome:
+    changed = sorted(set(after) ^ set(before))
+    if kind == "model_card" and code == 0:  # segment wrote its outputs, and nothing else
+        names = sorted(p.name for p in changed if p.parent.name == "out")
+        if len(names) + 1 != len(changed) or "image.seg.nrrd" not in names or any("partial" in n for n in names):
+            return Outcome("other", code, f"outputs: {changed}")
+    elif changed:
+        return Outcome("other", code, f"files changed: {changed}")
+    if "Traceback" in stderr:
+        return Outcome("other", code, stderr[-300:])
+    errors = [line for line in stderr.splitlines() if "error" in line.lower()]
+    if code == 2:
+        if kind != "labels_csv" and len(errors) != 1:
+            return Outcome("other", code, f"not one error line: {stderr[-300:]}")
+        return Outcome("refused", code, (errors or [stdout.strip()[:200]])[0][:200])
+    if code != 0:
+        return Outcome("other", code, stderr[-300:])
+    if kind in ("dicom", "dicom_rle", "nrrd", "png"):
+        info = json.loads(stdout)
+        if not (info.get("shape") and all(int(n) > 0 for n in info["shape"])):
+            return Outcome("other", code, f"exit 0 with an empty image: {stdout[:200]}")
+    return Outcome("ok", code, "")
+
+
+def mutate(data: bytes, rng: np.random.Generator) -> bytes:
+    """One random mutation of ``data``: flip bytes, overwrite with interesting values, insert, delete, truncate."""
+    buffer = bytearray(data)
+    for _ in range(int(rng.integers(1, 5))):
+        if not buffer:
+            buffer = bytearray(rng.integers(0, 256, size=8, dtype=np.uint8).tobytes())
+        at = int(rng.integers(0, len(buffer)))
+        choice = int(rng.integers(0, 6))
+        if choice == 0:
+            buffer[at] ^= 1 << int(rng.integers(0, 8))
+        elif choice == 1:
+            buffer[at] = int(rng.choice([0, 1, 0x7F, 0x80, 0xFF]))
+        elif choice == 2:
+            value = bytes(rng.choice([b"\xff\xff", b"\x00\x00", b"\xff\xff\xff\x7f", b"\x00\x00\x00\x80", b"nan",
+                                      b"-1", b"1e308", b"\xc3\x28"]))  # fmt: skip
+            buffer[at : at + len(value)] = value
+        elif choice == 3:
+            buffer[at:at] = rng.integers(0, 256, size=int(rng.integers(1, 16)), dtype=np.uint8).tobytes()
+        elif choice == 4:
+            del buffer[at : at + int(rng.integers(1, 32))]
+        else:
+            del buffer[at:]
+    return bytes(buffer)
+
+
+def clean_temporary_root() -> Path:
+    """A folder for the runs' temporary folders (removed by the caller with :func:`shutil.rmtree`)."""
+    return Path(tempfile.mkdtemp(prefix="calcification-fuzz-"))
+
+
+__all__ = ["KINDS", "Outcome", "clean_temporary_root", "mutate", "run_target", "seed_bytes", "shutil"]
