@@ -28,7 +28,7 @@ from ..core.reporting.html_report import write_html_report
 from ..core.reporting.table_files import schema_path_for, write_table_csv
 from .cluster_markups import add_cluster_outlines
 from .scene_storage import atomic_destination
-from .segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
+from .segmentation_nodes import CALCIFICATION_SEGMENT_ID, VASCULAR_SEGMENT_ID, segment_mask
 from .table_nodes import table_node_from_columns
 from .volume_nodes import mammogram_from_volume_node
 
@@ -144,13 +144,18 @@ def resolve_classifier(classifier: ClassifierChoice) -> Optional[TrainedClassifi
 
 
 def analyze_mammogram(
-    mammogram: Mammogram, mask: np.ndarray, classifier: ClassifierChoice = None, breast: Optional[np.ndarray] = None
+    mammogram: Mammogram,
+    mask: np.ndarray,
+    classifier: ClassifierChoice = None,
+    breast: Optional[np.ndarray] = None,
+    vascular_mask: Optional[np.ndarray] = None,
 ) -> tuple[ImageAnalysis, Optional[MalignancyResult], np.ndarray]:
-    """Scene-free core of the analysis: (analysis, malignancy or None, breast mask used)."""
+    """Scene-free core of the analysis: (analysis, malignancy or None, breast mask used). Vascular calcifications
+    (``vascular_mask``) are tabled but kept out of clusters, features and so the probability."""
     trained = resolve_classifier(classifier)
     if breast is None:
         breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
-    analysis = analyze_mask(mammogram.pixels, mask, mammogram.spacing_mm, breast)
+    analysis = analyze_mask(mammogram.pixels, mask, mammogram.spacing_mm, breast, vascular_mask)
     malignancy = None if trained is None else judge_malignancy(analysis.features, trained)
     return analysis, malignancy, breast
 
@@ -189,7 +194,8 @@ def analyze_segmentation_node(
         A single-slice mammogram.
     segmentation_node : vtkMRMLSegmentationNode
         Holds the segment ``segment_id`` (by default the product's "Calcification" segment); each 8-connected
-        component is one calcification.
+        component is one calcification. A "Vascular calcification" segment, when present, is tabled as vascular
+        and kept out of clusters, features and the probability.
     classifier : None, False, str, path or TrainedClassifier
         See :func:`resolve_classifier`; None uses the shipped default when it is installed.
     progress : callable, optional
@@ -218,8 +224,10 @@ def analyze_segmentation_node(
         raise InputError(f"The segmentation '{segmentation_node.GetName()}' has no '{segment_id}' segment to analyse.")
     report_progress(progress, 0.05, "Reading the calcification segment")
     mask = segment_mask(segmentation_node, segment_id, volume_node)
+    vascular_id = segmentation_node.GetSegmentation().GetSegmentIdBySegmentName(VASCULAR_SEGMENT_ID)
+    vascular = segment_mask(segmentation_node, vascular_id, volume_node) if vascular_id else None
     report_progress(progress, 0.15, "Measuring calcifications and clusters")
-    analysis, malignancy, breast = analyze_mammogram(mammogram, mask, classifier, breast)
+    analysis, malignancy, breast = analyze_mammogram(mammogram, mask, classifier, breast, vascular)
     report_progress(progress, 0.9, "Filling the result tables")
     name = volume_node.GetName()
     nodes = _fill_table_nodes(scene, name, analysis_tables(analysis), table_nodes)

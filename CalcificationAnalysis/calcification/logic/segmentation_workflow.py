@@ -11,7 +11,15 @@ from ..core.errors import InputError
 from ..core.progress import ProgressCallback
 from ..core.segmentation import CalcificationSegmentation, SegmentationMethod, segment_mammogram
 from .probability_nodes import probability_volume_node
-from .segmentation_nodes import create_calcification_segmentation, ensure_calcification_segment, set_segment_mask
+from .segmentation_nodes import (
+    VASCULAR_COLOR,
+    VASCULAR_SEGMENT_ID,
+    VASCULAR_TERMINOLOGY,
+    create_calcification_segmentation,
+    ensure_calcification_segment,
+    ensure_segment,
+    set_segment_mask,
+)
 from .volume_nodes import mammogram_from_volume_node
 
 
@@ -41,7 +49,8 @@ def segment_volume_node(
     model=None,
     options=None,
 ) -> SegmentationRun:
-    """Find the calcifications of ``volume_node`` and store them in the "Calcification" segment.
+    """Find the calcifications of ``volume_node`` and store them in the "Calcification" segment, and vascular
+    calcifications (calcified vessel walls) in the "Vascular calcification" segment when there are any.
 
     Parameters
     ----------
@@ -81,7 +90,17 @@ def segment_volume_node(
             segmentation_node.CreateDefaultDisplayNodes()
     segment_id = ensure_calcification_segment(segmentation_node)
     set_segment_mask(segmentation_node, segment_id, result.mask, volume_node)
+    _store_vascular(segmentation_node, result, volume_node)
     probability_node = None
     if "probability" in result.details:
         probability_node = probability_volume_node(scene, volume_node, result.details["probability"])
     return SegmentationRun(segmentation_node, result, probability_node)
+
+
+def _store_vascular(segmentation_node, result: CalcificationSegmentation, volume_node) -> None:
+    """Fill the vascular segment (made only when there is something to show; emptied when a rerun finds none)."""
+    existing = segmentation_node.GetSegmentation().GetSegmentIdBySegmentName(VASCULAR_SEGMENT_ID)
+    if result.vascular_labels is None or (result.vascular_count == 0 and not existing):
+        return
+    segment_id = ensure_segment(segmentation_node, VASCULAR_SEGMENT_ID, VASCULAR_COLOR, VASCULAR_TERMINOLOGY)
+    set_segment_mask(segmentation_node, segment_id, result.vascular_labels > 0, volume_node)

@@ -49,6 +49,10 @@ class ImageAnalysis:
         Pixel spacing (row, column) in mm.
     breast_area_cm2 : float or None
         Area of the breast region searched, when it was given.
+    vascular_labels : np.ndarray, int32 (rows, cols), or None
+        Vascular calcifications (calcified vessel walls), measured apart: in no cluster, not in the features.
+    vascular : CalcificationMeasurements or None
+        Their measurements (cluster id -1), when a vascular mask was given.
     """
 
     labels: np.ndarray
@@ -57,6 +61,12 @@ class ImageAnalysis:
     features: dict
     spacing_mm: tuple[float, float]
     breast_area_cm2: Optional[float] = None
+    vascular_labels: Optional[np.ndarray] = None
+    vascular: Optional[CalcificationMeasurements] = None
+
+    @property
+    def vascular_count(self) -> int:
+        return 0 if self.vascular is None else len(self.vascular)
 
     @property
     def calcification_count(self) -> int:
@@ -71,7 +81,8 @@ class ImageAnalysis:
         noun = "calcification" if self.calcification_count == 1 else "calcifications"
         area = float(np.sum(self.measurements.area_mm2))
         clusters = "1 cluster" if self.cluster_count == 1 else f"{self.cluster_count} clusters"
-        return f"{self.calcification_count} {noun} ({area:.2f} mm²) in {clusters}"
+        vascular = f"; {self.vascular_count} vascular" if self.vascular_count else ""
+        return f"{self.calcification_count} {noun} ({area:.2f} mm²) in {clusters}{vascular}"
 
 
 def analyze_mask(
@@ -79,6 +90,7 @@ def analyze_mask(
     mask: np.ndarray,
     spacing_mm: tuple[float, float],
     breast: Optional[np.ndarray] = None,
+    vascular_mask: Optional[np.ndarray] = None,
 ) -> ImageAnalysis:
     """Measure the calcifications of ``mask`` on ``image`` and form the paper's image features.
 
@@ -94,6 +106,9 @@ def analyze_mask(
         Pixel spacing (row, column) in mm.
     breast : np.ndarray, bool (rows, cols), optional
         The breast region, for the breast area in the summary; calcifications outside it are still measured.
+    vascular_mask : np.ndarray, bool (rows, cols), optional
+        Vascular calcifications (a segmentation's vascular segment): measured for the table, kept out of clusters
+        and features. Pixels also in ``mask`` count as vascular.
 
     Returns
     -------
@@ -109,6 +124,14 @@ def analyze_mask(
     image, mask = np.asarray(image), np.asarray(mask)
     if mask.ndim != 2 or image.shape != mask.shape:
         raise InputError(f"The calcification mask {mask.shape} must be a 2D array of the image's shape {image.shape}.")
+    vascular_labels = vascular = None
+    if vascular_mask is not None:
+        vascular_mask = np.asarray(vascular_mask) != 0
+        if vascular_mask.shape != mask.shape:
+            raise InputError(f"The vascular mask {vascular_mask.shape} must have the image's shape {mask.shape}.")
+        mask = (mask != 0) & ~vascular_mask
+        vascular_labels = label_calcifications(vascular_mask)
+        vascular = measure_calcifications(image, vascular_labels, spacing)
     labels = label_calcifications(mask != 0)
     clusters = find_clusters(labels, spacing)
     measurements = attach_cluster_ids(measure_calcifications(image, labels, spacing), clusters)
@@ -119,4 +142,4 @@ def analyze_mask(
             raise InputError(f"The breast mask {breast.shape} must have the image's shape {mask.shape}.")
         breast_area = float(np.count_nonzero(breast)) * spacing[0] * spacing[1] / 100.0
     features = image_feature_vector(measurements, clusters)
-    return ImageAnalysis(labels, measurements, clusters, features, spacing, breast_area)
+    return ImageAnalysis(labels, measurements, clusters, features, spacing, breast_area, vascular_labels, vascular)

@@ -29,6 +29,7 @@ def _facts(analysis: ImageAnalysis, segmentation_note: str) -> tuple:
         ("Calcifications", str(analysis.calcification_count)),
         ("Total calcified area", f"{float(np.sum(analysis.measurements.area_mm2)):.2f} mm²"),
         ("Clusters (more than 5 within 1.088 mm)", str(analysis.cluster_count)),
+        ("Vascular calcifications (benign, not in clusters)", str(analysis.vascular_count)),
         ("Pixel spacing", f"{analysis.spacing_mm[0]:.3f} × {analysis.spacing_mm[1]:.3f} mm"),
     ]
     if analysis.breast_area_cm2 is not None:
@@ -84,7 +85,8 @@ def build_report_content(
     warnings = [RESEARCH_USE_WARNING, *extra_warnings]
     if malignancy is not None and malignancy.warning:
         warnings.append(malignancy.warning)
-    overview = overview_picture(pixels, analysis.labels, breast, cluster_boxes(analysis))
+    overview = overview_picture(pixels, analysis.labels, breast, cluster_boxes(analysis),
+                                vascular=analysis.vascular_labels)  # fmt: skip
     return ReportContent(
         title=title,
         probability=None if malignancy is None else malignancy.probability,

@@ -15,7 +15,8 @@ from .image_analysis import ImageAnalysis
 
 #: Per-calcification columns shown to users: (name, unit, description). Order is the table's order.
 CALCIFICATION_COLUMNS = (
-    ("label", "", "Calcification number (its value in the label image)"),
+    ("label", "", "Calcification number (its value in the label image of its kind)"),
+    ("kind", "", "calcification, or vascular (a calcified vessel wall: benign, in no cluster, not in the features)"),
     ("cluster_id", "", "Cluster it belongs to; -1 when it is in no cluster"),
     ("area_mm2", "mm²", "Area"),
     ("perimeter_mm", "mm", "Perimeter (Crofton estimate)"),
@@ -89,12 +90,23 @@ def image_feature_table(analysis: ImageAnalysis) -> ResultTable:
     )
 
 
+def _calcification_columns(measurements, kind: str) -> dict:
+    return {
+        name: np.full(len(measurements), kind) if name == "kind" else np.asarray(getattr(measurements, name))
+        for name, _, _ in CALCIFICATION_COLUMNS
+    }
+
+
 def calcification_table(analysis: ImageAnalysis) -> ResultTable:
-    """One row per calcification, columns of :data:`CALCIFICATION_COLUMNS`."""
-    measurements = analysis.measurements
+    """One row per calcification, columns of :data:`CALCIFICATION_COLUMNS`; vascular calcifications follow the
+    others, with kind ``vascular`` and cluster id -1."""
+    columns = _calcification_columns(analysis.measurements, "calcification")
+    if analysis.vascular is not None and len(analysis.vascular):
+        vascular = _calcification_columns(analysis.vascular, "vascular")
+        columns = {name: np.concatenate([columns[name], vascular[name]]) for name in columns}
     return ResultTable(
         "calcifications",
-        {name: np.asarray(getattr(measurements, name)) for name, _, _ in CALCIFICATION_COLUMNS},
+        columns,
         {name: text for name, _, text in CALCIFICATION_COLUMNS},
         {name: unit for name, unit, _ in CALCIFICATION_COLUMNS if unit},
     )

@@ -21,6 +21,8 @@ from ..errors import InputError
 OUTLINE_RGB = (255, 210, 0)
 #: Colour of the breast-region boundary (RGB): a discreet blue.
 BREAST_RGB = (70, 140, 255)
+#: Colour of vascular calcification outlines (RGB): orange-red, apart from the yellow of the others.
+VASCULAR_RGB = (255, 90, 40)
 
 
 def window_to_uint8(pixels: np.ndarray, region: Optional[np.ndarray] = None) -> np.ndarray:
@@ -58,6 +60,7 @@ def render_overlay(
     calcification_mask: np.ndarray,
     breast_mask: Optional[np.ndarray] = None,
     max_size_px: int = 2048,
+    vascular_mask: Optional[np.ndarray] = None,
 ) -> np.ndarray:
     """Return an RGB picture of the mammogram with calcification (and breast) outlines.
 
@@ -71,6 +74,8 @@ def render_overlay(
         Drawn as a thin boundary when given; also sets the display window.
     max_size_px : int
         Longest side of the picture; larger images are reduced by an integer factor.
+    vascular_mask : np.ndarray, bool or integer labels, shape (rows, cols), optional
+        Vascular calcifications, outlined in :data:`VASCULAR_RGB`.
 
     Returns
     -------
@@ -83,11 +88,16 @@ def render_overlay(
     grey = window_to_uint8(_reduce(pixels.astype(np.float32, copy=False), factor, use_max=False), small_breast)
     rgb = np.repeat(grey[..., None], 3, axis=2)
 
-    objects = calcification_mask != 0
-    outline = objects & ~ndimage.binary_erosion(objects)
-    # Draw a ring just outside each object so the bright calcification itself stays visible.
-    ring = ndimage.binary_dilation(objects, iterations=max(1, factor)) & ~objects
-    rgb[_reduce(outline | ring, factor, use_max=True)] = OUTLINE_RGB
+    for mask, colour in ((calcification_mask, OUTLINE_RGB), (vascular_mask, VASCULAR_RGB)):
+        if mask is None:
+            continue
+        if mask.shape != pixels.shape:
+            raise InputError(f"Overlay masks must have the image's shape {pixels.shape}.")
+        objects = mask != 0
+        outline = objects & ~ndimage.binary_erosion(objects)
+        # Draw a ring just outside each object so the bright calcification itself stays visible.
+        ring = ndimage.binary_dilation(objects, iterations=max(1, factor)) & ~objects
+        rgb[_reduce(outline | ring, factor, use_max=True)] = colour
     if small_breast is not None:
         rgb[small_breast & ~ndimage.binary_erosion(small_breast)] = BREAST_RGB
     return rgb

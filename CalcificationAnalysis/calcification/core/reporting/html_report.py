@@ -113,8 +113,8 @@ def render_html_report(content: ReportContent) -> str:
         f'<table class="facts">{facts}</table></div></div>'
         + (f'<h2>Clusters</h2><div class="crops">{crops}</div>' if crops else "")
         + "".join(_table_html(t) for t in content.tables)
-        + "<p><small>Yellow: calcification outlines; magenta: clusters; blue: breast region. Research use only; "
-        "not a medical device.</small></p></body></html>"
+        + "<p><small>Yellow: calcification outlines; orange-red: vascular calcifications; magenta: clusters; blue: "
+        "breast region. Research use only; not a medical device.</small></p></body></html>"
     )
 
 

@@ -35,6 +35,7 @@ def overview_picture(
     breast: np.ndarray | None,
     cluster_boxes: Sequence[tuple[int, int, int, int]] = (),
     max_size_px: int = 1400,
+    vascular: np.ndarray | None = None,
 ) -> np.ndarray:
     """The mammogram with calcification outlines (yellow), breast boundary (blue) and cluster boxes (magenta).
 
@@ -47,12 +48,14 @@ def overview_picture(
         Full-resolution pixel boxes, inclusive.
     max_size_px : int
         Longest side of the picture.
+    vascular : int or bool (rows, cols) or None
+        Vascular calcifications, outlined in their own colour.
 
     Returns
     -------
     np.ndarray, uint8, (rows / f, cols / f, 3)
     """
-    rgb = render_overlay(pixels, labels, breast, max_size_px=max_size_px)
+    rgb = render_overlay(pixels, labels, breast, max_size_px=max_size_px, vascular_mask=vascular)
     factor = pixels.shape[0] / rgb.shape[0]
     for box in cluster_boxes:
         _draw_box(rgb, tuple(int(round(v / factor)) for v in box), thickness=2)

@@ -10,6 +10,7 @@ from ..errors import InputError
 from ..image import Mammogram
 from ..progress import ProgressCallback
 from .result import CalcificationSegmentation
+from .vascular_split import split_vascular
 
 
 class SegmentationMethod(str, enum.Enum):
@@ -43,9 +44,14 @@ def segment_mammogram(
 
     ``model`` (a model name, folder or card path; for ``hdog_filtered`` a filter name or folder) and ``options``
     (:class:`SegmenterOptions`: threshold, minimum area, device; ``hdog_filtered`` reads the threshold only) apply to
-    trained methods only; giving them with ``hdog`` is an InputError rather than ignored.
+    trained methods only; giving them with ``hdog`` is an InputError rather than ignored. Whatever the method,
+    vascular calcifications are then moved out of ``labels`` into ``vascular_labels`` (:func:`split_vascular`).
     """
     method = SegmentationMethod.parse(method)
+    return split_vascular(_segment_with(mammogram, method, progress, model, options), mammogram)
+
+
+def _segment_with(mammogram, method: SegmentationMethod, progress, model, options) -> CalcificationSegmentation:
     if method is SegmentationMethod.HDOG:
         if model is not None or options is not None:
             raise InputError("The Hessian-DoG method uses no model; choose the 'prounext' method to use one.")

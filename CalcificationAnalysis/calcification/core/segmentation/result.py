@@ -25,6 +25,9 @@ class CalcificationSegmentation:
         Method-specific per-object records, in label order (e.g. Hessian-DoG candidates).
     details : dict
         Method-specific extras that are not per object (settings used, timings).
+    vascular_labels : np.ndarray, int32, shape (rows, cols), or None
+        Vascular calcifications (calcified vessel walls), 0 background, 1..m one each; not in ``labels``, so clusters,
+        features and the classifier never see them. None when the split was not made.
     """
 
     labels: np.ndarray
@@ -33,6 +36,12 @@ class CalcificationSegmentation:
     method: str
     objects: tuple = ()
     details: dict = field(default_factory=dict)
+    vascular_labels: np.ndarray | None = None
+
+    @property
+    def vascular_count(self) -> int:
+        """Number of vascular calcifications (0 when the split was not made)."""
+        return 0 if self.vascular_labels is None else int(np.count_nonzero(np.unique(self.vascular_labels)))
 
     @property
     def mask(self) -> np.ndarray:
@@ -57,7 +66,8 @@ class CalcificationSegmentation:
     def summary(self) -> str:
         """One line for a status bar or a log, e.g. ``"12 calcifications (3.41 mm²) in 152.0 cm² of breast"``."""
         noun = "calcification" if self.count == 1 else "calcifications"
+        vascular = f", {self.vascular_count} vascular" if self.vascular_count else ""
         return (
-            f"{self.count} {noun} ({self.total_area_mm2:.2f} mm²) in {self.breast_area_cm2:.1f} cm² of breast "
-            f"[{self.method}]"
+            f"{self.count} {noun} ({self.total_area_mm2:.2f} mm²){vascular} in {self.breast_area_cm2:.1f} cm² of "
+            f"breast [{self.method}]"
         )
