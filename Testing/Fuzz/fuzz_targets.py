@@ -59,6 +59,25 @@ def _breast_png(path: Path) -> None:
     Image.fromarray(pixels).save(path)
 
 
+_CASE: list[Path] = []
+
+
+def _synthetic_case() -> list[Path]:
+    """A small synthetic annotated case (image ``.nrrd`` and its ``.seg.nrrd``), made once per process."""
+    if not _CASE:
+        import atexit
+
+        from calcification.cli.main import main
+
+        folder = Path(tempfile.mkdtemp(prefix="calcification-fuzz-case-"))
+        atexit.register(shutil.rmtree, folder, True)
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["synth", "--out", str(folder), "--cases", "1", "--size", "256x256", "--seed", "1", "--crop"])
+        image = next(p for p in folder.glob("*.nrrd") if p.name.count(".") == 1)
+        _CASE.extend([image, image.with_name(image.name.replace(".nrrd", ".seg.nrrd"))])
+    return _CASE
+
+
 def seed_bytes(kind: str) -> bytes:
     """A small valid input of ``kind``."""
     with tempfile.TemporaryDirectory() as folder:
@@ -80,7 +99,8 @@ def seed_bytes(kind: str) -> bytes:
 
             Image.fromarray((_pixels() // 16).astype(np.uint8)).save(path, format="PNG")
         elif kind == "labels_csv":
-            path.write_text("case_id,patient_id,label\nimage,P1,benign\nother,P2,malignant\n", encoding="utf-8")
+            case = _synthetic_case()[0].name.split(".")[0]
+            path.write_text(f"case_id,patient_id,label\n{case},P1,malignant\nother,P2,benign\n", encoding="utf-8")
         elif kind == "model_card":
             from calcification.core.models.model_store import CARD_FILE_NAME, list_models
 
@@ -97,10 +117,10 @@ def _prepare(kind: str, data: bytes, folder: Path) -> list[str]:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     if kind == "labels_csv":
-        from PIL import Image
-
-        Image.fromarray((_pixels() // 16).astype(np.uint8)).save(folder / "image.png")
-        return ["check-dataset", str(folder / "image.png"), "--labels", str(target), "--json"]
+        (folder / "case").mkdir()
+        for source in _synthetic_case():
+            os.symlink(source, folder / "case" / source.name)
+        return ["check-dataset", str(folder / "case"), "--labels", str(target), "--json"]
     if kind == "model_card":
         from calcification.core.models.model_store import list_models
 

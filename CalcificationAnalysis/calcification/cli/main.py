@@ -85,6 +85,23 @@ def _configure_logging(verbose: bool) -> None:
     handler._calcification = True
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if not verbose:
+        _quiet_vtk_output_window()
+
+
+def _quiet_vtk_output_window() -> None:
+    """MRML and VTK print their own info and warning text (e.g. "WriteData: removing old version of file") through
+    VTK's output window: collect it in a string instead of the terminal. Failures reach the user as errors."""
+    try:
+        from vtkmodules.vtkCommonCore import vtkOutputWindow, vtkStringOutputWindow
+    except ImportError:  # no VTK: nothing prints
+        return
+    global _VTK_WINDOW
+    _VTK_WINDOW = vtkStringOutputWindow()
+    vtkOutputWindow.SetInstance(_VTK_WINDOW)
+
+
+_VTK_WINDOW = None
 
 
 def _inputs_of(args) -> str:
