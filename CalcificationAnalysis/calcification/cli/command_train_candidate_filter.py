@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         )
         figures = cross_validated_figures(table, out_of_fold_probability(table, args.folds, args.seed), args.threshold)
         print(figures)
-    estimator = fit_filter(table, args.seed)
+    estimator, context = fit_filter(table, max(args.folds, 2), args.seed)
     kinds = {kind: int((table.kind == kind).sum()) for kind in sorted(set(table.kind))}
     images = len(set(table.group))
     card = CandidateFilterCard(
@@ -62,9 +62,11 @@ def run(args: argparse.Namespace) -> int:
         f"{kinds}; negatives thinned to {args.negatives:g}) from {', '.join(p.name for p in args.tables)}",
         synthetic_training=False,
         metrics={"cross_validation": figures},
-        description="Gradient-boosted trees on candidate features (Marasinou et al. 2023's second stage); positives "
-        "are synthetic calcifications inserted into real normal mammograms and synthetic cases, negatives real.",
+        description="Gradient-boosted trees on candidate features (Marasinou et al. 2023's second stage), then on "
+        "those plus the first look's belief in the neighbours (stacked); positives are synthetic calcifications "
+        "inserted into real normal mammograms and synthetic cases, negatives real candidates of real normals, of "
+        "their blended copies and of synthetic cases.",
     )
-    save_filter(estimator, card, args.out)
+    save_filter(estimator, card, args.out, context)
     print(f"wrote {args.out}")
     return 0

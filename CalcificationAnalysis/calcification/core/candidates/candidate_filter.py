@@ -1,7 +1,10 @@
-"""The learned false-positive filter on Hessian-DoG candidates (Marasinou et al. 2023's second stage): a gradient-
-boosted tree ensemble on :data:`~.candidate_features.FEATURE_NAMES`, stored as a folder with ``filter.skops`` (no
-pickle; loaded only after its checksum and every type it names pass the classifier store's allow-list) and
-``filter_card.json`` (threshold, features, training data and measured figures)."""
+"""The learned false-positive filter on Hessian-DoG candidates (Marasinou et al. 2023's second stage), in two looks:
+gradient-boosted trees on each candidate's own features (:data:`~.candidate_features.FEATURE_NAMES`), then trees on
+those features plus what the first look thought of the candidate's neighbours (:mod:`.context_features`).
+
+Stored as a folder with ``filter.skops`` and ``context_filter.skops`` (skops, no pickle; loaded only after their
+checksums and every type they name pass the classifier store's allow-list) and ``filter_card.json`` (threshold,
+features, training data and measured figures)."""
 
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ import numpy as np
 from ..checksums import sha256_of
 from ..errors import InputError
 from .candidate_features import FEATURE_NAMES
+from .context_features import context_features
 
 _LOG = logging.getLogger(__name__)
 FILTER_FILE_NAME = "filter.skops"
+CONTEXT_FILE_NAME = "context_filter.skops"
 FILTER_CARD_NAME = "filter_card.json"
 #: The filter shipped inside the package (``calcification/models/<name>``) and used when none is named.
 DEFAULT_FILTER_NAME = "hdog_filter_real"
@@ -35,6 +40,7 @@ class CandidateFilterCard:
     trained_on: str
     synthetic_training: bool
     sha256: str = ""
+    context_sha256: str = ""
     metrics: dict = field(default_factory=dict)
     description: str = ""
     kind: str = "candidate_filter"
@@ -42,17 +48,25 @@ class CandidateFilterCard:
 
 @dataclass(frozen=True)
 class CandidateFilter:
-    """A loaded filter: ``estimator`` has ``predict_proba`` over :data:`FEATURE_NAMES` columns."""
+    """A loaded filter: ``estimator`` has ``predict_proba`` over :data:`FEATURE_NAMES` columns, ``context`` (or
+    None) over those plus :data:`CONTEXT_FEATURE_NAMES`."""
 
     estimator: object
     card: CandidateFilterCard
     folder: Path | None = None
+    context: object = None
 
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        """Calcification probability of each row of ``features`` (float32, (n,))."""
+    def probability(self, features: np.ndarray, points_mm: np.ndarray | None = None) -> np.ndarray:
+        """Calcification probability of each candidate (float32, (n,)) from its ``features`` rows and, for the
+        second look, the candidates' positions ``points_mm`` ((n, 2), one image)."""
         if len(features) == 0:
             return np.zeros(0, np.float32)
-        return self.estimator.predict_proba(np.asarray(features, np.float32))[:, 1].astype(np.float32)
+        features = np.asarray(features, np.float32)
+        first = self.estimator.predict_proba(features)[:, 1]
+        if self.context is None or points_mm is None:
+            return first.astype(np.float32)
+        both = np.hstack([features, context_features(points_mm, first)])
+        return self.context.predict_proba(both)[:, 1].astype(np.float32)
 
 
 def new_estimator(seed: int = 0):
@@ -66,15 +80,20 @@ def new_estimator(seed: int = 0):
     )  # fmt: skip
 
 
-def save_filter(estimator, card: CandidateFilterCard, folder: Union[str, Path]) -> Path:
-    """Write ``filter.skops`` and the card (with the file's checksum) into ``folder``; returns the folder."""
+def save_filter(estimator, card: CandidateFilterCard, folder: Union[str, Path], context=None) -> Path:
+    """Write ``filter.skops`` (and ``context_filter.skops`` for a second look) and the card (with the files'
+    checksums) into ``folder``; returns the folder."""
     import skops.io
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / FILTER_FILE_NAME
     skops.io.dump(estimator, path)
-    document = asdict(card) | {"sha256": sha256_of(path), "feature_names": list(card.feature_names)}
+    extra = {}
+    if context is not None:
+        skops.io.dump(context, folder / CONTEXT_FILE_NAME)
+        extra["context_sha256"] = sha256_of(folder / CONTEXT_FILE_NAME)
+    document = asdict(card) | {"sha256": sha256_of(path), "feature_names": list(card.feature_names)} | extra
     (folder / FILTER_CARD_NAME).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return folder
 
@@ -109,14 +128,21 @@ def load_filter(source: Union[str, Path, None] = None) -> CandidateFilter:
 
     folder = resolve_filter_folder(source)
     card = _read_card(folder)
-    path = folder / FILTER_FILE_NAME
-    if not path.is_file() or sha256_of(path) != card.sha256:
-        raise InputError(f"The candidate filter in {folder} is missing or damaged (checksum differs from its card).")
     if tuple(card.feature_names) != FEATURE_NAMES:
         raise InputError(f"The candidate filter in {folder} was trained on other features; retrain it.")
-    untrusted = skops.io.get_untrusted_types(file=path)
-    refused = [name for name in untrusted if not is_allowed_type(name)]
-    if refused:
-        raise InputError(f"The candidate filter in {folder} names types that are not allowed: {', '.join(refused)}.")
-    estimator = skops.io.load(path, trusted=untrusted)
-    return CandidateFilter(estimator, card, folder)
+
+    def verified(path: Path, checksum: str):
+        if not path.is_file() or sha256_of(path) != checksum:
+            raise InputError(f"The candidate filter in {folder} is missing or damaged ({path.name} differs from its "
+                             "card's checksum).")  # fmt: skip
+        untrusted = skops.io.get_untrusted_types(file=path)
+        refused = [name for name in untrusted if not is_allowed_type(name)]
+        if refused:
+            raise InputError(
+                f"The candidate filter in {folder} names types that are not allowed: {', '.join(refused)}."
+            )
+        return skops.io.load(path, trusted=untrusted)
+
+    estimator = verified(folder / FILTER_FILE_NAME, card.sha256)
+    context = verified(folder / CONTEXT_FILE_NAME, card.context_sha256) if card.context_sha256 else None
+    return CandidateFilter(estimator, card, folder, context)

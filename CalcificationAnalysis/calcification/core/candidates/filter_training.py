@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import InputError
 from .candidate_features import FEATURE_NAMES
 from .candidate_filter import new_estimator
+from .context_features import context_features
 
 
 @dataclass(frozen=True)
@@ -23,49 +24,72 @@ class FilterTable:
     group: np.ndarray
     kind: np.ndarray
     spacing: np.ndarray
+    image: np.ndarray  # per row: which image (unique over all files read)
+    points_mm: np.ndarray  # per row: candidate position (row, col) in mm on its image
 
     def subset(self, keep: np.ndarray) -> FilterTable:
-        return FilterTable(self.features[keep], self.labels[keep], self.group[keep], self.kind[keep],
-                           self.spacing[keep])  # fmt: skip
+        return FilterTable(*(getattr(self, name)[keep] for name in _COLUMNS))
+
+
+_COLUMNS = ("features", "labels", "group", "kind", "spacing", "image", "points_mm")
 
 
 def read_tables(paths: list[Path]) -> FilterTable:
     """Concatenate table files written by :func:`~.training_table.save_rows`; InputError if one is unreadable or
     has other feature columns."""
-    parts = []
+    parts, images = [], 0
     for path in paths:
         try:
             with np.load(path, allow_pickle=False) as data:
-                parts.append({k: data[k] for k in ("features", "labels", "group", "kind", "spacing")})
+                parts.append({k: data[k] for k in _COLUMNS})
+                parts[-1]["image"] = parts[-1]["image"] + images
+                images += len(data["image_rows"])
         except (OSError, ValueError, KeyError) as exc:
             raise InputError(f"{path} is not a candidate table: {exc}") from exc
         if parts[-1]["features"].shape[1:] != (len(FEATURE_NAMES),):
             raise InputError(f"{path} has {parts[-1]['features'].shape[1:]} feature columns, not {len(FEATURE_NAMES)}.")
-    return FilterTable(*(np.concatenate([p[k] for p in parts]) for k in ("features", "labels", "group", "kind",
-                                                                          "spacing")))  # fmt: skip
+    return FilterTable(*(np.concatenate([p[k] for p in parts]) for k in _COLUMNS))
 
 
-def fit_filter(table: FilterTable, seed: int = 0):
-    """The filter trained on every row of ``table``. Positives are weighted so both classes weigh the same in total
-    (candidates are mostly false; unweighted, the trees would learn to say 'no' everywhere)."""
-    labels = table.labels.astype(int)
+def _fit(features: np.ndarray, labels: np.ndarray, seed: int):
+    """Trees on ``features``. Positives are weighted so both classes weigh the same in total (candidates are mostly
+    false; unweighted, the trees would learn to say 'no' everywhere)."""
+    labels = labels.astype(int)
     if labels.min() == labels.max():
         raise InputError("The candidate table needs both calcifications and false candidates to train a filter.")
     weights = np.where(labels == 1, (labels == 0).sum() / max((labels == 1).sum(), 1), 1.0)
     estimator = new_estimator(seed)
-    estimator.fit(table.features, labels, sample_weight=weights)
+    estimator.fit(features, labels, sample_weight=weights)
     return estimator
 
 
-def out_of_fold_probability(table: FilterTable, folds: int = 5, seed: int = 0) -> np.ndarray:
-    """Each row's probability from a filter trained on the folds that do not hold its group (GroupKFold)."""
+def _out_of_fold(features: np.ndarray, table: FilterTable, folds: int, seed: int) -> np.ndarray:
+    """Each row's probability from trees trained on the folds that do not hold its group (GroupKFold)."""
     from sklearn.model_selection import GroupKFold
 
     probability = np.zeros(len(table.labels), np.float32)
-    for train, test in GroupKFold(n_splits=folds).split(table.features, table.labels, table.group):
-        estimator = fit_filter(table.subset(train), seed)
-        probability[test] = estimator.predict_proba(table.features[test])[:, 1]
+    for train, test in GroupKFold(n_splits=folds).split(features, table.labels, table.group):
+        probability[test] = _fit(features[train], table.labels[train], seed).predict_proba(features[test])[:, 1]
     return probability
+
+
+def _with_context(table: FilterTable, first: np.ndarray) -> np.ndarray:
+    return np.hstack([table.features, context_features(table.points_mm, first, table.image)])
+
+
+def fit_filter(table: FilterTable, folds: int = 5, seed: int = 0):
+    """Both looks of the filter trained on ``table``: (first, second). The second is trained on the first look's
+    out-of-fold probabilities of the neighbours (stacking), as at inference its input comes from unseen images."""
+    first = _fit(table.features, table.labels, seed)
+    second = _fit(_with_context(table, _out_of_fold(table.features, table, folds, seed)), table.labels, seed)
+    return first, second
+
+
+def out_of_fold_probability(table: FilterTable, folds: int = 5, seed: int = 0) -> np.ndarray:
+    """Each row's two-look probability from filters that never saw its group: first-look out-of-fold probabilities
+    feed the context, then the second look is cross-validated with the same grouping."""
+    first = _out_of_fold(table.features, table, folds, seed)
+    return _out_of_fold(_with_context(table, first), table, folds, seed)
 
 
 def thinned_negatives(table: FilterTable, fraction: float, seed: int = 0) -> FilterTable:

@@ -76,7 +76,8 @@ def segment_with_candidates(
         raise InputError(f"The threshold must lie strictly between 0 and 1, got {threshold}.")
     found = find_candidates(mammogram, progress=sub_progress(progress, 0.02, 0.9))
     report_progress(progress, 0.9, "Judging candidates")
-    probability = loaded.probability(found.features)
+    points_mm = np.array([(c.y_mm, c.x_mm) for c in found.detection.candidates], float).reshape(-1, 2)
+    probability = loaded.probability(found.features, points_mm)
     keep = probability >= threshold
     centroids = found.centroids_on_input_grid()
     labels = labels_to_input_grid(_kept_labels(found, keep), centroids[keep], mammogram.shape)
