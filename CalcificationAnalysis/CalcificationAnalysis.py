@@ -138,7 +138,7 @@ class CalcificationAnalysisParameterNode:
     # Slicer's range-widget connector needs RangeBounds, and a Default annotation (not "= value") because it checks
     # the bounds against 0 otherwise (guiConnectors.py); Testing/Python/test_parameter_node_conformance.py.
     intensityRange: Annotated[FloatRange, RangeBounds(*INTENSITY_BOUNDS), Default(FloatRange(0.0, 1.0))]
-    method: str = "prounext"
+    method: str = "prounext"  # = calcification.core.segmentation.DEFAULT_METHOD (a test checks they agree)
     model: str = ""
     classifier: str = ""
     device: Annotated[str, Choice(["auto", "cpu", "cuda"])] = "auto"
@@ -341,6 +341,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         parameters = self._parameterNode
         hasInput = bool(parameters and parameters.inputVolume)
         usesModel = bool(parameters and parameters.method == "prounext")
+
         self.ui.segmentButton.enabled = hasInput
         self.ui.segmentButton.toolTip = "Segment calcifications" if hasInput else "Select a mammogram volume first"
         self.ui.startReviewButton.enabled = hasInput
@@ -478,7 +479,8 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
                 parameters.outputSegmentation,
                 method=parameters.method,
                 model=parameters.model or None,
-                threshold=parameters.threshold,
+                # the slider is the network's threshold; the candidate filter uses the one on its card
+                threshold=parameters.threshold if parameters.method == "prounext" else None,
                 device=parameters.device,
                 progress=self._progress,
             )
@@ -566,6 +568,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         """(name, label) of each segmentation method the panel offers, the network first."""
         return [
             ("prounext", "Pro_UNeXt network (Tong et al. 2024)"),
+            ("hdog_filtered", "Hessian-DoG + filter trained on real mammograms (Marasinou et al. 2023)"),
             ("hdog", "Hessian-DoG blob detector (no model needed)"),
         ]
 
@@ -665,7 +668,8 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         from calcification.logic.segmentation_workflow import segment_volume_node
 
         def run(resolvedDevice):
-            options = SegmenterOptions(threshold=threshold, device=resolvedDevice) if method == "prounext" else None
+            trained = method in ("prounext", "hdog_filtered")
+            options = SegmenterOptions(threshold=threshold, device=resolvedDevice) if trained else None
             return segment_volume_node(slicer.mrmlScene, volumeNode, segmentation_node=segmentationNode,
                                        method=method, progress=progress, model=model if method == "prounext" else None,
                                        options=options)  # fmt: skip

@@ -81,7 +81,9 @@ def test_segment_command_writes_the_probability_map(tmp_path, scene, held_out_ca
 @pytest.mark.parametrize(
     "flags, message",
     [(["--method", "prounext", "--model", "no_such_model"], "No model named"),
-     (["--method", "hdog", "--threshold", "0.3"], "prounext only")],
+     (["--method", "hdog", "--threshold", "0.3"], "prounext or hdog_filtered only"),
+     (["--method", "hdog_filtered", "--device", "cuda"], "runs on the CPU"),
+     (["--method", "hdog_filtered", "--model", "no_such_filter"], "No candidate filter named")],
 )  # fmt: skip
 def test_segment_command_refuses_bad_model_flags_and_writes_nothing(tmp_path, scene, held_out_case, capsys, flags,
                                                                     message):  # fmt: skip

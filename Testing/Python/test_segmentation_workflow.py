@@ -61,7 +61,7 @@ def test_segment_command_writes_three_files_that_reopen(tmp_path, synthetic_case
     image = sitk.GetImageFromArray(synthetic_case.mammogram.pixels.astype(np.uint16)[None])
     image.SetSpacing((0.07, 0.07, 1.0))
     sitk.WriteImage(image, str(tmp_path / "case.nrrd"))
-    assert main(["segment", str(tmp_path / "case.nrrd"), "--out", str(tmp_path / "out")]) == 0
+    assert main(["segment", str(tmp_path / "case.nrrd"), "--out", str(tmp_path / "out"), "--method", "hdog"]) == 0
     assert sorted(os.listdir(tmp_path / "out")) == ["case.mrb", "case.overlay.png", "case.seg.nrrd"]
     expected = segment_mammogram(synthetic_case.mammogram)
     assert f"{expected.count} calcification" in capsys.readouterr().out

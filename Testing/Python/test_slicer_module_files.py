@@ -205,3 +205,25 @@ def test_supported_slicer_version_is_stated_once_and_matches_the_cmake_metadata(
     assert "EXTENSION_CATEGORY" not in cmake  # obsolete: the category lives in the extensions index
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"Slicer {version[0]}.{version[1]} and later" in readme
+
+
+def test_the_panel_offers_every_segmentation_method_and_starts_on_the_library_default():
+    """The panel cannot import the library when its class is defined (Slicer may lack the packages then), so it
+    writes the default method as a literal; this keeps it equal to the one owner, ``DEFAULT_METHOD``."""
+    from calcification.core.segmentation import DEFAULT_METHOD, SegmentationMethod
+
+    tree = _module_tree("CalcificationAnalysis")
+    default = next(
+        node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "method"
+    )
+    assert default == DEFAULT_METHOD.value
+    offered = {
+        element.elts[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "availableMethods"
+        for element in ast.walk(node)
+        if isinstance(element, ast.Tuple) and len(element.elts) == 2 and isinstance(element.elts[0], ast.Constant)
+    }
+    assert offered == {m.value for m in SegmentationMethod}

@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..core.segmentation import SegmentationMethod
 from ..logic.analysis_files import analyze_files
-from .arguments import add_spacing_option, network_options
+from .arguments import add_segmenter_options, add_spacing_option, network_options
 from .progress_bar import terminal_progress
 
 
@@ -24,16 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
-    parser.add_argument(
-        "--method",
-        default=SegmentationMethod.PROUNEXT.value,
-        choices=[m.value for m in SegmentationMethod],
-        help="prounext: the trained network ensemble (default; the shipped classifier was trained on its output); "
-        "hdog: Hessian-DoG blob detector",
-    )
-    parser.add_argument("--model", help="prounext only: model name, folder or model_card.json (default: shipped)")
-    parser.add_argument("--threshold", type=float, help="prounext only: probability threshold (default: the model's)")
-    parser.add_argument("--device", default="cpu", help="prounext only: cpu (default) or cuda")
+    add_segmenter_options(parser)
     parser.add_argument(
         "--classifier",
         help="classifier name or folder (see `calcification classifiers`; default: the shipped one); 'none' for "

@@ -102,7 +102,7 @@ def _cases(args, config, options, progress, meta: dict):
         report_progress(progress, index / args.synthetic, f"Case {index + 1} of {args.synthetic}")
         case = generate_case(config, seed=args.synthetic_seed, index=index)
         stage = sub_progress(progress, index / args.synthetic, (index + 1) / args.synthetic)
-        model = args.model if args.method == SegmentationMethod.PROUNEXT.value else None
+        model = args.model if SegmentationMethod.parse(args.method).takes_model else None
         result = segment_mammogram(case.mammogram, args.method, progress=stage, model=model, options=options)
         meta["names"].append(case.record.case_id)
         meta.setdefault("model_name", result.details.get("model_name"))
@@ -150,7 +150,7 @@ def _data_cases(args, sources, spacing_mm, options, progress, meta: dict):
         case = read_annotated_case(source, args.spacing)
         mammogram, truth = _resampled(case.mammogram, case.mask, spacing_mm)
         stage = sub_progress(progress, index / len(sources), (index + 1) / len(sources))
-        model = args.model if args.method == SegmentationMethod.PROUNEXT.value else None
+        model = args.model if SegmentationMethod.parse(args.method).takes_model else None
         result = segment_mammogram(mammogram, args.method, progress=stage, model=model, options=options)
         region = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
         meta["names"].append(source.case_id)

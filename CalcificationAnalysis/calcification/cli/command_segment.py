@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..core.segmentation import SegmentationMethod
 from ..logic.file_workflow import segment_file
-from .arguments import add_spacing_option, network_options
+from .arguments import add_segmenter_options, add_spacing_option, network_options
 from .progress_bar import terminal_progress
 
 
@@ -21,19 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("image", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA file")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
-    parser.add_argument(
-        "--method",
-        default=SegmentationMethod.HDOG.value,
-        choices=[m.value for m in SegmentationMethod],
-        help="hdog: Hessian-DoG blob detector, needs no trained model (default); prounext: trained network ensemble",
-    )
-    parser.add_argument(
-        "--model",
-        help="prounext only: model name (see `calcification models`), folder or model_card.json (default: the "
-        "shipped model, trained on synthetic data)",
-    )
-    parser.add_argument("--threshold", type=float, help="prounext only: probability threshold (default: the model's)")
-    parser.add_argument("--device", default="cpu", help="prounext only: cpu (default) or cuda")
+    add_segmenter_options(parser)
     add_spacing_option(parser)
     parser.set_defaults(func=run)
 

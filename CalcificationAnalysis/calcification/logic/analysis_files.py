@@ -18,7 +18,7 @@ from ..core.errors import InputError
 from ..core.image import Laterality, View
 from ..core.progress import ProgressCallback, report_progress, sub_progress
 from ..core.reporting.csv_cells import safe_writer
-from ..core.segmentation import SegmentationMethod
+from ..core.segmentation import DEFAULT_METHOD, SegmentationMethod
 from .analysis_workflow import (
     AnalysisRun,
     ClassifierChoice,
@@ -199,7 +199,7 @@ def _write_batch_tables(out_dir: Path, files, breasts, written: list) -> None:
 def analyze_files(
     image_paths,
     out_dir: os.PathLike | str,
-    method: SegmentationMethod | str = SegmentationMethod.PROUNEXT,
+    method: SegmentationMethod | str = DEFAULT_METHOD,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
     model=None,

@@ -23,6 +23,16 @@ class SegmentationMethod(str, enum.Enum):
     PROUNEXT = "prounext"
     HDOG_FILTERED = "hdog_filtered"
 
+    @property
+    def takes_model(self) -> bool:
+        """True for methods with a trained part (a model or filter name, and a probability threshold)."""
+        return self is not SegmentationMethod.HDOG
+
+    @property
+    def takes_device(self) -> bool:
+        """True for methods that can run on a GPU."""
+        return self is SegmentationMethod.PROUNEXT
+
     @classmethod
     def parse(cls, value: SegmentationMethod | str) -> SegmentationMethod:
         """The method named ``value`` (case-insensitive); InputError listing the choices otherwise."""
@@ -31,6 +41,11 @@ class SegmentationMethod(str, enum.Enum):
         except ValueError:
             choices = ", ".join(m.value for m in cls)
             raise InputError(f"Unknown segmentation method {value!r}; choose one of: {choices}.") from None
+
+
+#: The method used wherever none is named: the panel, ``segment``, ``analyze``, ``evaluate-segmenter`` and the
+#: logic calls behind them. Chosen on real images (models README, "Choosing the default").
+DEFAULT_METHOD = SegmentationMethod.PROUNEXT
 
 
 def segment_mammogram(
