@@ -15,7 +15,7 @@
 Segmenters: ``--segmenter LABEL=METHOD[:MODEL]``, e.g. ``old=prounext`` ``new=hdog_filtered`` (METHOD as
 ``calcification segment --method``; MODEL a name or folder). Parts can be skipped (``--skip mias,ddsm,...``); the
 mini-MIAS part can be restricted to some normals (``--mias-ids FILE``, passed to the scorer) for cross-validated
-figures.
+figures, or to a quicker subset. Masks already in ``--work`` are reused, so an interrupted run resumes.
 
 Run: .venv/bin/python Testing/Benchmarks/benchmark_real_images.py --mias ../shared/data/minimias-dev
         --segmenter old=prounext --segmenter new=hdog_filtered [--cases 20] [--work /tmp/real-bench]
@@ -49,7 +49,10 @@ def mias_part(label, spec, args) -> str:
 
     out = args.work / label / "mias"
     out.mkdir(parents=True, exist_ok=True)
+    wanted = set(args.mias_ids.read_text().split()) if args.mias_ids else None
     for path in sorted(args.mias.glob("mdb*.pgm")):
+        if wanted is not None and path.stem not in wanted:
+            continue
         if not (out / f"{path.stem}.npy").exists():
             result = segment(read_mammogram(path, spacing_mm=(0.2, 0.2)), spec)
             np.save(out / f"{path.stem}.npy", result.mask)
@@ -130,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--segmenter", action="append", required=True, metavar="LABEL=METHOD[:MODEL]")
     parser.add_argument("--mias", type=Path, help="the mini-MIAS development folder (Info.txt and mdb*.pgm)")
-    parser.add_argument("--mias-ids", type=Path, help="file of image ids the scorer keeps (cross-validation)")
+    parser.add_argument("--mias-ids", type=Path, help="file of the image ids to segment and score (default: all)")
     parser.add_argument("--scorer", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "tools"
                         / "score_minimias_clusters.py", help="the reference scoring script")  # fmt: skip
     parser.add_argument("--ddsm-spacing", type=float, default=0.05)

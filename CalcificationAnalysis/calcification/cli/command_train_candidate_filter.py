@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         figures = cross_validated_figures(table, out_of_fold_probability(table, args.folds, args.seed), args.threshold)
         print(figures)
     estimator, context = fit_filter(table, max(args.folds, 2), args.seed)
-    kinds = {kind: int((table.kind == kind).sum()) for kind in sorted(set(table.kind))}
+    kinds = {str(kind): int((table.kind == kind).sum()) for kind in sorted(set(table.kind))}
     images = len(set(table.group))
     card = CandidateFilterCard(
         name=args.name,
