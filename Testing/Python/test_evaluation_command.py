@@ -72,7 +72,7 @@ def test_network_evaluation_with_the_shipped_model(tmp_path):
         (["--synthetic", "0"], "at least 1 case"),
         (["--synthetic", "2", "--synthetic-seed", "-1"], "synthetic-seed"),
         (["--synthetic", "2", "--synthetic-shape", "32,32"], "too small"),
-        (["--synthetic", "2", "--method", "hdog", "--model", "pro_unext_synthetic"], "prounext only"),
+        (["--synthetic", "2", "--method", "hdog", "--model", "pro_unext_synthetic"], "prounext or hdog_filtered only"),
         (["--synthetic", "2", "--threshold", "1.5"], "between 0 and 1"),
         (["--synthetic", "2", "--model", "no_such_model"], "No model"),
         (["--synthetic", "2", "--n-boot", "0"], "n-boot"),
