@@ -22,6 +22,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from ..detection.hdog import Candidate
+from .working_grid import block_mean
 
 #: Column order of :func:`candidate_features`.
 FEATURE_NAMES = (
@@ -63,22 +64,22 @@ DOMINANCE_RING_MM = (0.35, 0.7)
 COARSE_GRID_MM = 0.5
 
 
-def _hessian_eigenvalues(image: np.ndarray, sigma_px: float, rows, cols):
-    """Scale-normalised Hessian eigenvalues (l1 <= l2) at the given pixels, from Gaussian derivative filters."""
-    h_rr = ndimage.gaussian_filter(image, sigma_px, order=(2, 0))[rows, cols]
-    h_cc = ndimage.gaussian_filter(image, sigma_px, order=(0, 2))[rows, cols]
-    h_rc = ndimage.gaussian_filter(image, sigma_px, order=(1, 1))[rows, cols]
+def hessian_parts(image: np.ndarray, sigma_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Second derivatives (h_rr, h_cc, h_rc) of ``image`` at Gaussian scale ``sigma_px`` (derivative filters)."""
+    return tuple(ndimage.gaussian_filter(image, sigma_px, order=order) for order in ((2, 0), (0, 2), (1, 1)))
+
+
+def hessian_eigenvalues(h_rr, h_cc, h_rc) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (l1 <= l2) of the 2 x 2 Hessian; a bright blob or ridge has l1 << 0."""
     half_trace, root = 0.5 * (h_rr + h_cc), np.sqrt(0.25 * (h_rr - h_cc) ** 2 + h_rc**2)
+    return half_trace - root, half_trace + root
+
+
+def _eigenvalues_at(image: np.ndarray, sigma_px: float, rows, cols):
+    """Scale-normalised Hessian eigenvalues (l1 <= l2) at the given pixels."""
+    small, large = hessian_eigenvalues(*(part[rows, cols] for part in hessian_parts(image, sigma_px)))
     scale = sigma_px * sigma_px
-    return (half_trace - root) * scale, (half_trace + root) * scale
-
-
-def _coarse(image: np.ndarray, factor: int) -> np.ndarray:
-    """Block means of ``factor`` x ``factor`` pixels (edges padded): wide-scale maps are smooth, so they are
-    computed on this coarser grid and read back at the candidates, 50 times faster than at full resolution."""
-    rows, cols = (-(-n // factor) * factor for n in image.shape)
-    padded = np.pad(image, [(0, rows - image.shape[0]), (0, cols - image.shape[1])], mode="edge")
-    return padded.reshape(rows // factor, factor, cols // factor, factor).mean((1, 3))
+    return small * scale, large * scale
 
 
 def _ratio(small: np.ndarray, large: np.ndarray) -> np.ndarray:
@@ -149,16 +150,16 @@ def candidate_features(
     coarse_rows, coarse_cols = rows // factor, cols // factor
     coarse_px = lambda mm: mm / (spacing_mm * factor)  # noqa: E731
     highpass = image - ndimage.gaussian_filter(image, px(NOISE_HIGHPASS_MM))
-    noise_power = ndimage.gaussian_filter(_coarse(highpass * highpass, factor), coarse_px(NOISE_WINDOW_MM))
+    noise_power = ndimage.gaussian_filter(block_mean(highpass * highpass, factor), coarse_px(NOISE_WINDOW_MM))
     noise = np.sqrt(noise_power[coarse_rows, coarse_cols]) + 1e-4
-    coarse = _coarse(image, factor)
+    coarse = block_mean(image, factor)
     tissue_map = ndimage.gaussian_filter(coarse, coarse_px(TISSUE_SCALE_MM))
     tissue = tissue_map[coarse_rows, coarse_cols]
-    power = ndimage.gaussian_filter(_coarse(image * image, factor), coarse_px(TISSUE_SCALE_MM))
+    power = ndimage.gaussian_filter(block_mean(image * image, factor), coarse_px(TISSUE_SCALE_MM))
     texture = np.sqrt(np.maximum(power[coarse_rows, coarse_cols] - tissue**2, 0))
-    fine_1, fine_2 = _hessian_eigenvalues(image, px(FINE_SCALE_MM), rows, cols)
-    vessel_1, vessel_2 = _hessian_eigenvalues(image, px(VESSEL_SCALE_MM), rows, cols)
-    inside = _coarse(breast.astype(np.float32), factor) > 0.5
+    fine_1, fine_2 = _eigenvalues_at(image, px(FINE_SCALE_MM), rows, cols)
+    vessel_1, vessel_2 = _eigenvalues_at(image, px(VESSEL_SCALE_MM), rows, cols)
+    inside = block_mean(breast.astype(np.float32), factor) > 0.5
     depth = np.minimum(ndimage.distance_transform_edt(inside)[coarse_rows, coarse_cols] * spacing_mm * factor,
                        DEPTH_CAP_MM)  # fmt: skip
     contrast = np.array([c.contrast for c in candidates], np.float32)

@@ -28,7 +28,7 @@ BELIEVED = 0.5
 
 
 def context_features(points_mm: np.ndarray, probability: np.ndarray, image_ids: np.ndarray | None = None) -> np.ndarray:
-    """(n, 4) float32 columns of :data:`CONTEXT_FEATURE_NAMES`.
+    """(n, 5) float32 columns of :data:`CONTEXT_FEATURE_NAMES`.
 
     Parameters
     ----------
@@ -48,17 +48,14 @@ def context_features(points_mm: np.ndarray, probability: np.ndarray, image_ids: 
         tree = cKDTree(points_mm[rows])
         p = probability[rows]
         believed = p >= BELIEVED
-        for column, radius in ((0, 1.0), (1, 3.0)):
-            for k, near in enumerate(tree.query_ball_point(points_mm[rows], radius)):
-                out[rows[k], column] = np.count_nonzero(believed[near]) - believed[k]
-        for k, near in enumerate(tree.query_ball_point(points_mm[rows], 3.0)):
+        within_1, within_2, within_3 = (tree.query_ball_point(points_mm[rows], r) for r in (1.0, 2.0, 3.0))
+        for k in range(len(rows)):
+            near, others = within_3[k], [j for j in within_2[k] if j != k]
+            out[rows[k], 0] = np.count_nonzero(believed[within_1[k]]) - believed[k]
+            out[rows[k], 1] = np.count_nonzero(believed[near]) - believed[k]
             out[rows[k], 2] = p[near].sum() - p[k]
-        for k, near in enumerate(tree.query_ball_point(points_mm[rows], 2.0)):
-            others = [j for j in near if j != k]
             out[rows[k], 3] = p[others].max() if others else 0.0
-        for k, near in enumerate(tree.query_ball_point(points_mm[rows], 3.0)):
-            group = [j for j in near if believed[j] or j == k]
-            out[rows[k], 4] = _linearity(points_mm[rows[group]])
+            out[rows[k], 4] = _linearity(points_mm[rows[[j for j in near if believed[j] or j == k]]])
     return out
 
 

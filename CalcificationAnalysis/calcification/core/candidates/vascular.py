@@ -19,8 +19,10 @@ full-field image at 0.05 mm costs a few tens of milliseconds.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 from scipy.spatial import cKDTree
+
+from .candidate_features import hessian_eigenvalues, hessian_parts
+from .working_grid import block_mean
 
 VESSEL_SIGMA_MM = 0.5
 RIDGE_STRENGTH = 4.0
@@ -32,24 +34,12 @@ MAX_ANGLE_DEG = 25.0
 RIDGE_GRID_MM = 0.2
 
 
-def _block_mean(image: np.ndarray, factor: int) -> np.ndarray:
-    if factor == 1:
-        return image
-    rows, cols = (-(-n // factor) * factor for n in image.shape)
-    padded = np.pad(image, [(0, rows - image.shape[0]), (0, cols - image.shape[1])], mode="edge")
-    return padded.reshape(rows // factor, factor, cols // factor, factor).mean((1, 3))
-
-
 def _ridges(image: np.ndarray, spacing_mm: float, rows: np.ndarray, cols: np.ndarray):
     """At each point: whether a bright ridge of the vessel scale runs there, and its direction (unit (row, col))."""
-    sigma = VESSEL_SIGMA_MM / spacing_mm
-    h_rr = ndimage.gaussian_filter(image, sigma, order=(2, 0))
-    h_cc = ndimage.gaussian_filter(image, sigma, order=(0, 2))
-    h_rc = ndimage.gaussian_filter(image, sigma, order=(1, 1))
-    half_trace, root = 0.5 * (h_rr + h_cc), np.sqrt(0.25 * (h_rr - h_cc) ** 2 + h_rc**2)
-    strong_map = half_trace - root  # the more negative eigenvalue: across a bright ridge
+    h_rr, h_cc, h_rc = hessian_parts(image, VESSEL_SIGMA_MM / spacing_mm)
+    strong_map, weak_map = hessian_eigenvalues(h_rr, h_cc, h_rc)  # strong: across a bright ridge
     typical = float(np.median(np.abs(strong_map))) + 1e-12
-    strong, weak = strong_map[rows, cols], (half_trace + root)[rows, cols]
+    strong, weak = strong_map[rows, cols], weak_map[rows, cols]
     ridge = (strong < -RIDGE_STRENGTH * typical) & (np.abs(weak) <= RIDGE_ANISOTROPY * np.abs(strong))
     along = np.column_stack([h_rc[rows, cols], weak - h_rr[rows, cols]])  # eigenvector of the weak eigenvalue
     norm = np.hypot(along[:, 0], along[:, 1])
@@ -79,7 +69,7 @@ def vascular_flags(centroids_rc: np.ndarray, image: np.ndarray, spacing_mm: floa
     if len(centroids_rc) <= MIN_ALIGNED_OTHERS:
         return flags
     factor = max(1, int(round(RIDGE_GRID_MM / spacing_mm)))
-    coarse = _block_mean(np.asarray(image, np.float32), factor)
+    coarse = block_mean(np.asarray(image, np.float32), factor)
     rows = np.clip(np.round((centroids_rc[:, 0] + 0.5) / factor - 0.5).astype(int), 0, coarse.shape[0] - 1)
     cols = np.clip(np.round((centroids_rc[:, 1] + 0.5) / factor - 0.5).astype(int), 0, coarse.shape[1] - 1)
     ridge, along = _ridges(coarse, spacing_mm * factor, rows, cols)

@@ -55,6 +55,14 @@ def to_working_grid(array: np.ndarray, shape: tuple[int, int], order: int) -> np
     return out
 
 
+def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
+    """Means of ``factor`` x ``factor`` blocks, the last row and column of blocks completed by edge padding: the
+    grid smooth, wide-scale maps are computed on (noise, tissue, vessel ridges) before being read back at points."""
+    rows, cols = (-(-n // factor) * factor for n in image.shape)
+    padded = np.pad(image, [(0, rows - image.shape[0]), (0, cols - image.shape[1])], mode="edge")
+    return padded.reshape(rows // factor, factor, cols // factor, factor).mean((1, 3))
+
+
 def labels_to_input_grid(labels: np.ndarray, centroids_rc: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Instance labels from the working grid back on the input grid (nearest neighbour). A calcification smaller
     than one input pixel would vanish; it keeps the input pixel under its centroid instead (``centroids_rc``: (n, 2)

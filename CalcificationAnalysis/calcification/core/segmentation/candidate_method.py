@@ -17,7 +17,7 @@ from ..candidates.working_grid import labels_to_input_grid
 from ..errors import InputError
 from ..image import Mammogram
 from ..progress import ProgressCallback, report_progress, sub_progress
-from .result import CalcificationSegmentation
+from .result import CalcificationSegmentation, renumber_labels
 
 _LOADED: dict = {}  # folder -> CandidateFilter: a batch of images loads and verifies the filter once
 
@@ -31,13 +31,6 @@ def load_filter_cached(source: Union[str, Path, None] = None) -> CandidateFilter
         _LOADED.clear()
         _LOADED[key] = load_filter(key)
     return _LOADED[key]
-
-
-def _kept_labels(found, keep: np.ndarray) -> np.ndarray:
-    """Working-grid labels renumbered 1..k for the kept candidates (in candidate order), 0 elsewhere."""
-    lookup = np.zeros(len(keep) + 1, np.int32)
-    lookup[1:][keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
-    return lookup[found.detection.labels]
 
 
 def segment_with_candidates(
@@ -80,7 +73,7 @@ def segment_with_candidates(
     probability = loaded.probability(found.features, points_mm)
     keep = probability >= threshold
     centroids = found.centroids_on_input_grid()
-    labels = labels_to_input_grid(_kept_labels(found, keep), centroids[keep], mammogram.shape)
+    labels = labels_to_input_grid(renumber_labels(found.detection.labels, keep), centroids[keep], mammogram.shape)
     score = np.concatenate([[0.0], probability]).astype(np.float32)
     probability_map = labels_to_input_grid(found.detection.labels, centroids, mammogram.shape)
     probability_map = score[probability_map]

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def renumber_labels(labels: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Instance labels 1..n kept where ``keep[label - 1]`` and renumbered 1..k in their order; 0 elsewhere (int32)."""
+    lookup = np.zeros(len(keep) + 1, np.int32)
+    lookup[1:][keep] = np.arange(1, int(np.count_nonzero(keep)) + 1, dtype=np.int32)
+    return lookup[labels]
+
+
 @dataclass(frozen=True)
 class CalcificationSegmentation:
     """Calcifications found on one mammogram.

@@ -11,14 +11,7 @@ from scipy import ndimage
 
 from ..candidates.vascular import vascular_flags
 from ..image import Mammogram
-from .result import CalcificationSegmentation
-
-
-def _renumbered(labels: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Labels 1..n kept where ``keep[label - 1]``, renumbered 1..k in order; 0 elsewhere."""
-    lookup = np.zeros(len(keep) + 1, np.int32)
-    lookup[1:][keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
-    return lookup[labels]
+from .result import CalcificationSegmentation, renumber_labels
 
 
 def split_vascular(result: CalcificationSegmentation, mammogram: Mammogram) -> CalcificationSegmentation:
@@ -36,11 +29,11 @@ def split_vascular(result: CalcificationSegmentation, mammogram: Mammogram) -> C
     flags[present] = vascular_flags(centroids[present], mammogram.pixels, spacing)
     if not flags.any():
         return dataclasses.replace(result, vascular_labels=np.zeros(labels.shape, np.int32))
-    kept = _renumbered(labels, ~flags)
+    kept = renumber_labels(labels, ~flags)
     objects = result.objects
     if len(objects) == count:  # per-object records in label order: keep the non-vascular ones, renumbered
         objects = tuple(
             dataclasses.replace(o, label=n + 1) if hasattr(o, "label") else o
             for n, o in enumerate(o for o, vascular in zip(objects, flags, strict=True) if not vascular)
         )
-    return dataclasses.replace(result, labels=kept, objects=objects, vascular_labels=_renumbered(labels, flags))
+    return dataclasses.replace(result, labels=kept, objects=objects, vascular_labels=renumber_labels(labels, flags))
