@@ -138,7 +138,9 @@ class CalcificationAnalysisParameterNode:
     # Slicer's range-widget connector needs RangeBounds, and a Default annotation (not "= value") because it checks
     # the bounds against 0 otherwise (guiConnectors.py); Testing/Python/test_parameter_node_conformance.py.
     intensityRange: Annotated[FloatRange, RangeBounds(*INTENSITY_BOUNDS), Default(FloatRange(0.0, 1.0))]
-    method: str = "prounext"  # = calcification.core.segmentation.DEFAULT_METHOD (a test checks they agree)
+    # The library is not importable when this class is defined (its packages may be missing), so the default is a
+    # literal; Testing/Python/test_slicer_module_files.py keeps it equal to the registry's DEFAULT_METHOD.
+    method: str = "network"
     model: str = ""
     classifier: str = ""
     device: Annotated[str, Choice(["auto", "cpu", "cuda"])] = "auto"
@@ -340,7 +342,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     def _updateGui(self, caller=None, event=None) -> None:
         parameters = self._parameterNode
         hasInput = bool(parameters and parameters.inputVolume)
-        usesModel = bool(parameters and parameters.method == "prounext")
+        usesModel = bool(parameters and self._libraryReady and self.logic.methodUsesNetworkModel(parameters.method))
 
         self.ui.segmentButton.enabled = hasInput
         self.ui.segmentButton.toolTip = "Segment calcifications" if hasInput else "Select a mammogram volume first"
@@ -469,20 +471,16 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self._updateGui()
 
     def onSegmentButton(self) -> None:
-        if not self.logic.ensureDependencies(needTorch=self._parameterNode.method == "prounext"):
-            return
         parameters = self._parameterNode
+        if not self.logic.ensureDependencies(needTorch=self.logic.methodNeedsTorch(parameters.method)):
+            return
 
         def work():
+            segmenter = self.logic.segmenterChoice(
+                parameters.method, parameters.model, parameters.threshold, parameters.device
+            )
             segmentationNode = self.logic.segment(
-                parameters.inputVolume,
-                parameters.outputSegmentation,
-                method=parameters.method,
-                model=parameters.model or None,
-                # the slider is the network's threshold; the candidate filter uses the one on its card
-                threshold=parameters.threshold if parameters.method == "prounext" else None,
-                device=parameters.device,
-                progress=self._progress,
+                parameters.inputVolume, parameters.outputSegmentation, segmenter, progress=self._progress
             )
             parameters.outputSegmentation = segmentationNode
             self.ui.statusLabel.text = self.logic.lastSummary
@@ -543,7 +541,8 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
         logic = slicer.util.getModuleLogic("CalcificationAnalysis")
         volumeNode = slicer.util.getNode("mammogram")
-        segmentationNode = logic.segment(volumeNode, method="prounext")
+        segmentationNode = logic.segment(volumeNode)  # the default method; or e.g.
+        # logic.segment(volumeNode, segmenter=logic.segmenterChoice("hdog_filtered"))
         analysis = logic.analyze(volumeNode, segmentationNode)
         print(analysis.summary, analysis.image_features["calc_num"])
         logic.exportResults("/tmp/results")
@@ -565,12 +564,32 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     @staticmethod
     def availableMethods():
-        """(name, label) of each segmentation method the panel offers, the network first."""
-        return [
-            ("prounext", "Pro_UNeXt network (Tong et al. 2024)"),
-            ("hdog_filtered", "Hessian-DoG + filter trained on real mammograms (Marasinou et al. 2023)"),
-            ("hdog", "Hessian-DoG blob detector (no model needed)"),
-        ]
+        """(name, label) of each segmentation method (the registry's), the default first."""
+        from calcification.logic.model_choices import method_choices
+
+        return method_choices()
+
+    @staticmethod
+    def methodUsesNetworkModel(method) -> bool:
+        """True when ``method`` uses the model list's network (and the threshold slider and device choice)."""
+        from calcification.logic.model_choices import method_uses_network_model
+
+        return method_uses_network_model(method)
+
+    @staticmethod
+    def methodNeedsTorch(method) -> bool:
+        """True when running ``method`` needs PyTorch."""
+        from calcification.logic.model_choices import method_needs_torch
+
+        return method_needs_torch(method)
+
+    @staticmethod
+    def segmenterChoice(method=None, model=None, threshold=None, device="auto"):
+        """The typed segmenter choice (``calcification.core.segmentation.SegmenterChoice``) of the panel's
+        settings; settings the method does not take are left out (see ``SegmenterChoice.from_settings``)."""
+        from calcification.logic.model_choices import panel_segmenter_choice
+
+        return panel_segmenter_choice(method, model, threshold, device)
 
     @staticmethod
     def availableModels():
@@ -595,34 +614,11 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     @staticmethod
     def ensureDependencies(askUser: bool = True, needTorch: bool = True) -> bool:
-        """Install the Python packages the library needs, after asking the user; True when all are present.
+        """Install the Python packages the library needs, after asking the user; True when all are present
+        (``calcification.slicer_support.dependency_installer``, which the other panels and the effect use too)."""
+        from calcification.slicer_support.dependency_installer import ensure_dependencies
 
-        The flow (what is missing, the question, installing, checking again) is
-        ``calcification.slicer_support.python_dependencies.ensure_requirements``; this method supplies Slicer's
-        dialog and ``pip_install``. PyTorch (needed by the network and training, not by Hessian-DoG) goes through
-        Slicer's PyTorch extension when it is installed, as SlicerTotalSegmentator does, so that the build matches
-        the machine's GPU. Nothing is imported from the library's scientific modules before this returns True."""
-        from calcification.slicer_support.python_dependencies import TORCH_VERSION_REQUIREMENT, ensure_requirements
-
-        def ask(question: str) -> bool:
-            return slicer.util.confirmOkCancelDisplay(question, "Install Python packages")
-
-        def installRequirementsFile(path) -> None:
-            with slicer.util.WaitCursor():
-                slicer.util.pip_install(["-r", os.fspath(path)])
-
-        def installTorch(requirement: str) -> None:
-            with slicer.util.WaitCursor():
-                try:
-                    import PyTorchUtils  # the PyTorch extension
-                except ImportError:
-                    slicer.util.pip_install([requirement])
-                else:
-                    PyTorchUtils.PyTorchUtilsLogic().installTorch(
-                        askConfirmation=False, torchVersionRequirement=TORCH_VERSION_REQUIREMENT
-                    )
-
-        return ensure_requirements(ask if askUser else None, installRequirementsFile, installTorch, needTorch=needTorch)
+        return ensure_dependencies(askUser, needTorch)
 
     @staticmethod
     def dependenciesPresent(needTorch: bool = False) -> bool:
@@ -654,27 +650,20 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
         return create_calcification_segmentation(slicer.mrmlScene, volumeNode)
 
-    def segment(self, volumeNode, segmentationNode=None, method="prounext", model=None, threshold=None,
-                device="auto", progress=None):  # fmt: skip
+    def segment(self, volumeNode, segmentationNode=None, segmenter=None, progress=None):
         """Segment calcifications of ``volumeNode`` into the "Calcification" segment of ``segmentationNode``.
 
-        A new segmentation node is created when ``segmentationNode`` is None. Network methods also add the
-        probability map as a volume node. ``device`` auto / cpu / cuda: when CUDA is missing or runs out of memory
-        the CPU is used and ``lastSummary`` says so. Returns the segmentation node. Raises
-        ``calcification.core.errors.InputError`` on unusable input; on error or cancel the scene is left as it was.
+        ``segmenter``: from :meth:`segmenterChoice` (or a method name); the default method when None. A new
+        segmentation node is created when ``segmentationNode`` is None. Network methods also add the probability map
+        as a volume node. Device auto / cpu / cuda: when CUDA is missing or runs out of memory the CPU is used and
+        ``lastSummary`` says so. Returns the segmentation node. Raises ``InputError`` on unusable input; on error or
+        cancel the scene is left as it was.
         """
-        from calcification.core.inference.segmenter import SegmenterOptions
-        from calcification.logic.device_fallback import run_with_device_fallback
-        from calcification.logic.segmentation_workflow import segment_volume_node
+        from calcification.logic.segmentation_workflow import segment_volume_node_with_fallback
 
-        def run(resolvedDevice):
-            trained = method in ("prounext", "hdog_filtered")
-            options = SegmenterOptions(threshold=threshold, device=resolvedDevice) if trained else None
-            return segment_volume_node(slicer.mrmlScene, volumeNode, segmentation_node=segmentationNode,
-                                       method=method, progress=progress, model=model if method == "prounext" else None,
-                                       options=options)  # fmt: skip
-
-        result, message = run_with_device_fallback(run, device if method == "prounext" else "cpu")
+        result, message = segment_volume_node_with_fallback(
+            slicer.mrmlScene, volumeNode, segmentationNode, segmenter, progress
+        )
         self.lastResult = result
         self.lastSummary = result.summary + (f" {message}" if message else "")
         logging.info(self.lastSummary)
@@ -771,8 +760,8 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     def exportResults(self, folder):
         """Write the last analysis's three tables as CSV and the HTML report into ``folder``; returns the paths."""
-        from calcification.core.errors import InputError
         from calcification.logic.analysis_workflow import export_analysis
+        from calcification.logic.errors import InputError
 
         if self.lastAnalysis is None:
             raise InputError("Analyse a segmentation first: there are no results to export.")
@@ -816,7 +805,7 @@ class CalcificationAnalysisTest(ScriptedLoadableModuleTest):
         volumeNode = self._sampleVolume()
         self.assertIsNotNone(volumeNode)
 
-        segmentationNode = logic.segment(volumeNode, method="prounext", device="cpu")
+        segmentationNode = logic.segment(volumeNode, segmenter=logic.segmenterChoice("network", device="cpu"))
         self.assertGreater(logic.lastResult.calcification_count, 0)
         self.assertIsNotNone(logic.lastResult.probability_node)
 

@@ -227,9 +227,9 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self._parameterNode.initModel = self.ui.initModelComboBox.itemData(index)
 
     def onCheckDataset(self) -> None:
-        from CalcificationAnalysis import CalcificationAnalysisLogic
+        from calcification.slicer_support.dependency_installer import ensure_dependencies
 
-        if not CalcificationAnalysisLogic.ensureDependencies(needTorch=False):
+        if not ensure_dependencies(need_torch=False):
             return
         with slicer.util.tryWithErrorDisplay("The dataset check failed.", waitCursor=True):
             tableNode, summary = self.logic.checkDataset(self._parameterNode.dataPaths, self._parameterNode.labelsCsv)
@@ -241,9 +241,9 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     def onStartTraining(self) -> None:
         from CalcificationTrainingLib.TrainingProcessRunner import TrainingProcessRunner
 
-        from CalcificationAnalysis import CalcificationAnalysisLogic
+        from calcification.slicer_support.dependency_installer import ensure_dependencies
 
-        if not CalcificationAnalysisLogic.ensureDependencies():
+        if not ensure_dependencies():
             return
         with slicer.util.tryWithErrorDisplay("Training could not start.", waitCursor=True):
             settings = self.logic.settingsFromParameters(self._parameterNode)
@@ -322,16 +322,16 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def availablePresets():
         """Names of the network configurations ``train-segmenter --preset`` accepts, the CPU-sized default first."""
-        from calcification.core.networks.factory import PRESETS
+        from calcification.logic.model_choices import network_preset_choices
 
-        return sorted(PRESETS, key=lambda name: name != "pro_unext_cpu")
+        return network_preset_choices()
 
     @staticmethod
     def availableInitialModels():
         """Names of the models a training can start from (``train-segmenter --init-model``), shipped ones first."""
-        from calcification.core.models.model_store import list_models
+        from calcification.logic.model_choices import initial_model_choices
 
-        return [entry.name for entry in list_models()]
+        return initial_model_choices()
 
     @staticmethod
     def settingsFromParameters(parameters):
@@ -391,9 +391,9 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
 
     def useForAnalysis(self, modelNameOrFolder, modelsDir=None) -> str:
         """Make a model the default of CalcificationAnalysis (its card must load); returns what was stored."""
-        from calcification.core.models.preferred_model import set_preferred_model
+        from calcification.logic.model_choices import use_model_for_analysis
 
-        return set_preferred_model(modelNameOrFolder, modelsDir)
+        return use_model_for_analysis(modelNameOrFolder, modelsDir)
 
     @staticmethod
     def showChartInLayout(chartNode) -> None:
@@ -403,10 +403,9 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def classifierAlgorithms():
         """(name, label) of the seven classifiers, AdaBoost (the paper's best, the default) first."""
-        from calcification.core.classification.algorithms import ALL_ALGORITHMS, DEFAULT_ALGORITHM
+        from calcification.logic.model_choices import classifier_algorithm_choices
 
-        ordered = sorted(ALL_ALGORITHMS, key=lambda algorithm: algorithm is not DEFAULT_ALGORITHM)
-        return [(algorithm.value, algorithm.display_name) for algorithm in ordered]
+        return classifier_algorithm_choices()
 
     def trainClassifier(
         self, featuresCsv, labelsCsv, name, algorithm="adaboost", overwrite=False, outputFolder=None, progress=None
@@ -514,15 +513,14 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
         """Features of small synthetic cases (Hessian-DoG) train a classifier and fill the comparison table node."""
         import tempfile
 
-        from calcification.core.synthetic import SynthesisConfig
         from calcification.logic.analysis_workflow import write_feature_rows
         from calcification.logic.classifier_training_data import write_label_rows
-        from calcification.logic.synthetic_features import measure_synthetic_cases
+        from calcification.logic.synthetic_features import SynthesisConfig, measure_synthetic_cases
 
         logic = CalcificationTrainingLogic()
         with tempfile.TemporaryDirectory() as folder:
             self.delayDisplay("Measuring 30 small synthetic cases")
-            rows = measure_synthetic_cases(30, 7200, SynthesisConfig(shape=(384, 320)), method="hdog")
+            rows = measure_synthetic_cases(30, 7200, SynthesisConfig(shape=(384, 320)), "hdog")
             features, labels = os.path.join(folder, "features.csv"), os.path.join(folder, "labels.csv")
             write_feature_rows(rows.features, features)
             write_label_rows(rows.labels, labels)

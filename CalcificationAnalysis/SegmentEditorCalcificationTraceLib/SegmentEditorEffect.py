@@ -92,9 +92,9 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         """True when the library's packages are importable; otherwise asks to install them (once per click)."""
         if getattr(self, "_dependenciesReady", False):
             return True
-        from CalcificationAnalysis import CalcificationAnalysisLogic
+        from calcification.slicer_support.dependency_installer import ensure_dependencies
 
-        self._dependenciesReady = CalcificationAnalysisLogic.ensureDependencies(needTorch=False)
+        self._dependenciesReady = ensure_dependencies(need_torch=False)
         if not self._dependenciesReady:
             self.statusLabel.text = "Install the Python packages Calcification Analysis needs, then click again."
         return self._dependenciesReady
@@ -152,8 +152,8 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         return True
 
     def traceAt(self, xy, viewWidget):
-        from calcification.core.errors import CalcificationError
         from calcification.logic.editor_effect_support import fill_modifier_labelmap, trace_on_image
+        from calcification.logic.errors import CalcificationError
 
         sourceImage = self.scriptedEffect.sourceVolumeImageData()
         if sourceImage is None:

@@ -74,9 +74,9 @@ class ClassifierSection:
         return not self._cancelRequested
 
     def _run(self, title: str, work) -> None:
-        from CalcificationAnalysis import CalcificationAnalysisLogic
+        from calcification.slicer_support.dependency_installer import ensure_dependencies
 
-        if not CalcificationAnalysisLogic.ensureDependencies():
+        if not ensure_dependencies():
             return
         self._cancelRequested, self._busy = False, True
         self.updateButtons()

@@ -26,9 +26,9 @@ class SyntheticCasesSection:
         return not self._cancelRequested
 
     def onGenerate(self) -> None:
-        from CalcificationAnalysis import CalcificationAnalysisLogic
+        from calcification.slicer_support.dependency_installer import ensure_dependencies
 
-        if not CalcificationAnalysisLogic.ensureDependencies():
+        if not ensure_dependencies():
             return
         self._cancelRequested = False
         self.ui.syntheticCancelButton.enabled = True

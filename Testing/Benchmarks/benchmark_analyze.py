@@ -56,7 +56,7 @@ def analyze_once(image: Path, method: str, classifier) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image", nargs="?", type=Path, default=None)
-    parser.add_argument("--method", default="prounext")
+    parser.add_argument("--method", default="network")
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     image = args.image or default_image()

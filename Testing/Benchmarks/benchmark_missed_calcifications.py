@@ -88,16 +88,15 @@ def main() -> None:
     args = parser.parse_args()
 
     from calcification.core.evaluation.object_matching import match_objects
-    from calcification.core.inference.segmenter import SegmenterOptions
-    from calcification.core.segmentation import segment_mammogram
+    from calcification.core.segmentation import SegmenterChoice, segment_mammogram
     from calcification.core.synthetic import SynthesisConfig, generate_case
 
     config = SynthesisConfig(shape=(1024, 768))
-    options = SegmenterOptions(threshold=args.threshold)
+    segmenter = SegmenterChoice("network", model=args.model, threshold=args.threshold)
     rows = []
     for index in range(args.cases):
         case = generate_case(config, seed=9000, index=index)
-        result = segment_mammogram(case.mammogram, "prounext", model=args.model, options=options)
+        result = segment_mammogram(case.mammogram, segmenter)
         probability = result.details["probability"]
         matching = match_objects(case.instances, result.labels, case.mammogram.spacing_mm, probability)
         hit = np.zeros(matching.n_truth, dtype=bool)

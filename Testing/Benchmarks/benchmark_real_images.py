@@ -38,10 +38,10 @@ PARTS = ("mias", "ddsm", "synthetic", "sweep")
 
 
 def segment(mammogram, spec):
-    from calcification.core.segmentation import segment_mammogram
+    from calcification.core.segmentation import SegmenterChoice, segment_mammogram
 
     method, _, model = spec.partition(":")
-    return segment_mammogram(mammogram, method, model=model or None)
+    return segment_mammogram(mammogram, SegmenterChoice(method, model=model or None))
 
 
 def mias_part(label, spec, args) -> str:

@@ -50,7 +50,7 @@ def detector_figures(n_cases: int) -> None:
         hits = total = false_positives = 0
         area_cm2 = 0.0
         for case in cases:
-            result = segment_with_hdog(case.mammogram, config)
+            result = segment_with_hdog(case.mammogram, config=config)
             found = np.unique(case.instances[result.labels > 0])
             for calc in case.record.calcifications:
                 if calc.size_mm > 0.3:

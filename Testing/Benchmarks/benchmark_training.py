@@ -52,11 +52,11 @@ def throughput(batches: int = 10) -> float:
 
 
 def pooled_dice(model, cases) -> float:
-    from calcification.core.segmentation import segment_mammogram
+    from calcification.core.segmentation import SegmenterChoice, segment_mammogram
 
     overlap = total = 0
     for case in cases:
-        mask = segment_mammogram(case.mammogram, "prounext", model=model).mask
+        mask = segment_mammogram(case.mammogram, SegmenterChoice("network", model=model)).mask
         overlap += int(np.count_nonzero(mask & case.mask))
         total += int(np.count_nonzero(mask) + np.count_nonzero(case.mask))
     return 2.0 * overlap / max(total, 1)

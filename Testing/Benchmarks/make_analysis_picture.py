@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("Resources/AnalysisExample.png"))
     args = parser.parse_args()
     case = generate_case(SynthesisConfig(shape=SAMPLE_SHAPE), seed=SAMPLE_SEED, index=SAMPLE_INDEX)
-    result = segment_mammogram(case.mammogram, "prounext")
+    result = segment_mammogram(case.mammogram, "network")
     analysis = analyze_mask(case.mammogram.pixels, result.mask, case.mammogram.spacing_mm, result.breast)
     boxes = cluster_boxes(analysis)
     overview = overview_picture(case.mammogram.pixels, analysis.labels, result.breast, boxes, max_size_px=840)

@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--seed", type=int, default=6000, help="series (5000 trained the shipped classifier)")
     parser.add_argument("--shape", default="1024,768", help="ROWS,COLS")
-    parser.add_argument("--method", default="prounext")
+    parser.add_argument("--method", default="network")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     config = SynthesisConfig(shape=tuple(int(v) for v in args.shape.split(",")))

@@ -128,7 +128,7 @@ def _prepare(kind: str, data: bytes, folder: Path) -> list[str]:
         for weights in shipped.folder.glob("*.pt"):
             os.symlink(weights, target.parent / weights.name)
         _breast_png(folder / "image.png")
-        return ["segment", str(folder / "image.png"), "--method", "prounext", "--model", str(target.parent),
+        return ["segment", str(folder / "image.png"), "--method", "network", "--model", str(target.parent),
                 "--out", str(folder / "out"), "--spacing", "0.07"]  # fmt: skip
     return ["info", str(target)]
 

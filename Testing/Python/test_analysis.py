@@ -167,7 +167,7 @@ def test_headless_analyze_gives_the_console_tables(case, tmp_path):
     # The console path: load the same file into a scene, segment, analyse.
     scene = create_headless_scene()
     volume = volume_node_from_mammogram(scene, read_mammogram(image))
-    segmented = segment_volume_node(scene, volume, method="hdog")
+    segmented = segment_volume_node(scene, volume, segmenter="hdog")
     run = analyze_segmentation_node(scene, volume, segmented.segmentation_node, classifier=False)
     name = case.record.case_id
     for kind in ("calcifications", "clusters"):

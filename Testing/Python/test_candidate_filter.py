@@ -27,7 +27,7 @@ from calcification.core.candidates.working_grid import (
 )
 from calcification.core.errors import InputError
 from calcification.core.image import Mammogram
-from calcification.core.segmentation import segment_mammogram
+from calcification.core.segmentation import SegmenterChoice, segment_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
 from calcification.core.synthetic.acquisition_blending import blend_at_acquisition
 
@@ -102,7 +102,7 @@ def test_the_trained_filter_loads_verified_and_finds_calcifications(tiny_filter)
     loaded = load_filter(tiny_filter)
     assert loaded.context is not None
     case = generate_case(SynthesisConfig(shape=(1024, 768)), seed=9000, index=0)
-    result = segment_mammogram(case.mammogram, "hdog_filtered", model=tiny_filter)
+    result = segment_mammogram(case.mammogram, SegmenterChoice("hdog_filtered", model=tiny_filter))
     assert result.count > 0 and result.details["model_name"] == "tiny"
     assert result.details["candidates"] >= result.count
     probability = result.details["probability"]
@@ -135,5 +135,5 @@ def test_commands_refuse_bad_input_with_exit_2(tmp_path, tiny_filter, capsys):
     assert not (tmp_path / "t.npz").exists() and not (tmp_path / "f").exists()
     image = Mammogram(np.random.default_rng(0).random((50, 50), np.float32), (1.0, 1.0))
     with pytest.raises(InputError, match="0.04-0.25 mm"):
-        segment_mammogram(image, "hdog_filtered", model=tiny_filter)
+        segment_mammogram(image, SegmenterChoice("hdog_filtered", model=tiny_filter))
     assert WORKING_SPACING_MM == 0.07

@@ -17,9 +17,9 @@ from calcification.core.classification import (
     combine_views,
     list_classifiers,
     load_classifier,
-    packaged_classifiers_dir,
     read_classifier_card,
     save_classifier,
+    shipped_classifiers_dir,
     train_classifier,
     user_classifiers_dir,
 )
@@ -153,7 +153,7 @@ def test_listing_and_lookup_by_name(trained, tmp_path, monkeypatch):
     (tmp_path / "user" / "broken" / CARD_FILE_NAME).write_text("{not json")
     monkeypatch.setenv("CALCIFICATION_CLASSIFIERS_DIR", str(tmp_path / "user"))
     assert user_classifiers_dir() == tmp_path / "user"
-    assert packaged_classifiers_dir().parts[-2:] == ("calcification", "classifiers")
+    assert shipped_classifiers_dir().parts[-2:] == ("calcification", "classifiers")
     entries = list_classifiers(tmp_path / "user")
     assert [(e.name, e.origin) for e in entries] == [("test_lr", "user")]
     assert any(e.name == "test_lr" for e in list_classifiers())

@@ -192,7 +192,7 @@ def test_shipped_classifier_says_it_learned_from_segmenter_output_on_synthetic_c
     from calcification.core.classification import DEFAULT_CLASSIFIER_NAME, list_classifiers
 
     entry = next(e for e in list_classifiers() if e.name == DEFAULT_CLASSIFIER_NAME)
-    assert entry.origin == "packaged"
+    assert entry.origin == "shipped"
     trained = load_classifier(DEFAULT_CLASSIFIER_NAME)  # SHA-256 and allowed types checked on load
     card = trained.card
     assert card.synthetic_training and card.algorithm.value == "adaboost" and card.calibration_method == "sigmoid"

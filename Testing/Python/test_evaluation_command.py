@@ -14,6 +14,7 @@ from calcification.core.errors import InputError
 from calcification.core.evaluation import match_objects, pixel_metrics
 from calcification.core.segmentation import segment_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
+from calcification.logic.segmenter_evaluation_workflow import OUTPUT_NAMES
 
 SMALL = "384,320"
 
@@ -29,7 +30,7 @@ def test_hdog_evaluation_writes_four_files_that_match_a_recomputation(tmp_path, 
     out = tmp_path / "eval"
     assert run_evaluate("--synthetic", "2", "--synthetic-seed", "9100", "--synthetic-shape", SMALL,
                         "--method", "hdog", "--n-boot", "200", "--out", str(out)) == 0  # fmt: skip
-    assert sorted(p.name for p in out.iterdir()) == sorted(command_evaluate_segmenter.OUTPUT_NAMES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_NAMES)
     report = json.loads((out / "evaluation.json").read_text())
     assert report["method"] == "hdog" and report["n_images"] == 2 and report["synthetic"]["shape"] == [384, 320]
     with open(out / "per_image.csv", newline="") as handle:
@@ -59,7 +60,7 @@ def test_network_evaluation_with_the_shipped_model(tmp_path):
     assert run_evaluate("--synthetic", "1", "--synthetic-seed", "9101", "--synthetic-shape", "320,256",
                         "--threshold", "0.4", "--n-boot", "50", "--out", str(out)) == 0  # fmt: skip
     report = json.loads((out / "evaluation.json").read_text())
-    assert report["method"] == "prounext" and report["model"] == "pro_unext_synthetic"
+    assert report["method"] == "network" and report["model"] == "pro_unext_synthetic"
     assert report["threshold"] == 0.4
     scores = [t for t in report["froc"]["thresholds"] if t is not None]
     assert all(0.0 <= s <= 1.0 for s in scores)  # object scores are mean probabilities
@@ -69,10 +70,10 @@ def test_network_evaluation_with_the_shipped_model(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--synthetic", "0"], "at least 1 case"),
-        (["--synthetic", "2", "--synthetic-seed", "-1"], "synthetic-seed"),
+        (["--synthetic", "0"], "at least 1 synthetic case"),
+        (["--synthetic", "2", "--synthetic-seed", "-1"], "seed must be a whole number"),
         (["--synthetic", "2", "--synthetic-shape", "32,32"], "too small"),
-        (["--synthetic", "2", "--method", "hdog", "--model", "pro_unext_synthetic"], "prounext or hdog_filtered only"),
+        (["--synthetic", "2", "--method", "hdog", "--model", "pro_unext_synthetic"], "has no trained model"),
         (["--synthetic", "2", "--threshold", "1.5"], "between 0 and 1"),
         (["--synthetic", "2", "--model", "no_such_model"], "No model"),
         (["--synthetic", "2", "--n-boot", "0"], "n-boot"),

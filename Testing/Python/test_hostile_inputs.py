@@ -178,7 +178,7 @@ def test_model_card_that_is_not_utf8_gives_one_line(tmp_path, capsys):
 
     folder = _card_folder(tmp_path)
     (folder / CARD_FILE_NAME).write_bytes(b'{"name": "\xff\xfe broken"}')
-    code, err = _run(["segment", _png(tmp_path / "a.png"), "--out", tmp_path / "out", "--method", "prounext",
+    code, err = _run(["segment", _png(tmp_path / "a.png"), "--out", tmp_path / "out", "--method", "network",
                       "--model", folder], capsys)  # fmt: skip
     _assert_one_line_error(code, err)
     assert not (tmp_path / "out").exists()

@@ -7,9 +7,9 @@ import pytest
 
 from calcification.cli.main import main
 from calcification.core.errors import InputError
-from calcification.core.inference.segmenter import SegmenterOptions
-from calcification.core.models.model_store import list_models, preferred_model, set_preferred_model
-from calcification.core.segmentation import segment_mammogram
+from calcification.core.models.model_store import list_models
+from calcification.core.models.preferred_model import preferred_model, set_preferred_model
+from calcification.core.segmentation import SegmenterChoice, segment_mammogram
 from calcification.core.segmentation.network_method import DEFAULT_MODEL_NAME
 from calcification.core.synthetic import SynthesisConfig, generate_case
 from calcification.logic.scene_storage import save_volume
@@ -35,8 +35,8 @@ def test_shipped_model_is_listed_and_says_it_is_synthetic():
 
 
 def test_default_model_finds_held_out_calcifications(held_out_case):
-    result = segment_mammogram(held_out_case.mammogram, "prounext")
-    assert result.method == "prounext" and result.details["synthetic_training"]
+    result = segment_mammogram(held_out_case.mammogram, "prounext")  # the old name still works
+    assert result.method == "network" and result.details["synthetic_training"]
     assert result.details["probability"].shape == held_out_case.mask.shape
     assert 0.0 <= float(result.details["probability"].min()) and float(result.details["probability"].max()) <= 1.0
     assert result.count == len(result.objects) == int(result.labels.max())
@@ -45,23 +45,23 @@ def test_default_model_finds_held_out_calcifications(held_out_case):
 
 
 def test_threshold_option_changes_the_outline(held_out_case):
-    low = segment_mammogram(held_out_case.mammogram, "prounext", options=SegmenterOptions(threshold=0.1))
-    high = segment_mammogram(held_out_case.mammogram, "prounext", options=SegmenterOptions(threshold=0.9))
+    low = segment_mammogram(held_out_case.mammogram, SegmenterChoice("network", threshold=0.1))
+    high = segment_mammogram(held_out_case.mammogram, SegmenterChoice("network", threshold=0.9))
     assert np.count_nonzero(low.mask) > np.count_nonzero(high.mask)
     assert not (high.mask & ~low.mask).any()
 
 
 def test_hdog_refuses_a_model_and_unknown_models_are_named(held_out_case):
-    with pytest.raises(InputError, match="uses no model"):
-        segment_mammogram(held_out_case.mammogram, "hdog", model=DEFAULT_MODEL_NAME)
+    with pytest.raises(InputError, match="has no trained model"):
+        SegmenterChoice("hdog", model=DEFAULT_MODEL_NAME)
     with pytest.raises(InputError, match="No model named"):
-        segment_mammogram(held_out_case.mammogram, "prounext", model="no_such_model")
+        segment_mammogram(held_out_case.mammogram, SegmenterChoice("network", model="no_such_model"))
 
 
 def test_volume_node_gets_segment_and_one_probability_node(scene, held_out_case):
     volume = volume_node_from_mammogram(scene, held_out_case.mammogram, "case")
-    first = segment_volume_node(scene, volume, method="prounext")
-    again = segment_volume_node(scene, volume, first.segmentation_node, method="prounext")
+    first = segment_volume_node(scene, volume, segmenter="network")
+    again = segment_volume_node(scene, volume, first.segmentation_node, segmenter="network")
     assert again.probability_node is first.probability_node  # refilled, not duplicated
     probability = mammogram_from_volume_node(first.probability_node).pixels
     assert probability.shape == held_out_case.mask.shape
@@ -72,7 +72,7 @@ def test_volume_node_gets_segment_and_one_probability_node(scene, held_out_case)
 def test_segment_command_writes_the_probability_map(tmp_path, scene, held_out_case, capsys):
     image = save_volume(volume_node_from_mammogram(scene, held_out_case.mammogram, "case"), tmp_path / "case.nrrd")
     out = tmp_path / "out"
-    assert main(["segment", str(image), "--out", str(out), "--method", "prounext", "--threshold", "0.4"]) == 0
+    assert main(["segment", str(image), "--out", str(out), "--method", "network", "--threshold", "0.4"]) == 0
     assert "trained on synthetic data" in capsys.readouterr().out
     names = sorted(p.name for p in out.iterdir())
     assert names == ["case.mrb", "case.overlay.png", "case.probability.nrrd", "case.seg.nrrd"]
@@ -81,7 +81,7 @@ def test_segment_command_writes_the_probability_map(tmp_path, scene, held_out_ca
 @pytest.mark.parametrize(
     "flags, message",
     [(["--method", "prounext", "--model", "no_such_model"], "No model named"),
-     (["--method", "hdog", "--threshold", "0.3"], "prounext or hdog_filtered only"),
+     (["--method", "hdog", "--threshold", "0.3"], "has no trained model"),
      (["--method", "hdog_filtered", "--device", "cuda"], "runs on the CPU"),
      (["--method", "hdog_filtered", "--model", "no_such_filter"], "No candidate filter named")],
 )  # fmt: skip

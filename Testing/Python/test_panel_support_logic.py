@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from calcification.core.compute_device import choose_device, cuda_available, run_with_device_fallback
 from calcification.core.errors import InputError
 from calcification.core.synthetic import SynthesisConfig, generate_case
 from calcification.logic.annotation_session import REVIEW_ATTRIBUTE, AnnotationSession
-from calcification.logic.device_fallback import choose_device, cuda_available, run_with_device_fallback
 from calcification.logic.editor_effect_support import default_intensity_range
 from calcification.logic.model_choices import SYNTHETIC_WARNING, model_choices, model_description
 from calcification.logic.segmentation_nodes import create_calcification_segmentation

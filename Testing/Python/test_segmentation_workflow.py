@@ -26,7 +26,7 @@ def synthetic_case():
 
 def test_volume_node_to_segment_matches_the_core_result(scene, synthetic_case):
     volume = volume_node_from_mammogram(scene, synthetic_case.mammogram, name="case")
-    run = segment_volume_node(scene, volume, method="hdog")
+    run = segment_volume_node(scene, volume, segmenter="hdog")
     expected = segment_mammogram(synthetic_case.mammogram, "hdog")
     np.testing.assert_array_equal(segment_mask(run.segmentation_node, CALCIFICATION_SEGMENT_ID, volume), expected.mask)
     assert run.calcification_count == expected.count > 0
@@ -49,7 +49,7 @@ def test_cancel_and_bad_input_leave_the_scene_unchanged(scene, synthetic_case):
     with pytest.raises(CancelledError):
         segment_volume_node(scene, volume, progress=lambda fraction, message: fraction < 0.3)
     with pytest.raises(InputError, match="Unknown segmentation method"):
-        segment_volume_node(scene, volume, method="magic")
+        segment_volume_node(scene, volume, segmenter="magic")
     stack = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "tomo")
     update_volume_node_from_array(stack, np.stack([synthetic_case.mammogram.pixels] * 2))
     with pytest.raises(InputError, match="2 slices"):
@@ -63,7 +63,7 @@ def test_segment_command_writes_three_files_that_reopen(tmp_path, synthetic_case
     sitk.WriteImage(image, str(tmp_path / "case.nrrd"))
     assert main(["segment", str(tmp_path / "case.nrrd"), "--out", str(tmp_path / "out"), "--method", "hdog"]) == 0
     assert sorted(os.listdir(tmp_path / "out")) == ["case.mrb", "case.overlay.png", "case.seg.nrrd"]
-    expected = segment_mammogram(synthetic_case.mammogram)
+    expected = segment_mammogram(synthetic_case.mammogram, "hdog")
     assert f"{expected.count} calcification" in capsys.readouterr().out
     scene = load_scene_bundle(tmp_path / "out" / "case.mrb")
     volume = scene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")

@@ -209,8 +209,10 @@ def test_supported_slicer_version_is_stated_once_and_matches_the_cmake_metadata(
 
 def test_the_panel_offers_every_segmentation_method_and_starts_on_the_library_default():
     """The panel cannot import the library when its class is defined (Slicer may lack the packages then), so it
-    writes the default method as a literal; this keeps it equal to the one owner, ``DEFAULT_METHOD``."""
-    from calcification.core.segmentation import DEFAULT_METHOD, SegmentationMethod
+    writes the default method as a literal; this keeps it equal to the one owner, the registry's DEFAULT_METHOD. The
+    list itself comes from the registry through the logic layer, so every registered method is offered."""
+    from calcification.core.segmentation import DEFAULT_METHOD, available_methods
+    from calcification.logic.model_choices import method_choices
 
     tree = _module_tree("CalcificationAnalysis")
     default = next(
@@ -218,12 +220,6 @@ def test_the_panel_offers_every_segmentation_method_and_starts_on_the_library_de
         for node in ast.walk(tree)
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "method"
     )
-    assert default == DEFAULT_METHOD.value
-    offered = {
-        element.elts[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef) and node.name == "availableMethods"
-        for element in ast.walk(node)
-        if isinstance(element, ast.Tuple) and len(element.elts) == 2 and isinstance(element.elts[0], ast.Constant)
-    }
-    assert offered == {m.value for m in SegmentationMethod}
+    assert default == DEFAULT_METHOD
+    offered = [name for name, _ in method_choices()]
+    assert offered[0] == DEFAULT_METHOD and set(offered) == {spec.name for spec in available_methods()}

@@ -104,7 +104,7 @@ def runAnalysisPanel(outputFolder):
     step(f"annotate: traced {annotateWithTheTraceEffect(widget, volumeNode)} voxels and undid them")
     step("segment")
     parameters = widget._parameterNode
-    parameters.method, parameters.device = "prounext", "cpu"
+    parameters.method, parameters.device = "network", "cpu"
     widget.onSegmentButton()
     assert widget.logic.lastResult is not None and widget.logic.lastResult.calcification_count > 0, "no segmentation"
     step("analyse")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..core.errors import InputError
-from ..core.segmentation import DEFAULT_METHOD, SegmentationMethod
+from ..core.segmentation import DEFAULT_METHOD, SegmenterChoice, available_methods
 
 
 def spacing_mm_argument(text: str) -> tuple[float, float]:
@@ -45,44 +44,28 @@ def add_spacing_option(parser: argparse.ArgumentParser) -> None:
 
 def add_segmenter_options(parser: argparse.ArgumentParser) -> None:
     """``--method``, ``--model``, ``--threshold`` and ``--device``: which segmenter runs (read by
-    :func:`network_options`)."""
-    parser.add_argument("--method", default=DEFAULT_METHOD.value, choices=[m.value for m in SegmentationMethod],
-                        help=f"{METHOD_HELP} (default {DEFAULT_METHOD.value})")  # fmt: skip
-    parser.add_argument("--model", help="prounext: model name, folder or model_card.json; hdog_filtered: filter "
-                        "folder (default: the shipped one)")  # fmt: skip
-    parser.add_argument("--threshold", type=float, help="prounext, hdog_filtered: probability threshold (default: "
-                        "the model's or filter's)")  # fmt: skip
-    parser.add_argument("--device", default="cpu", help="prounext only: cpu (default) or cuda")
+    :func:`segmenter_choice`). The choices and their help come from the method registry."""
+    methods = available_methods()
+    names = [name for spec in methods for name in (spec.name, *spec.aliases)]
+    described = "; ".join(f"{spec.name}: {spec.label}" for spec in methods)
+    parser.add_argument("--method", choices=names, metavar="METHOD", help=f"{described} (default {DEFAULT_METHOD})")
+    parser.add_argument(
+        "--model",
+        help="trained methods: model name, folder or model_card.json (network), filter folder (hdog_filtered); "
+        "default: the shipped one",
+    )
+    parser.add_argument("--threshold", type=float, help="trained methods: probability threshold (default: the card's)")
+    parser.add_argument("--device", default="cpu", help="network only: cpu (default), auto or cuda[:k]")
 
 
-#: What each method is, for --help.
-METHOD_HELP = (
-    "hdog_filtered: Hessian-DoG candidates judged by a filter trained on real normal mammograms; prounext: the "
-    "Pro_UNeXt network ensemble (trained on synthetic mammograms); hdog: the plain Hessian-DoG detector"
-)
+def segmenter_choices_given(args: argparse.Namespace) -> bool:
+    """True when any of the segmenter options was given on the command line."""
+    return bool(args.method or args.model or args.threshold is not None or args.device != "cpu")
 
 
-def network_options(args: argparse.Namespace):
-    """SegmenterOptions from the flags, None for plain Hessian-DoG (which refuses them); the threshold, device and
-    model are checked here, so a bad one fails before minutes of work."""
-    method = SegmentationMethod.parse(args.method)
-    if not method.takes_model:
-        if args.model is not None or args.threshold is not None or args.device != "cpu":
-            raise InputError("--model, --threshold and --device apply to --method prounext or hdog_filtered only.")
-        return None
-    if not method.takes_device and args.device != "cpu":
-        raise InputError(f"--device applies to --method prounext only; {method.value} runs on the CPU.")
-    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
-        raise InputError(f"--threshold must lie strictly between 0 and 1, got {args.threshold}.")
-    from ..core.inference.segmenter import SegmenterOptions, resolve_device
-
-    if method is SegmentationMethod.HDOG_FILTERED:
-        from ..core.segmentation.candidate_method import load_filter_cached
-
-        load_filter_cached(args.model)
-    else:
-        from ..core.segmentation.network_method import load_model_cached
-
-        resolve_device(args.device)
-        load_model_cached(args.model)
-    return SegmenterOptions(threshold=args.threshold, device=args.device)
+def segmenter_choice(args: argparse.Namespace) -> SegmenterChoice:
+    """The :class:`SegmenterChoice` of the flags, with its model loaded and its device checked now, so a bad one
+    fails before minutes of work."""
+    choice = SegmenterChoice(args.method or DEFAULT_METHOD, args.model, args.threshold, args.device)
+    choice.check_ready()
+    return choice

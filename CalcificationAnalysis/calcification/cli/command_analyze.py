@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..logic.analysis_files import analyze_files
-from .arguments import add_segmenter_options, add_spacing_option, network_options
+from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
 from .progress_bar import terminal_progress
 
 
@@ -34,11 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = network_options(args)
+    segmenter = segmenter_choice(args)
     classifier = False if (args.classifier or "").lower() == "none" else args.classifier
     with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
-        batch = analyze_files(args.images, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
-                              model=args.model, options=options, classifier=classifier)  # fmt: skip
+        batch = analyze_files(args.images, args.out, segmenter, args.spacing, progress, classifier)
     notes = set()
     for analyzed in batch.files:
         print(f"{analyzed.run.name}: {analyzed.run.summary}")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..logic.file_workflow import segment_file
-from .arguments import add_segmenter_options, add_spacing_option, network_options
+from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
 from .progress_bar import terminal_progress
 
 
@@ -26,10 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = network_options(args)
+    segmenter = segmenter_choice(args)
     with terminal_progress("Segmenting", enabled=sys.stderr.isatty()) as progress:
-        result = segment_file(args.image, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
-                              model=args.model, options=options)  # fmt: skip
+        result = segment_file(args.image, args.out, segmenter, spacing_mm=args.spacing, progress=progress)
     if result.segmentation.details.get("synthetic_training"):
         print(f"note: the model {result.segmentation.details['model_name']!r} was trained on synthetic data only.")
     print(result.segmentation.summary())

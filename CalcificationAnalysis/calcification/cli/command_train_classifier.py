@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
-from .arguments import add_segmenter_options, network_options, pixel_shape_argument
+from .arguments import add_segmenter_options, pixel_shape_argument, segmenter_choice, segmenter_choices_given
 from .progress_bar import terminal_progress
 
 
@@ -69,8 +69,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InputError("Give FEATURES.csv and LABELS.csv, or --synthetic N.")
     if args.synthetic is not None and args.features is not None:
         raise InputError("Give either FEATURES.csv LABELS.csv or --synthetic N, not both.")
-    segmenter_flags = args.method != "prounext" or args.model or args.threshold is not None or args.device != "cpu"
-    if args.synthetic is None and segmenter_flags:
+    if args.synthetic is None and segmenter_choices_given(args):
         raise InputError("--method, --model, --threshold and --device choose the segmenter of --synthetic cases; "
                          "FEATURES.csv were measured already.")  # fmt: skip
     if args.synthetic is not None and args.synthetic < 10:
@@ -94,11 +93,10 @@ def run(args: argparse.Namespace) -> int:
     classifier_destination(args.name, args.out, args.overwrite)  # refused before the segmenter model is loaded
     with terminal_progress("Training", enabled=sys.stderr.isatty()) as progress:
         if args.synthetic is not None:
-            options = network_options(args)
+            segmenter = segmenter_choice(args)
             config = SynthesisConfig(shape=tuple(args.synthetic_shape), class_overlap=args.overlap)
             saved = train_classifier_on_synthetic(args.synthetic, synthetic_seed=args.synthetic_seed, config=config,
-                                                  method=args.method, model=args.model if options else None,
-                                                  options=options, progress=progress, **common)  # fmt: skip
+                                                  segmenter=segmenter, progress=progress, **common)  # fmt: skip
         else:
             saved = train_classifier_from_files(args.features, args.labels, progress=progress, **common)
     metrics = saved.trained.card.metrics

@@ -18,7 +18,7 @@ from ..core.errors import InputError
 from ..core.image import Laterality, View
 from ..core.progress import ProgressCallback, report_progress, sub_progress
 from ..core.reporting.csv_cells import safe_writer
-from ..core.segmentation import DEFAULT_METHOD, SegmentationMethod
+from ..core.segmentation import SegmenterChoice
 from .analysis_workflow import (
     AnalysisRun,
     ClassifierChoice,
@@ -102,10 +102,20 @@ def _model_warnings(segmented: SegmentedFile) -> tuple:
     return ()
 
 
-def _analyze_one(image_path, out_dir, method, spacing_mm, progress, model, options, classifier, written,
-                 used_names: set) -> AnalyzedFile:  # fmt: skip
-    segmented_scene = segment_into_scene(image_path, method, spacing_mm, sub_progress(progress, 0.0, 0.7), model,
-                                         options)  # fmt: skip
+@dataclass(frozen=True)
+class _BatchSettings:
+    """What every image of one :func:`analyze_files` call shares."""
+
+    out_dir: Path
+    segmenter: SegmenterChoice
+    spacing_mm: Optional[tuple[float, float]]
+    classifier: object  # a loaded classifier, or False for none
+
+
+def _analyze_one(image_path, settings: _BatchSettings, progress, written: list, used_names: set) -> AnalyzedFile:
+    out_dir, classifier = settings.out_dir, settings.classifier
+    stage = sub_progress(progress, 0.0, 0.7)
+    segmented_scene = segment_into_scene(image_path, settings.segmenter, settings.spacing_mm, stage)
     if segmented_scene.mammogram.name in used_names:  # checked before writing: its files would replace the other's
         raise InputError(f"Two images are named {segmented_scene.mammogram.name!r}; their outputs would overwrite.")
     used_names.add(segmented_scene.mammogram.name)
@@ -199,14 +209,13 @@ def _write_batch_tables(out_dir: Path, files, breasts, written: list) -> None:
 def analyze_files(
     image_paths,
     out_dir: os.PathLike | str,
-    method: SegmentationMethod | str = DEFAULT_METHOD,
+    segmenter: SegmenterChoice | str | None = None,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
-    model=None,
-    options=None,
     classifier: ClassifierChoice = None,
 ) -> BatchAnalysis:
-    """Segment and analyse every image of ``image_paths`` into ``out_dir``.
+    """Segment every image of ``image_paths`` with ``segmenter`` (the default method when None) and analyse it into
+    ``out_dir``.
 
     Per image ``<name>``: ``.seg.nrrd``, ``.mrb``, ``.overlay.png`` (and ``.probability.nrrd`` for networks),
     ``.features.csv``, ``.calcifications.csv``, ``.clusters.csv`` (with ``.schema.csv``), ``.report.html``. Over all:
@@ -223,15 +232,15 @@ def analyze_files(
         raise InputError("Give at least one mammogram file to analyse.")
     # Loaded once, and a bad name fails before any long work; False: no classifier (none installed or asked).
     classifier = resolve_classifier(classifier) or False
-    out_dir = check_output_folder(out_dir)
+    settings = _BatchSettings(check_output_folder(out_dir), SegmenterChoice.of(segmenter), spacing_mm, classifier)
+    out_dir = settings.out_dir
     written: list[Path] = []
     used_names: set = set()
     with new_folder_removed_on_failure(out_dir), all_or_nothing():
         files = []
         for index, path in enumerate(paths):
             step = sub_progress(progress, index / len(paths), (index + 1) / len(paths))
-            files.append(_analyze_one(path, out_dir, method, spacing_mm, step, model, options, classifier, written,
-                                      used_names))  # fmt: skip
+            files.append(_analyze_one(path, settings, step, written, used_names))
         breasts = breast_results(files)
         _write_batch_tables(out_dir, files, breasts, written)
     report_progress(progress, 1.0, "Done")

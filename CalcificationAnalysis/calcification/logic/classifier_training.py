@@ -104,9 +104,7 @@ def train_classifier_on_synthetic(
     out: Optional[os.PathLike | str] = None,
     synthetic_seed: int = 5000,
     config: Optional[SynthesisConfig] = None,
-    method: str = "prounext",
-    model=None,
-    options=None,
+    segmenter=None,
     algorithm=DEFAULT_ALGORITHM,
     folds: int = 5,
     seed: int = 0,
@@ -114,16 +112,16 @@ def train_classifier_on_synthetic(
     overwrite: bool = False,
     progress: ProgressCallback = None,
 ) -> SavedClassifier:
-    """Measure ``n_cases`` synthetic cases on ``method``'s segmentation (:mod:`.synthetic_features`), train, save the
+    """Measure ``n_cases`` synthetic cases on ``segmenter``'s segmentation (:mod:`.synthetic_features`; the default
+    method when None), train, save the
     classifier with its training table (:data:`TRAINING_FEATURES_FILE`, :data:`TRAINING_LABELS_FILE`)."""
     folder = classifier_destination(name, out, overwrite)
     config = config or SynthesisConfig(shape=(1024, 768))
-    rows = measure_synthetic_cases(n_cases, synthetic_seed, config, method, model, options,
-                                   sub_progress(progress, 0.0, 0.85))  # fmt: skip
+    rows = measure_synthetic_cases(n_cases, synthetic_seed, config, segmenter, sub_progress(progress, 0.0, 0.85))
     table = table_from_rows(rows.features, rows.labels)
-    segmenter = f"the {rows.model_name} network" if rows.model_name else "the Hessian-DoG detector"
+    measured_on = f"the {rows.model_name} network" if rows.model_name else "the Hessian-DoG detector"
     rows_x_cols = f"{config.shape[0]}x{config.shape[1]}"
-    trained_on = (f"Features measured on {segmenter}'s segmentation (not the ground-truth masks) of {table.y.size} "
+    trained_on = (f"Features measured on {measured_on}'s segmentation (not the ground-truth masks) of {table.y.size} "
                   f"synthetic cases (series {synthetic_seed}, {rows_x_cols} px at {config.spacing_mm} mm, class "
                   f"overlap {config.class_overlap}); no real patient.")  # fmt: skip
     trained = _train_and_save(table, name, folder, algorithm, folds, seed, n_boot, trained_on, True, overwrite,

@@ -20,7 +20,7 @@ from ..core.errors import InputError
 from ..core.io import read_mammogram
 from ..core.progress import ProgressCallback, report_progress, sub_progress
 from ..core.rendering.overlay import render_overlay, save_png
-from ..core.segmentation import CalcificationSegmentation, SegmentationMethod
+from ..core.segmentation import CalcificationSegmentation, SegmenterChoice
 from .scene_factory import create_headless_scene
 from .scene_storage import save_scene_bundle, save_segmentation, save_volume
 from .segmentation_workflow import segment_volume_node
@@ -92,18 +92,15 @@ class SegmentedScene:
 
 def segment_into_scene(
     image_path: os.PathLike | str,
-    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    segmenter: SegmenterChoice | str | None = None,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
-    model=None,
-    options=None,
 ) -> SegmentedScene:
     """Read ``image_path`` into a new headless scene and segment it (see :func:`segment_volume_node`)."""
     mammogram = read_mammogram(image_path, spacing_mm=spacing_mm)
-    method = SegmentationMethod.parse(method)
     scene = create_headless_scene()
     volume_node = volume_node_from_mammogram(scene, mammogram)
-    run = segment_volume_node(scene, volume_node, method=method, progress=progress, model=model, options=options)
+    run = segment_volume_node(scene, volume_node, segmenter=segmenter, progress=progress)
     return SegmentedScene(mammogram, scene, volume_node, run)
 
 
@@ -133,15 +130,12 @@ def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: 
 def segment_file(
     image_path: os.PathLike | str,
     out_dir: os.PathLike | str,
-    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    segmenter: SegmenterChoice | str | None = None,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
-    model=None,
-    options=None,
 ) -> SegmentedFile:
-    """Read ``image_path``, segment its calcifications and write the result files into ``out_dir``.
-
-    ``model`` and ``options`` are passed to network methods (see :func:`segment_volume_node`).
+    """Read ``image_path``, segment its calcifications with ``segmenter`` (the default method when None) and write
+    the result files into ``out_dir``.
 
     Raises
     ------
@@ -149,7 +143,7 @@ def segment_file(
         Unusable image or output folder (nothing written); CancelledError when ``progress`` returns False.
     """
     out_dir = check_output_folder(out_dir)
-    segmented = segment_into_scene(image_path, method, spacing_mm, sub_progress(progress, 0.0, 0.85), model, options)
+    segmented = segment_into_scene(image_path, segmenter, spacing_mm, sub_progress(progress, 0.0, 0.85))
     with new_folder_removed_on_failure(out_dir), all_or_nothing():
         out_dir = prepare_output_folder(out_dir)
         report_progress(progress, 0.85, "Saving the segmentation, scene and overlay")

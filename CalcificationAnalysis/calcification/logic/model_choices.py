@@ -1,4 +1,5 @@
-"""What the panel's model and classifier lists show: names, one-line labels, card summaries and warnings.
+"""What the panels' lists show and how their settings become library choices: segmentation methods (from the
+method registry), models, classifiers, network presets and classifier algorithms; card summaries and warnings.
 
 Kept out of the Slicer module file so that the wording (in particular the synthetic-data warning, which must never
 be lost) is tested without Slicer.
@@ -77,3 +78,69 @@ def classifier_choices() -> list[tuple[str, str]]:
             tags.append("synthetic data")
         choices.append((entry.name, f"{entry.name} ({', '.join(tags)})"))
     return choices
+
+
+def method_choices() -> list[tuple[str, str]]:
+    """(name, label) of every segmentation method of the registry, the default first."""
+    from ..core.segmentation import DEFAULT_METHOD, available_methods
+
+    methods = sorted(available_methods(), key=lambda spec: spec.name != DEFAULT_METHOD)
+    return [(spec.name, spec.label) for spec in methods]
+
+
+def method_uses_network_model(method: str) -> bool:
+    """True when ``method`` (any accepted name) runs the network the model list chooses; False for unknown names."""
+    from ..core.segmentation import ModelKind, method_spec
+
+    try:
+        return method_spec(method).model_kind is ModelKind.NETWORK
+    except InputError:
+        return False
+
+
+def method_needs_torch(method: str) -> bool:
+    """True when running ``method`` imports PyTorch (True for unknown names: the run will say what is wrong)."""
+    from ..core.segmentation import method_spec
+
+    try:
+        return method_spec(method).needs_torch
+    except InputError:
+        return True
+
+
+def panel_segmenter_choice(method: Optional[str], model: Optional[str], threshold: Optional[float], device: str):
+    """The :class:`~calcification.core.segmentation.SegmenterChoice` of a panel's settings (the default method when
+    ``method`` is empty); settings the method does not take are left out."""
+    from ..core.segmentation import DEFAULT_METHOD, SegmenterChoice
+
+    return SegmenterChoice.from_settings(method or DEFAULT_METHOD, model or None, threshold, device or "auto")
+
+
+def network_preset_choices() -> list[str]:
+    """Names of the network configurations ``train-segmenter --preset`` accepts, the CPU-sized default first."""
+    from ..core.networks.factory import PRESETS
+
+    return sorted(PRESETS, key=lambda name: name != "pro_unext_cpu")
+
+
+def initial_model_choices() -> list[str]:
+    """Names of the models a training can start from (``train-segmenter --init-model``), shipped ones first."""
+    from ..core.models.model_store import list_models
+
+    return [entry.name for entry in list_models()]
+
+
+def classifier_algorithm_choices() -> list[tuple[str, str]]:
+    """(name, label) of the classifier algorithms, the default (AdaBoost, the paper's best) first."""
+    from ..core.classification.algorithms import ALL_ALGORITHMS, DEFAULT_ALGORITHM
+
+    ordered = sorted(ALL_ALGORITHMS, key=lambda algorithm: algorithm is not DEFAULT_ALGORITHM)
+    return [(algorithm.value, algorithm.display_name) for algorithm in ordered]
+
+
+def use_model_for_analysis(name_or_folder, models_dir=None) -> Optional[str]:
+    """Make a model the default of the analysis (its card must load); returns what was stored
+    (:func:`~calcification.core.models.preferred_model.set_preferred_model`)."""
+    from ..core.models.preferred_model import set_preferred_model
+
+    return set_preferred_model(name_or_folder, models_dir)

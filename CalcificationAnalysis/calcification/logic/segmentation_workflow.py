@@ -6,10 +6,12 @@ The whole computation runs before the scene is touched, so a failure or a cancel
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
+from ..core.compute_device import run_with_device_fallback
 from ..core.errors import InputError
 from ..core.progress import ProgressCallback
-from ..core.segmentation import CalcificationSegmentation, SegmentationMethod, segment_mammogram
+from ..core.segmentation import CalcificationSegmentation, SegmenterChoice, segment_mammogram
 from .probability_nodes import probability_volume_node
 from .segmentation_nodes import (
     VASCULAR_COLOR,
@@ -44,10 +46,8 @@ def segment_volume_node(
     scene,
     volume_node,
     segmentation_node=None,
-    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    segmenter: SegmenterChoice | str | None = None,
     progress: ProgressCallback = None,
-    model=None,
-    options=None,
 ) -> SegmentationRun:
     """Find the calcifications of ``volume_node`` and store them in the "Calcification" segment, and vascular
     calcifications (calcified vessel walls) in the "Vascular calcification" segment when there are any.
@@ -60,13 +60,10 @@ def segment_volume_node(
         A single-slice mammogram.
     segmentation_node : vtkMRMLSegmentationNode, optional
         Receives the segment (replacing its content); a new node is created when None.
-    method : SegmentationMethod or str
+    segmenter : SegmenterChoice or str, optional
+        Method, model, threshold and device (a method name for its defaults); the default method when None.
     progress : callable, optional
         ``progress(fraction, message) -> bool``; False cancels before the scene is changed.
-    model : str or path, optional
-        Network methods: model name, folder or card path (the shipped default when None).
-    options : SegmenterOptions, optional
-        Network methods: threshold, minimum area, tiling, device.
 
     Returns
     -------
@@ -81,7 +78,7 @@ def segment_volume_node(
     mammogram = mammogram_from_volume_node(volume_node)
     if segmentation_node is not None and segmentation_node.GetScene() is not scene:
         raise InputError(f"The segmentation '{segmentation_node.GetName()}' does not belong to this scene.")
-    result = segment_mammogram(mammogram, method, progress, model=model, options=options)
+    result = segment_mammogram(mammogram, segmenter, progress)
     if segmentation_node is None:
         segmentation_node = create_calcification_segmentation(scene, volume_node)
     else:
@@ -95,6 +92,26 @@ def segment_volume_node(
     if "probability" in result.details:
         probability_node = probability_volume_node(scene, volume_node, result.details["probability"])
     return SegmentationRun(segmentation_node, result, probability_node)
+
+
+def segment_volume_node_with_fallback(
+    scene,
+    volume_node,
+    segmentation_node=None,
+    segmenter: SegmenterChoice | str | None = None,
+    progress: ProgressCallback = None,
+) -> tuple[SegmentationRun, Optional[str]]:
+    """:func:`segment_volume_node` with the panel's forgiving device policy: a GPU that is missing or runs out of
+    memory gives a CPU result rather than an error (:func:`~..core.compute_device.run_with_device_fallback`).
+    Returns the run and a message saying why the CPU was used, or None."""
+    choice = SegmenterChoice.of(segmenter)
+    if not choice.spec.takes_device:
+        return segment_volume_node(scene, volume_node, segmentation_node, choice, progress), None
+
+    def run(device: str) -> SegmentationRun:
+        return segment_volume_node(scene, volume_node, segmentation_node, choice.with_device(device), progress)
+
+    return run_with_device_fallback(run, choice.device)
 
 
 def _store_vascular(segmentation_node, result: CalcificationSegmentation, volume_node) -> None:

@@ -33,12 +33,10 @@ def measure_synthetic_cases(
     n_cases: int,
     seed: int,
     config: SynthesisConfig,
-    method: str = "prounext",
-    model=None,
-    options=None,
+    segmenter=None,
     progress: ProgressCallback = None,
 ) -> SyntheticFeatureRows:
-    """Generate cases ``0..n_cases-1`` of series ``seed``, segment each with ``method`` and measure the result.
+    """Generate cases ``0..n_cases-1`` of series ``seed``, segment each with ``segmenter`` and measure the result.
 
     Parameters
     ----------
@@ -46,8 +44,8 @@ def measure_synthetic_cases(
         Series size and seed (same arguments, same rows).
     config : SynthesisConfig
         Size, spacing and class overlap of the cases.
-    method, model, options :
-        As :func:`~calcification.core.segmentation.segment_mammogram` (``model`` and ``options`` for network methods).
+    segmenter : SegmenterChoice or str, optional
+        As :func:`~calcification.core.segmentation.segment_mammogram` (the default method when None).
     progress : callable, optional
         ``progress(fraction, message) -> bool``; False cancels (CancelledError).
 
@@ -69,7 +67,7 @@ def measure_synthetic_cases(
         case = generate_case(config, seed=seed, index=index)
         if case.record.label is CaseLabel.NORMAL:
             continue  # no calcification to judge (only with clusters_per_case allowing 0)
-        segmentation = segment_mammogram(case.mammogram, method, sub_progress(stage, 0.2, 0.9), model, options)
+        segmentation = segment_mammogram(case.mammogram, segmenter, sub_progress(stage, 0.2, 0.9))
         model_name = model_name or segmentation.details.get("model_name")
         analysis, _, _ = analyze_mammogram(case.mammogram, segmentation.labels > 0, False, segmentation.breast)
         record = case.record

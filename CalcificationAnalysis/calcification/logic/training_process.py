@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from ..core.compute_device import parse_device
 from ..core.errors import CalcificationError, CancelledError, InputError
-
-#: The devices the command understands (``auto``: CUDA when available, else the CPU).
-DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,7 @@ class TrainingSettings:
             raise InputError("Add annotated scenes or folders, or ask for at least 2 synthetic cases.")
         if self.data_paths and not self.labels_csv:
             raise InputError("Choose the labels CSV that goes with the listed scenes and folders.")
-        if self.device not in DEVICES:
-            raise InputError(f"Device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
+        parse_device(self.device)
         if self.crop < 32 or self.crop % 32:
             raise InputError(f"The crop size must be a multiple of 32 and at least 32 pixels, got {self.crop}.")
         minimums = (("folds", self.folds, 1), ("epochs", self.epochs, 1), ("steps", self.steps, 1),

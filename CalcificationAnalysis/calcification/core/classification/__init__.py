@@ -29,9 +29,9 @@ from .classifier_store import (
     ClassifierEntry,
     list_classifiers,
     load_classifier,
-    packaged_classifiers_dir,
     read_classifier_card,
     save_classifier,
+    shipped_classifiers_dir,
     user_classifiers_dir,
 )
 from .cross_validation import AlgorithmResult, CrossValidationReport, FeatureImportance, cross_validate, patient_folds
@@ -72,7 +72,7 @@ __all__ = [
     "evaluate_probabilities",
     "list_classifiers",
     "load_classifier",
-    "packaged_classifiers_dir",
+    "shipped_classifiers_dir",
     "parse_algorithm",
     "patient_folds",
     "read_classifier_card",

@@ -17,10 +17,10 @@ import logging
 import os
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
+from ..artifact_store import ArtifactEntry, ArtifactStore
 from ..checksums import sha256_of
 from ..errors import InputError
 from .calibrated_classifier import ClassifierCard, TrainedClassifier
@@ -30,7 +30,7 @@ USER_CLASSIFIERS_ENV = "CALCIFICATION_CLASSIFIERS_DIR"
 MODEL_FILE_NAME = "classifier.skops"
 CARD_FILE_NAME = "classifier_card.json"
 CARD_FORMAT_VERSION = 1
-#: Name of the classifier meant to ship in :func:`packaged_classifiers_dir` (AdaBoost trained on synthetic cases, as
+#: Name of the classifier meant to ship in :func:`shipped_classifiers_dir` (AdaBoost trained on synthetic cases, as
 #: the shipped segmentation model is ``pro_unext_synthetic``); offered first when present.
 DEFAULT_CLASSIFIER_NAME = "adaboost_synthetic"
 
@@ -55,25 +55,18 @@ DENIED_TYPE_PREFIXES = (
 )
 
 
-@dataclass(frozen=True)
-class ClassifierEntry:
-    """A classifier found by :func:`list_classifiers`: name, folder, card, ``origin`` (``"packaged"``/``"user"``)."""
-
-    name: str
-    folder: Path
-    card: ClassifierCard
-    origin: str
+#: A classifier found by :func:`list_classifiers` (name, folder, card, origin ``"shipped"`` or ``"user"``).
+ClassifierEntry = ArtifactEntry
 
 
-def packaged_classifiers_dir() -> Path:
-    """The package's own classifier folder, ``calcification/classifiers`` (may not exist yet)."""
-    return Path(__file__).resolve().parents[2] / "classifiers"
+def shipped_classifiers_dir() -> Path:
+    """The package's own classifier folder, ``calcification/classifiers``."""
+    return CLASSIFIER_STORE.shipped_dir
 
 
 def user_classifiers_dir() -> Path:
     """``$CALCIFICATION_CLASSIFIERS_DIR`` if set, else ``~/.calcification/classifiers`` (may not exist)."""
-    configured = os.environ.get(USER_CLASSIFIERS_ENV)
-    return Path(configured).expanduser() if configured else Path.home() / ".calcification" / "classifiers"
+    return CLASSIFIER_STORE.user_dir()
 
 
 def is_allowed_type(name: str) -> bool:
@@ -151,18 +144,9 @@ def read_classifier_card(folder: Union[str, Path]) -> ClassifierCard:
 
 
 def resolve_classifier_folder(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> Path:
-    """Folder of a classifier given as a folder, its card's path, or a name found by :func:`list_classifiers`."""
-    path = Path(source).expanduser()
-    if path.name == CARD_FILE_NAME and path.is_file():
-        return path.parent
-    if path.is_dir():
-        return path
-    entries = list_classifiers(search_dirs)
-    for entry in entries:
-        if str(source) in (entry.name, entry.folder.name):
-            return entry.folder
-    available = ", ".join(e.name for e in entries) or "none installed"
-    raise InputError(f"No classifier named or located at {str(source)!r}. Available classifiers: {available}.")
+    """Folder of a classifier given as a folder, its card's path, or a name found by :func:`list_classifiers`
+    (:meth:`ArtifactStore.resolve_folder`); InputError listing the available classifiers otherwise."""
+    return CLASSIFIER_STORE.resolve_folder(source, search_dirs)
 
 
 def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> TrainedClassifier:
@@ -173,7 +157,7 @@ def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Pat
     source : str or path
         Classifier folder, path to its card, or a classifier name (see :func:`list_classifiers`).
     search_dirs : iterable of paths, optional
-        Where names are looked up; packaged then user folder by default.
+        Where names are looked up; shipped then user folder by default.
 
     Raises
     ------
@@ -225,25 +209,18 @@ def _warn_on_version_change(card: ClassifierCard) -> None:
 
 def list_classifiers(folder: Optional[Union[str, Path, Iterable[Path]]] = None) -> list[ClassifierEntry]:
     """Classifiers (sub-folders with a readable card) in ``folder`` (one folder or several), or by default in the
-    packaged then the user folder. Model files are not verified here; a broken card is skipped with a warning."""
-    if folder is None:
-        dirs = [packaged_classifiers_dir(), user_classifiers_dir()]
-    elif isinstance(folder, (str, Path)):
-        dirs = [Path(folder)]
-    else:
-        dirs = [Path(d) for d in folder]
-    packaged = packaged_classifiers_dir()
-    entries = []
-    for directory in dirs:
-        directory = directory.expanduser()
-        if not directory.is_dir():
-            continue
-        origin = "packaged" if directory.resolve() == packaged else "user"
-        for child in sorted(p for p in directory.iterdir() if (p / CARD_FILE_NAME).is_file()):
-            try:
-                card = read_classifier_card(child)
-            except InputError as exc:
-                _LOG.warning("Skipping classifier folder %s: %s", child, exc)
-                continue
-            entries.append(ClassifierEntry(card.name, child, card, origin))
-    return entries
+    shipped then the user folder. Model files are not verified here; a broken card is skipped with a warning."""
+    dirs = [Path(folder)] if isinstance(folder, (str, Path)) else folder
+    return CLASSIFIER_STORE.entries(dirs)
+
+
+#: Where classifiers are found (the lookup rules shared with segmentation models).
+CLASSIFIER_STORE = ArtifactStore(
+    kind="classifier",
+    shipped_dir=Path(__file__).resolve().parents[2] / "classifiers",
+    user_env=USER_CLASSIFIERS_ENV,
+    user_default=Path.home() / ".calcification" / "classifiers",
+    card_file=CARD_FILE_NAME,
+    read_card=read_classifier_card,
+    list_command="calcification classifiers",
+)

@@ -15,6 +15,7 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
+from ..compute_device import resolve_device
 from ..errors import InputError
 from ..image import validate_pixels, validate_spacing_mm
 from ..models.model_store import LoadedModel
@@ -85,26 +86,6 @@ class NetworkSegmentation:
     def mask(self) -> np.ndarray:
         """bool (rows, cols): True on kept calcification pixels."""
         return self.labels > 0
-
-
-def resolve_device(device: str):
-    """The torch.device for ``device``; :class:`InputError` for CUDA without a usable GPU or an unknown name."""
-    import torch
-
-    name = str(device).strip().lower()
-    if name == "cpu":
-        return torch.device("cpu")
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise InputError("A GPU (CUDA) was requested but none is available to PyTorch here; use device 'cpu'.")
-        try:
-            resolved = torch.device(name)
-        except RuntimeError as exc:
-            raise InputError(f"Invalid CUDA device {device!r}: {exc}") from exc
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise InputError(f"CUDA device {resolved.index} does not exist ({torch.cuda.device_count()} available).")
-        return resolved
-    raise InputError(f"Unknown device {device!r}; use 'cpu' or 'cuda'.")
 
 
 def _ensemble_predictor(networks, device):

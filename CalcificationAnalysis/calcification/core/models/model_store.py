@@ -8,15 +8,14 @@ refused before any of its bytes are unpickled.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from ..artifact_store import ArtifactEntry, ArtifactStore
 from ..checksums import sha256_of
 from ..errors import InputError
 from .model_card import CARD_FILE_NAME, FoldWeights, ModelCard
@@ -34,30 +33,23 @@ class LoadedModel:
     networks: tuple
 
 
-@dataclass(frozen=True)
-class ModelEntry:
-    """A model found by :func:`list_models`: name, folder, card, and ``origin`` (``"shipped"`` or ``"user"``)."""
-
-    name: str
-    folder: Path
-    card: ModelCard
-    origin: str
+#: A model found by :func:`list_models` (name, folder, card, origin ``"shipped"`` or ``"user"``).
+ModelEntry = ArtifactEntry
 
 
 def shipped_models_dir() -> Path:
     """The package's own model folder, ``calcification/models``."""
-    return Path(__file__).resolve().parents[2] / "models"
+    return MODEL_STORE.shipped_dir
 
 
 def user_models_dir() -> Path:
     """``$CALCIFICATION_MODELS_DIR`` if set, else ``~/.calcification/models`` (it may not exist)."""
-    configured = os.environ.get(USER_MODELS_ENV)
-    return Path(configured).expanduser() if configured else Path.home() / ".calcification" / "models"
+    return MODEL_STORE.user_dir()
 
 
 def default_search_dirs() -> tuple[Path, Path]:
     """(shipped folder, user folder), in lookup order."""
-    return shipped_models_dir(), user_models_dir()
+    return MODEL_STORE.search_dirs()
 
 
 def read_card(folder: Union[str, Path]) -> ModelCard:
@@ -171,44 +163,9 @@ def _load_fold(folder: Path, card: ModelCard, fold: FoldWeights):
 
 
 def resolve_model_folder(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> Path:
-    """Folder of a model given as a folder path, a path to its card, or a model name found by :func:`list_models`.
-
-    Raises
-    ------
-    InputError
-        A blank name, a folder without a model card, or a name no model has (the message lists the available ones).
-    """
-    if not str(source).strip():
-        raise InputError("No model was given; name one (see `calcification models`) or give its folder.")
-    path = Path(source).expanduser()
-    if path.name == CARD_FILE_NAME and path.is_file():
-        return path.parent
-    if (path / CARD_FILE_NAME).is_file():
-        return path
-    entries = list_models(search_dirs)
-    matches = [entry for entry in entries if str(source) in (entry.name, entry.folder.name)]
-    if matches:
-        return _preferring_user_models(matches, str(source)).folder
-    available = ", ".join(e.name for e in entries) or "none installed"
-    if path.is_dir():
-        raise InputError(f"{path} has no {CARD_FILE_NAME}, so it is not a model folder. Available models: "
-                         f"{available}.")  # fmt: skip
-    raise InputError(f"No model named or located at {str(source)!r}. Available models: {available}.")
-
-
-def _preferring_user_models(matches: list[ModelEntry], name: str) -> ModelEntry:
-    """The user's model when a user model and a shipped one answer to ``name``, with a warning naming both."""
-    user = [entry for entry in matches if entry.origin == "user"]
-    shipped = [entry for entry in matches if entry.origin == "shipped"]
-    if user and shipped:
-        warnings.warn(
-            f"Two models are named {name!r}: the user's in {user[0].folder} and a shipped one in {shipped[0].folder}; "
-            f"using the user's. Rename one of them to choose the other.",
-            UserWarning,
-            stacklevel=3,
-        )
-        return user[0]
-    return matches[0]
+    """Folder of a model given as a folder path, a path to its card, or a model name found by :func:`list_models`
+    (:meth:`ArtifactStore.resolve_folder`); InputError listing the available models otherwise."""
+    return MODEL_STORE.resolve_folder(source, search_dirs)
 
 
 def load_model(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> LoadedModel:
@@ -235,54 +192,17 @@ def load_model(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] =
 
 
 def list_models(search_dirs: Optional[Iterable[Path]] = None) -> list[ModelEntry]:
-    """Models (sub-folders with a readable card) in ``search_dirs``, shipped first; weights are not verified here.
-
-    A folder with an unreadable card is skipped with a logged warning so one broken model does not hide the rest.
-    """
-    dirs = list(search_dirs) if search_dirs is not None else list(default_search_dirs())
-    shipped = shipped_models_dir()
-    entries = []
-    for directory in dirs:
-        directory = Path(directory).expanduser()
-        if not directory.is_dir():
-            continue
-        origin = "shipped" if directory.resolve() == shipped else "user"
-        for child in sorted(p for p in directory.iterdir() if (p / CARD_FILE_NAME).is_file()):
-            try:
-                card = read_card(child)
-            except InputError as exc:
-                _LOG.warning("Skipping model folder %s: %s", child, exc)
-                continue
-            entries.append(ModelEntry(card.name, child, card, origin))
-    return entries
+    """Models (sub-folders with a readable card) in ``search_dirs``, shipped first; weights are not verified here."""
+    return MODEL_STORE.entries(search_dirs)
 
 
-PREFERRED_FILE_NAME = "preferred_model.json"
-
-
-def set_preferred_model(name: Optional[str], folder: Optional[Path] = None) -> None:
-    """Make the model ``name`` the one used when none is chosen (``None`` goes back to the shipped default).
-
-    Stored as ``preferred_model.json`` in the user's model folder (``folder`` overrides it), so the Slicer panel,
-    the console and the headless command agree. The name must resolve to an existing model (InputError otherwise).
-    """
-    folder = Path(folder) if folder is not None else user_models_dir()
-    path = folder / PREFERRED_FILE_NAME
-    if name is None:
-        path.unlink(missing_ok=True)
-        return
-    resolve_model_folder(name, search_dirs=(shipped_models_dir(), folder))  # refuse a name that leads nowhere
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps({"model": str(name)}) + "\n", encoding="utf-8")
-    os.replace(partial, path)
-
-
-def preferred_model(folder: Optional[Path] = None) -> Optional[str]:
-    """The model name set by :func:`set_preferred_model`, or None (unset or unreadable: the shipped default)."""
-    path = (Path(folder) if folder is not None else user_models_dir()) / PREFERRED_FILE_NAME
-    try:
-        value = json.loads(path.read_text(encoding="utf-8")).get("model")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) and value else None
+#: Where models are found (the lookup rules shared with classifiers).
+MODEL_STORE = ArtifactStore(
+    kind="model",
+    shipped_dir=Path(__file__).resolve().parents[2] / "models",
+    user_env=USER_MODELS_ENV,
+    user_default=Path.home() / ".calcification" / "models",
+    card_file=CARD_FILE_NAME,
+    read_card=read_card,
+    list_command="calcification models",
+)

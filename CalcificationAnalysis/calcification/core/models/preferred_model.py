@@ -1,17 +1,16 @@
 """The model CalcificationAnalysis uses when none is chosen: "Use this model for analysis" in CalcificationTraining.
 
-The setting is a small JSON file, ``preferred_model.json`` (``{"model": NAME_OR_FOLDER}``), in the user's model
-folder (``$CALCIFICATION_MODELS_DIR``, else ``~/.calcification/models``; see
-:func:`calcification.core.models.model_store.user_models_dir`). It is the same file that
-:func:`calcification.core.models.model_store.preferred_model` reads, which the segmentation default
-(``core/segmentation/network_method.py``) and the panel's model list (``logic/model_choices.py``) already use, so
-setting it here changes what the analysis runs. This module adds the checks a training panel needs: the model's card
-must load before it is chosen, a model outside the model folders is kept by its folder, and a setting that no longer
-leads to a readable model reads as unset (the shipped default) instead of failing later.
+The one owner of that setting. It is a small JSON file, ``preferred_model.json`` (``{"model": NAME_OR_FOLDER}``), in
+the user's model folder (``$CALCIFICATION_MODELS_DIR``, else ``~/.calcification/models``; see
+:func:`calcification.core.models.model_store.user_models_dir`), read by the segmentation default
+(``core/segmentation/network_method.py``), the panels' model lists (``logic/model_choices.py``) and ``calcification
+models``. The model's card must load before it is chosen, a model outside the model folders is kept by its folder,
+and a setting that no longer leads to a readable model reads as unset (the shipped default) instead of failing later.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -22,11 +21,14 @@ from . import model_store
 
 _LOG = logging.getLogger(__name__)
 
+#: Name of the setting file in the user's model folder.
+PREFERRED_FILE_NAME = "preferred_model.json"
+
 
 def preferred_model_file(models_dir: Optional[os.PathLike] = None) -> Path:
     """Path of the setting file: ``preferred_model.json`` in ``models_dir`` (default: the user's model folder)."""
     folder = Path(models_dir) if models_dir is not None else model_store.user_models_dir()
-    return folder / model_store.PREFERRED_FILE_NAME
+    return folder / PREFERRED_FILE_NAME
 
 
 def _search_dirs(models_dir: Optional[os.PathLike]) -> tuple[Path, Path]:
@@ -56,9 +58,9 @@ def set_preferred_model(name_or_folder: Union[str, os.PathLike, None],
     InputError
         No such model, or its model card is missing or unreadable; the setting is left as it was.
     """
-    folder = Path(models_dir) if models_dir is not None else model_store.user_models_dir()
+    path = preferred_model_file(models_dir)
     if name_or_folder is None:
-        model_store.set_preferred_model(None, folder)
+        path.unlink(missing_ok=True)
         return None
     if not str(name_or_folder).strip():
         raise InputError("Choose a model: the name is empty.")
@@ -69,7 +71,10 @@ def set_preferred_model(name_or_folder: Union[str, os.PathLike, None],
         raise InputError(f"The model {card.name!r} in {model_folder} lists no weight files; train it again.")
     found = [e for e in model_store.list_models(search_dirs) if e.name == card.name]
     stored = card.name if found and found[0].folder.resolve() == model_folder else str(model_folder)
-    model_store.set_preferred_model(stored, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"model": stored}) + "\n", encoding="utf-8")
+    os.replace(partial, path)  # readers see the old setting or the new one, never half a file
     return stored
 
 
@@ -87,8 +92,11 @@ def preferred_model(models_dir: Optional[os.PathLike] = None) -> Optional[str]:
         A model name or folder that :func:`calcification.core.models.model_store.load_model` accepts. None when
         nothing is set, the file is unreadable, or the stored model no longer has a readable card (logged).
     """
-    stored = model_store.preferred_model(Path(models_dir) if models_dir is not None else None)
-    if stored is None:
+    try:
+        stored = json.loads(preferred_model_file(models_dir).read_text(encoding="utf-8")).get("model")
+    except (OSError, ValueError, AttributeError):
+        return None  # unset or unreadable: the shipped default
+    if not isinstance(stored, str) or not stored:
         return None
     try:
         model_store.read_card(model_store.resolve_model_folder(stored, _search_dirs(models_dir)))

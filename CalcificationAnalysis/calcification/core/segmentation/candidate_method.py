@@ -14,10 +14,10 @@ from scipy import ndimage
 from ..candidates.candidate_detection import find_candidates
 from ..candidates.candidate_filter import CandidateFilter, load_filter
 from ..candidates.working_grid import labels_to_input_grid
-from ..errors import InputError
 from ..image import Mammogram
 from ..progress import ProgressCallback, report_progress, sub_progress
 from .result import CalcificationSegmentation, renumber_labels
+from .segmenter_choice import SegmenterChoice
 
 _LOADED: dict = {}  # folder -> CandidateFilter: a batch of images loads and verifies the filter once
 
@@ -34,10 +34,7 @@ def load_filter_cached(source: Union[str, Path, None] = None) -> CandidateFilter
 
 
 def segment_with_candidates(
-    mammogram: Mammogram,
-    model: Union[str, Path, None] = None,
-    options=None,
-    progress: ProgressCallback = None,
+    mammogram: Mammogram, choice: SegmenterChoice, progress: ProgressCallback = None
 ) -> CalcificationSegmentation:
     """Segment calcifications of ``mammogram`` with Hessian-DoG candidates and a learned filter.
 
@@ -45,10 +42,9 @@ def segment_with_candidates(
     ----------
     mammogram : Mammogram
         Pixel spacing 0.04-0.25 mm.
-    model : str or path, optional
-        Filter name (shipped in ``calcification/models``) or folder; the shipped default when None.
-    options : SegmenterOptions, optional
-        Only ``threshold`` (probability in (0, 1)) applies; the filter card's by default.
+    choice : SegmenterChoice
+        ``model``: filter name (shipped in ``calcification/models``) or folder, the shipped default when None;
+        ``threshold``: probability in (0, 1), the filter card's when None.
     progress : callable, optional
         ``progress(fraction, message) -> bool``; False cancels.
 
@@ -63,10 +59,8 @@ def segment_with_candidates(
     from ..inference.segmenter import DetectedObject
 
     report_progress(progress, 0.0, "Loading the candidate filter")
-    loaded = load_filter_cached(model)
-    threshold = loaded.card.threshold if options is None or options.threshold is None else float(options.threshold)
-    if not 0.0 < threshold < 1.0:
-        raise InputError(f"The threshold must lie strictly between 0 and 1, got {threshold}.")
+    loaded = load_filter_cached(choice.model)
+    threshold = loaded.card.threshold if choice.threshold is None else float(choice.threshold)
     found = find_candidates(mammogram, progress=sub_progress(progress, 0.02, 0.9))
     report_progress(progress, 0.9, "Judging candidates")
     points_mm = np.array([(c.y_mm, c.x_mm) for c in found.detection.candidates], float).reshape(-1, 2)
@@ -92,7 +86,7 @@ def segment_with_candidates(
         labels=labels,
         breast=found.breast_input,
         spacing_mm=mammogram.spacing_mm,
-        method="hdog_filtered",
+        method=choice.method,
         objects=objects,
         details={
             "probability": probability_map,

@@ -11,6 +11,7 @@ from ..masking.breast_mask import compute_breast_mask
 from ..preprocessing.normalisation import normalise_to_unit
 from ..progress import ProgressCallback, report_progress, sub_progress
 from .result import CalcificationSegmentation
+from .segmenter_choice import SegmenterChoice
 
 #: Settings for segmentation (not candidate review): the published ones plus a noise-adaptive threshold of 5 robust
 #: noise standard deviations. On 8 synthetic 512 x 512 crops (seeds 0-7) per-object recall for calcifications of
@@ -20,17 +21,22 @@ SEGMENTATION_CONFIG = HDoGConfig(min_noise_ratio=5.0)
 
 
 def segment_with_hdog(
-    mammogram: Mammogram, config: Optional[HDoGConfig] = None, progress: ProgressCallback = None
+    mammogram: Mammogram,
+    choice: Optional[SegmenterChoice] = None,
+    progress: ProgressCallback = None,
+    config: Optional[HDoGConfig] = None,
 ) -> CalcificationSegmentation:
     """Segment calcifications of ``mammogram`` with the Hessian-DoG detector.
 
     Parameters
     ----------
     mammogram : Mammogram
-    config : HDoGConfig, optional
-        Detector settings, sigmas in mm; :data:`SEGMENTATION_CONFIG` by default.
+    choice : SegmenterChoice, optional
+        The ``hdog`` choice (it has no settings; taken so that every method has the same call).
     progress : callable, optional
         ``progress(fraction, message) -> bool``; False cancels (:class:`CancelledError`).
+    config : HDoGConfig, optional
+        Detector settings, sigmas in mm; :data:`SEGMENTATION_CONFIG` by default (benchmarks vary it).
 
     Returns
     -------

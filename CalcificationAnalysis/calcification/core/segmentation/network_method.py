@@ -11,6 +11,7 @@ from ..image import Mammogram
 from ..masking.breast_mask import compute_breast_mask
 from ..progress import ProgressCallback, report_progress, sub_progress
 from .result import CalcificationSegmentation
+from .segmenter_choice import SegmenterChoice
 
 #: The model used when none is named: shipped inside the package (``calcification/models/<name>``).
 DEFAULT_MODEL_NAME = "pro_unext_synthetic"
@@ -36,20 +37,16 @@ def load_model_cached(source: Union[str, Path, None] = None):
 
 
 def segment_with_network(
-    mammogram: Mammogram,
-    model: Union[str, Path, None] = None,
-    options=None,
-    progress: ProgressCallback = None,
+    mammogram: Mammogram, choice: SegmenterChoice, progress: ProgressCallback = None
 ) -> CalcificationSegmentation:
     """Segment calcifications of ``mammogram`` with a model ensemble.
 
     Parameters
     ----------
     mammogram : Mammogram
-    model : str or path, optional
-        Model name (see ``calcification models``), folder or card path; the preferred or shipped default when None.
-    options : SegmenterOptions, optional
-        Threshold, minimum area, tiling and device; the model card's values by default.
+    choice : SegmenterChoice
+        ``model``: name (see ``calcification models``), folder or card path, the preferred or shipped one when None;
+        ``threshold``, ``min_object_area_mm2`` (the model card's when None) and ``device``.
     progress : callable, optional
         ``progress(fraction, message) -> bool``; False cancels (:class:`CancelledError`).
 
@@ -65,20 +62,20 @@ def segment_with_network(
     InputError
         Unknown or damaged model, bad options, or a GPU requested but missing.
     """
-    from ..inference.segmenter import SegmenterOptions, segment_with_model
+    from ..inference.segmenter import segment_with_model
 
     report_progress(progress, 0.0, "Loading the model")
-    loaded = load_model_cached(model)
+    loaded = load_model_cached(choice.model)
     report_progress(progress, 0.05, "Finding the breast")
     breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view)
-    options = options or SegmenterOptions()
     stage = sub_progress(progress, 0.15, 1.0)
+    options = choice.inference_options()
     result = segment_with_model(mammogram.pixels, mammogram.spacing_mm, loaded, breast.analysable, options, stage)
     return CalcificationSegmentation(
         labels=result.labels,
         breast=breast.analysable,
         spacing_mm=mammogram.spacing_mm,
-        method="prounext",
+        method=choice.method,
         objects=result.objects,
         details={
             "probability": result.probability,

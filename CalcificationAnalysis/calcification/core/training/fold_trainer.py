@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..compute_device import resolve_device
 from ..errors import CancelledError, InputError
 from ..progress import ProgressCallback
 from .crop_batches import CropBatcher
@@ -40,17 +41,6 @@ class FoldResult:
     best_dice: float
     best_epoch: int
     history: tuple[dict, ...]
-
-
-def training_device(name: str):
-    """torch.device for ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda[:k]"`` (InputError if missing)."""
-    import torch
-
-    from ..inference.segmenter import resolve_device
-
-    if str(name).lower() == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return resolve_device(name)
 
 
 def _learning_rate(config: TrainingConfig, epoch: int, step: int) -> float:
@@ -227,7 +217,7 @@ def train_fold(
     config = config or TrainingConfig()
     if not validation_cases:
         raise InputError("Each fold needs at least one validation case to choose its best epoch.")
-    device = training_device(config.device)
+    device = resolve_device(config.device)
     run = _Run(config, fold, device)
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     saved = _load_checkpoint(checkpoint, config) if checkpoint is not None else None
