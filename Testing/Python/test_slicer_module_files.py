@@ -141,6 +141,39 @@ def test_logic_and_core_never_touch_the_slicer_application():
         assert not roots & {"slicer", "vtk", "vtkmodules", "qt", "ctk"}, f"{path.relative_to(REPO)} imports {roots}"
 
 
+#: Every Slicer-facing file: the module files, their panel sections and the Segment Editor effect.
+PANEL_FILES = sorted(
+    [REPO / module / f"{module}.py" for module in MODULES]
+    + [path for module in MODULES for path in (REPO / module / f"{module}Lib").glob("*.py")]
+    + list((REPO / "CalcificationAnalysis" / "SegmentEditorCalcificationTraceLib").glob("*.py"))
+)
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    """Full names of the absolute imports of ``tree`` (``from a.b import c`` gives ``a.b``)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module or "")
+    return names
+
+
+@pytest.mark.parametrize("path", PANEL_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_panels_reach_the_library_only_through_the_logic_layer_and_never_import_each_other(path):
+    """Panels call the logic layer (or ``slicer_support``), never the core; and no panel imports another panel's
+    module (a shared need such as installing the packages lives in ``calcification.slicer_support``)."""
+    imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+    into_core = sorted(name for name in imported if name.startswith("calcification.core"))
+    assert not into_core, f"{path.relative_to(REPO)} imports the core directly: {into_core}"
+    own_module = path.relative_to(REPO).parts[0]
+    other_panels = sorted(
+        name for name in imported for module in MODULES if module != own_module and name.split(".")[0] == module
+    )
+    assert not other_panels, f"{path.relative_to(REPO)} imports another panel: {other_panels}"
+
+
 def _method(tree: ast.Module, cls: str, name: str) -> ast.FunctionDef:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == cls:
