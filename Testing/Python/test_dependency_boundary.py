@@ -73,10 +73,12 @@ GATE_CALLS = {"ensureDependencies", "dependenciesReady", "dependenciesPresent"}
 #: Library names the boundary may import: test_first_use_... runs each of them with the packages blocked (constants
 #: only need the import). A new one must be added there, so that it is shown to work before the installation.
 EXERCISED = {
-    ("calcification.core.classification.algorithms", "ALL_ALGORITHMS"),
-    ("calcification.core.classification.algorithms", "DEFAULT_ALGORITHM"),
-    ("calcification.core.models.model_store", "list_models"),
-    ("calcification.core.networks.factory", "PRESETS"),
+    ("calcification.logic.model_choices", "classifier_algorithm_choices"),
+    ("calcification.logic.model_choices", "initial_model_choices"),
+    ("calcification.logic.model_choices", "method_choices"),
+    ("calcification.logic.model_choices", "method_uses_network_model"),
+    ("calcification.logic.model_choices", "network_preset_choices"),
+    ("calcification.slicer_support.dependency_installer", "ensure_dependencies"),
     ("calcification.logic.editor_effect_support", "preset_segment_editor_node"),
     ("calcification.logic.level_tracing", "TraceOptions"),
     ("calcification.logic.sample_data", "SAMPLE_NAME"),
@@ -263,9 +265,9 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
     "installation" (the block lifted, as pip would make them importable) the panel's next calls succeed."""
     result = _run_blocked(
         f"""
-        from calcification.core.classification.algorithms import ALL_ALGORITHMS
-        from calcification.core.models.model_store import list_models
-        from calcification.core.networks.factory import PRESETS
+        from calcification.logic.model_choices import (classifier_algorithm_choices, initial_model_choices,
+                                                        method_choices, method_uses_network_model,
+                                                        network_preset_choices)
         from calcification.logic.editor_effect_support import preset_segment_editor_node
         from calcification.logic.level_tracing import TraceOptions
         from calcification.logic.sample_data import existing_sample_files
@@ -275,7 +277,9 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
         import slicer
 
         out = {{"sample": existing_sample_files({str(tmp_path / "sample")!r}), "trace": TraceOptions().level_fraction,
-               "presets": len(PRESETS), "models": len(list_models()), "algorithms": len(list(ALL_ALGORITHMS))}}
+               "presets": len(network_preset_choices()), "models": len(initial_model_choices()),
+               "algorithms": len(classifier_algorithm_choices()), "methods": [n for n, _ in method_choices()],
+               "network": method_uses_network_model("network")}}
         scene = create_headless_scene()  # the panel's editor preset, on a real MRML scene
         use_application_logic(scene, "Segmentations", slicer.vtkSlicerSegmentationsModuleLogic())
         volume = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode")
@@ -302,6 +306,7 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
     )
     assert result["sample"] is None and 0 < result["trace"] < 1 and result["editor"] == "Calcification"
     assert result["presets"] > 0 and result["models"] > 0 and result["algorithms"] == 7
+    assert result["methods"][0] == "network" and result["network"] is True
     assert result["declined"] is False  # declining installs nothing (the install callbacks would raise)
     assert len(result["asked"]) == 1
     for requirement in ("scikit-image", "scikit-learn", "skops", "matplotlib"):
