@@ -87,7 +87,7 @@ def registerSampleData():
     second) and loads them (``CalcificationAnalysisLogic.loadSample``)."""
     import SampleData
 
-    from calcification.logic.sample_data import SAMPLE_NAME, existing_sample_files
+    from calcification.logic.workflows.sample_data import SAMPLE_NAME, existing_sample_files
 
     thumbnail = os.path.join(os.path.dirname(__file__), "Resources", "Icons", "CalcificationAnalysis.png")
     sample = existing_sample_files()
@@ -103,8 +103,9 @@ def registerSampleData():
 
 
 def sampleSourceArguments(sample):
-    """Keyword arguments of a Sample Data source for ``sample`` (a ``calcification.logic.sample_data.SampleFiles``)."""
-    from calcification.logic.sample_data import SAMPLE_NAME
+    """Keyword arguments of a Sample Data source for ``sample`` (a ``SampleFiles`` of
+    ``calcification.logic.workflows.sample_data``)."""
+    from calcification.logic.workflows.sample_data import SAMPLE_NAME
 
     return {
         "uris": [sample.image_path.as_uri(), sample.segmentation_path.as_uri()],
@@ -550,7 +551,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     def __init__(self) -> None:
         ScriptedLoadableModuleLogic.__init__(self)
-        from calcification.logic.scene_factory import use_application_logic
+        from calcification.logic.mrml.scene_factory import use_application_logic
 
         self.lastSummary = ""
         self.lastResult = None
@@ -633,7 +634,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         user declined the installation."""
         import SampleData
 
-        from calcification.logic.sample_data import SAMPLE_NAME, write_sample_files
+        from calcification.logic.workflows.sample_data import SAMPLE_NAME, write_sample_files
 
         if not self.ensureDependencies(needTorch=False):
             return None
@@ -646,7 +647,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
     # Segmentation ------------------------------------------------------------------------------------------------
 
     def createSegmentation(self, volumeNode):
-        from calcification.logic.segmentation_nodes import create_calcification_segmentation
+        from calcification.logic.mrml.segmentation_nodes import create_calcification_segmentation
 
         return create_calcification_segmentation(slicer.mrmlScene, volumeNode)
 
@@ -659,7 +660,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         ``lastSummary`` says so. Returns the segmentation node. Raises ``InputError`` on unusable input; on error or
         cancel the scene is left as it was.
         """
-        from calcification.logic.segmentation_workflow import segment_volume_node_with_fallback
+        from calcification.logic.workflows.segmentation_workflow import segment_volume_node_with_fallback
 
         result, message = segment_volume_node_with_fallback(
             slicer.mrmlScene, volumeNode, segmentationNode, segmenter, progress
@@ -686,8 +687,8 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     def presetSegmentEditor(self, volumeNode, segmentationNode, intensityRange) -> None:
         """Point the editor at the volume and segment, with the density range as the editable intensity range."""
-        from calcification.logic.editor_effect_support import preset_segment_editor_node
-        from calcification.logic.segmentation_nodes import ensure_calcification_segment
+        from calcification.logic.mrml.segmentation_nodes import ensure_calcification_segment
+        from calcification.logic.workflows.editor_effect_support import preset_segment_editor_node
 
         segmentId = ensure_calcification_segment(segmentationNode)
         bounds = (intensityRange.minimum, intensityRange.maximum)
@@ -705,13 +706,14 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     def defaultIntensityRange(self, volumeNode):
         """(low, high) density range from the breast's intensity distribution."""
-        from calcification.logic.editor_effect_support import default_intensity_range
+        from calcification.logic.workflows.editor_effect_support import default_intensity_range
 
         return default_intensity_range(volumeNode)
 
     def annotationSession(self, volumeNode, segmentationNode):
-        """The :class:`calcification.logic.annotation_session.AnnotationSession` of this volume and segmentation."""
-        from calcification.logic.annotation_session import AnnotationSession
+        """The ``AnnotationSession`` (``calcification.logic.workflows.annotation_session``) of this volume and
+        segmentation."""
+        from calcification.logic.workflows.annotation_session import AnnotationSession
 
         key = (volumeNode.GetID(), segmentationNode.GetID())
         if key not in self._sessions:
@@ -725,7 +727,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def decideCandidate(session, accept: bool, intensityRange=None) -> None:
         """Accept (trace into the segment, within the density range) or reject the current candidate."""
-        from calcification.logic.level_tracing import TraceOptions
+        from calcification.logic.workflows.level_tracing import TraceOptions
 
         if accept:
             bounds = (intensityRange.minimum, intensityRange.maximum) if intensityRange else None
@@ -737,7 +739,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def jumpToPixel(volumeNode, row: float, col: float) -> None:
         """Centre the slice views on pixel (row, col) of ``volumeNode``."""
-        from calcification.logic.point_annotations import ijk_to_ras
+        from calcification.logic.mrml.point_annotations import ijk_to_ras
 
         x, y, z = ijk_to_ras(volumeNode, row, col)
         slicer.modules.markups.logic().JumpSlicesToLocation(x, y, z, True)
@@ -747,8 +749,9 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
     def analyze(self, volumeNode, segmentationNode, classifier=None, progress=None):
         """Measure the "Calcification" segment: per-calcification, per-cluster and image-level tables (table nodes)
         and the probability of malignancy from ``classifier`` (the default when None). Returns the
-        :class:`calcification.logic.analysis_workflow.AnalysisRun` (plain Python results and the table nodes)."""
-        from calcification.logic.analysis_workflow import analyze_segmentation_node
+        :class:`calcification.logic.workflows.analysis_workflow.AnalysisRun` (plain Python results and the table
+        nodes)."""
+        from calcification.logic.workflows.analysis_workflow import analyze_segmentation_node
 
         previous = self.lastAnalysis.table_nodes if self.lastAnalysis is not None else None
         self.lastAnalysis = analyze_segmentation_node(
@@ -760,8 +763,8 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
     def exportResults(self, folder):
         """Write the last analysis's three tables as CSV and the HTML report into ``folder``; returns the paths."""
-        from calcification.logic.analysis_workflow import export_analysis
         from calcification.logic.errors import InputError
+        from calcification.logic.workflows.analysis_workflow import export_analysis
 
         if self.lastAnalysis is None:
             raise InputError("Analyse a segmentation first: there are no results to export.")

@@ -3,8 +3,8 @@
 Thin Slicer-facing layer (camelCase, Slicer's rule): module description, parameter node, widget and self-test. The
 training is the ``calcification train-segmenter`` command in a separate process (Slicer stays responsive, Stop ends
 it) whose JSON-line events feed a progress bar and a live loss / Dice plot; the command line, event parser, curve
-nodes and preferred-model setting live in the ``calcification`` package (logic/training_process.py,
-logic/training_curves.py, core/models/preferred_model.py), so each action is also one console call.
+nodes and preferred-model setting live in the ``calcification`` package (logic/training/training_process.py,
+logic/mrml/training_curves.py, core/models/preferred_model.py), so each action is also one console call.
 """
 
 import logging
@@ -336,7 +336,7 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def settingsFromParameters(parameters):
         """The frozen ``TrainingSettings`` of the panel state; synthetic cases only when no data are listed."""
-        from calcification.logic.training_process import TrainingSettings
+        from calcification.logic.training.training_process import TrainingSettings
 
         dataPaths = tuple(parameters.dataPaths)
         return TrainingSettings(
@@ -349,20 +349,20 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
 
     def createCurveNodes(self, name="Training curves"):
         """New table and plot chart nodes (loss and validation Dice per epoch) for a run; kept as ``curveNodes``."""
-        from calcification.logic.training_curves import create_curve_nodes
+        from calcification.logic.mrml.training_curves import create_curve_nodes
 
         self.curveNodes = create_curve_nodes(slicer.mrmlScene, name=name)
         return self.curveNodes
 
     def updateCurveNodes(self, curves) -> None:
         """Refill ``curveNodes`` from a ``TrainingCurves`` (the plot view follows its table)."""
-        from calcification.logic.training_curves import update_curve_nodes
+        from calcification.logic.mrml.training_curves import update_curve_nodes
 
         update_curve_nodes(slicer.mrmlScene, self.curveNodes, curves)
 
     def runTraining(self, settings, onEvent=None):
         """Train and wait (console and self-test): returns (``TrainingOutcome``, curve nodes filled live)."""
-        from calcification.logic.training_curves import train_with_curve_nodes
+        from calcification.logic.mrml.training_curves import train_with_curve_nodes
 
         outcome, self.curveNodes = train_with_curve_nodes(slicer.mrmlScene, settings, onEvent)
         self.lastModelFolder = outcome.finished.folder
@@ -372,14 +372,14 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     @staticmethod
     def resultSummary(finishedEvent) -> str:
         """The trained model's name and metrics (validation Dice per fold and their mean) in one line."""
-        from calcification.logic.training_process import finished_summary
+        from calcification.logic.training.training_process import finished_summary
 
         return finished_summary(finishedEvent)
 
     def checkDataset(self, dataPaths, labelsCsv):
         """Run ``calcification check-dataset`` and show its report in a table node: (table node, summary text)."""
-        from calcification.logic.table_nodes import table_node_from_columns
-        from calcification.logic.training_process import check_dataset, report_columns, report_summary
+        from calcification.logic.mrml.table_nodes import table_node_from_columns
+        from calcification.logic.training.training_process import check_dataset, report_columns, report_summary
 
         report = check_dataset(list(dataPaths), labelsCsv)
         if self._datasetTableNode is not None and self._datasetTableNode.GetScene() is not slicer.mrmlScene:
@@ -414,7 +414,7 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         (case_id, patient_id, label) and save it in ``outputFolder``, by default the user's classifier folder / name,
         where Calcification Analysis lists it; returns the ``SavedClassifier`` (``.summary()``, ``.folder``,
         ``.trained.card``)."""
-        from calcification.logic.classifier_training import train_classifier_from_files
+        from calcification.logic.training.classifier_training import train_classifier_from_files
 
         saved = train_classifier_from_files(featuresCsv, labelsCsv, name, out=outputFolder, algorithm=algorithm,
                                             overwrite=overwrite, progress=progress)  # fmt: skip
@@ -424,13 +424,13 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
     def compareClassifiers(self, featuresCsv, labelsCsv, outputDirectory, chosen="adaboost", progress=None):
         """Cross-validate the seven classifiers, write the table and plots into ``outputDirectory`` and show the table
         as the "Classifier comparison" table node; returns (table node, ``ClassifierEvaluation``)."""
-        from calcification.logic.classifier_evaluation import (
+        from calcification.logic.mrml.table_nodes import table_node_from_columns
+        from calcification.logic.training.classifier_evaluation import (
             COMPARISON_COLUMNS,
             comparison_columns,
             evaluate_classifiers,
         )
-        from calcification.logic.classifier_training_data import training_table
-        from calcification.logic.table_nodes import table_node_from_columns
+        from calcification.logic.training.classifier_training_data import training_table
 
         evaluation = evaluate_classifiers(training_table(featuresCsv, labelsCsv), outputDirectory, chosen=chosen,
                                           progress=progress)  # fmt: skip
@@ -448,8 +448,8 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         With ``backgroundVolumeNode`` (a normal mammogram loaded in Slicer), synthetic calcifications are blended
         into that real image instead of a synthetic background.
         """
-        from calcification.logic.synthetic_dataset import write_synthetic_dataset
-        from calcification.logic.volume_nodes import mammogram_from_volume_node
+        from calcification.logic.mrml.volume_nodes import mammogram_from_volume_node
+        from calcification.logic.workflows.synthetic_dataset import write_synthetic_dataset
 
         background = mammogram_from_volume_node(backgroundVolumeNode) if backgroundVolumeNode else None
         written = write_synthetic_dataset(outputDirectory, numberOfCases, seed=seed, write_scenes=writeScenes,
@@ -477,7 +477,7 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
         """A tiny synthetic training in a child process fills the curve table and plot; the model can be chosen."""
         import tempfile
 
-        from calcification.logic.training_process import TrainingSettings
+        from calcification.logic.training.training_process import TrainingSettings
 
         with tempfile.TemporaryDirectory() as modelsDir:
             settings = TrainingSettings(
@@ -513,9 +513,9 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
         """Features of small synthetic cases (Hessian-DoG) train a classifier and fill the comparison table node."""
         import tempfile
 
-        from calcification.logic.analysis_workflow import write_feature_rows
-        from calcification.logic.classifier_training_data import write_label_rows
-        from calcification.logic.synthetic_features import SynthesisConfig, measure_synthetic_cases
+        from calcification.logic.training.classifier_training_data import write_label_rows
+        from calcification.logic.training.synthetic_features import SynthesisConfig, measure_synthetic_cases
+        from calcification.logic.workflows.analysis_workflow import write_feature_rows
 
         logic = CalcificationTrainingLogic()
         with tempfile.TemporaryDirectory() as folder:

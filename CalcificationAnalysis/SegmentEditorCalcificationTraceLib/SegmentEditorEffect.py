@@ -2,12 +2,12 @@
 
 Level tracing made for tiny bright objects (issue 6): the click snaps to the brightest pixel nearby and the outline
 is traced with Slicer's vtkITKLevelTracingImageFilter at a level between that peak and the local background
-(``calcification.logic.level_tracing``); with "Automatic level" off it behaves like Slicer's "Level tracing"
+(``calcification.logic.workflows.level_tracing``); with "Automatic level" off it behaves like Slicer's "Level tracing"
 (the clicked value is the level). The outline goes through the editor's own modification path, so its masking
 settings (editable intensity range, overwrite rules, mask segment) and its undo/redo apply to every click.
 Ctrl+click marks a point annotation (a speck too small to outline) stored with the segmentation.
 
-All array work is in ``calcification.logic.editor_effect_support``; this file only wires events and options.
+All array work is in ``calcification.logic.workflows.editor_effect_support``; this file only wires events and options.
 Registered by the CalcificationAnalysis module, in the style of Slicer's ScriptedSegmentEditorEffect template.
 
 Every Segment Editor calls ``setMRMLDefaults`` (and creates the options widgets) of every registered effect when it
@@ -100,7 +100,9 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         return self._dependenciesReady
 
     def setMRMLDefaults(self):
-        from calcification.logic.level_tracing import TraceOptions  # importable before the first-use installation
+        from calcification.logic.workflows.level_tracing import (
+            TraceOptions,  # importable before the first-use installation
+        )
 
         self.scriptedEffect.setParameterDefault("AutomaticLevel", 1)
         self.scriptedEffect.setParameterDefault("LevelFraction", TraceOptions.level_fraction)
@@ -126,7 +128,7 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         self.levelFractionSlider.enabled = self.snapRadiusSlider.enabled = self.automaticLevelCheckBox.checked
 
     def traceOptions(self):
-        from calcification.logic.level_tracing import TraceOptions
+        from calcification.logic.workflows.level_tracing import TraceOptions
 
         return TraceOptions(
             snap_radius_mm=self.scriptedEffect.doubleParameter("SnapRadiusMm"),
@@ -152,8 +154,8 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         return True
 
     def traceAt(self, xy, viewWidget):
-        from calcification.logic.editor_effect_support import fill_modifier_labelmap, trace_on_image
         from calcification.logic.errors import CalcificationError
+        from calcification.logic.workflows.editor_effect_support import fill_modifier_labelmap, trace_on_image
 
         sourceImage = self.scriptedEffect.sourceVolumeImageData()
         if sourceImage is None:
@@ -184,7 +186,7 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
         )
 
     def addPoint(self, xy, viewWidget):
-        from calcification.logic.point_annotations import add_point_annotation_ras
+        from calcification.logic.mrml.point_annotations import add_point_annotation_ras
 
         segmentationNode = self.scriptedEffect.parameterSetNode().GetSegmentationNode()
         if segmentationNode is None:

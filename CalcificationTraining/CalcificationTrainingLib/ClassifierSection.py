@@ -3,7 +3,8 @@
 Inputs are the features.csv that Calcification Analysis (or ``calcification analyze``) writes and a labels CSV
 (case_id, patient_id, label). Training takes seconds to a minute, so it runs in the GUI thread with a progress bar
 and Cancel; the work itself is ``CalcificationTrainingLogic.trainClassifier`` / ``compareClassifiers``
-(``calcification.logic.classifier_training`` / ``classifier_evaluation``), one call each from the Python console.
+(``calcification.logic.training.classifier_training`` / ``classifier_evaluation``), one call each from the Python
+console.
 """
 
 import os

@@ -1,7 +1,7 @@
 """The panel's "Synthetic cases" section: write seeded synthetic cases with a progress bar and Cancel.
 
 Kept beside the module file so that the file stays small; the writing itself is
-``CalcificationTrainingLogic.generateSyntheticCases`` (``calcification.logic.synthetic_dataset``).
+``CalcificationTrainingLogic.generateSyntheticCases`` (``calcification.logic.workflows.synthetic_dataset``).
 """
 
 import slicer

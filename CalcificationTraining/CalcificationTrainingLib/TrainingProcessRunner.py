@@ -1,8 +1,8 @@
 """Run ``calcification train-segmenter`` in a ``qt.QProcess`` and feed its JSON-line events to the panel.
 
 The training is a separate process so Slicer stays responsive and a Stop cannot leave the application in a half
-state. Lines are parsed by :func:`calcification.logic.training_process.parse_event_line`, the same parser the
-console's ``run_training_blocking`` uses; curves and progress come from :mod:`calcification.logic.training_curves`.
+state. Lines are parsed by :func:`calcification.logic.training.training_process.parse_event_line`, the same parser the
+console's ``run_training_blocking`` uses; curves and progress come from :mod:`calcification.logic.mrml.training_curves`.
 """
 
 import qt
@@ -21,7 +21,7 @@ class TrainingProcessRunner:
     """
 
     def __init__(self, settings, onEvent, onFinished):
-        from calcification.logic.training_curves import TrainingCurves, TrainingProgress
+        from calcification.logic.mrml.training_curves import TrainingCurves, TrainingProgress
 
         self.settings = settings
         self.curves = TrainingCurves()
@@ -36,7 +36,7 @@ class TrainingProcessRunner:
         self.process.connect("errorOccurred(QProcess::ProcessError)", self._processError)
 
     def start(self) -> None:
-        from calcification.logic.training_process import process_environment, training_command
+        from calcification.logic.training.training_process import process_environment, training_command
 
         environment = qt.QProcessEnvironment()
         for key, value in process_environment().items():
@@ -61,7 +61,7 @@ class TrainingProcessRunner:
             self.process.kill()
 
     def _readStdout(self) -> None:
-        from calcification.logic.training_process import parse_event_line
+        from calcification.logic.training.training_process import parse_event_line
 
         self._stdoutBuffer += self.process.readAllStandardOutput().data().decode("utf-8", errors="replace")
         *lines, self._stdoutBuffer = self._stdoutBuffer.split("\n")  # keep a partial last line for the next read
@@ -79,7 +79,7 @@ class TrainingProcessRunner:
         self._stderrText += self.process.readAllStandardError().data().decode("utf-8", errors="replace")
 
     def _processFinished(self, exitCode, exitStatus) -> None:
-        from calcification.logic.training_process import failure_message
+        from calcification.logic.training.training_process import failure_message
 
         self._readStdout()
         self._readStderr()

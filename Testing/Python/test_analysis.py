@@ -25,23 +25,23 @@ from calcification.core.features import (
 from calcification.core.image import Laterality, View
 from calcification.core.io import read_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.analysis_files import AnalyzedFile, breast_results
-from calcification.logic.analysis_workflow import (
+from calcification.logic.mrml.scene_factory import create_headless_scene
+from calcification.logic.mrml.segmentation_nodes import (
+    CALCIFICATION_SEGMENT_ID,
+    create_calcification_segmentation,
+    set_segment_mask,
+)
+from calcification.logic.mrml.table_nodes import columns_from_table_node
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.analysis_files import AnalyzedFile, breast_results
+from calcification.logic.workflows.analysis_workflow import (
     AnalysisRun,
     analyze_mammogram,
     analyze_segmentation_node,
     export_analysis,
 )
-from calcification.logic.scene_factory import create_headless_scene
-from calcification.logic.segmentation_nodes import (
-    CALCIFICATION_SEGMENT_ID,
-    create_calcification_segmentation,
-    set_segment_mask,
-)
-from calcification.logic.segmentation_workflow import segment_volume_node
-from calcification.logic.synthetic_dataset import write_case
-from calcification.logic.table_nodes import columns_from_table_node
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.segmentation_workflow import segment_volume_node
+from calcification.logic.workflows.synthetic_dataset import write_case
 
 SHAPE = (512, 448)
 CLUSTERED = 2  # index of a case (seed 9100) whose ground truth holds two clusters

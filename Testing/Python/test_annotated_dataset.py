@@ -14,13 +14,13 @@ import pytest
 from calcification.cli.main import main
 from calcification.core.errors import InputError
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.annotated_case_reader import ProblemKind, point_targets
-from calcification.logic.annotated_dataset import check_dataset, find_annotated_cases, load_training_cases
-from calcification.logic.scene_factory import create_headless_scene
-from calcification.logic.scene_storage import save_segmentation
-from calcification.logic.segmentation_nodes import create_calcification_segmentation
-from calcification.logic.synthetic_dataset import write_case, write_synthetic_dataset
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.scene_factory import create_headless_scene
+from calcification.logic.mrml.scene_storage import save_segmentation
+from calcification.logic.mrml.segmentation_nodes import create_calcification_segmentation
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.annotated_case_reader import ProblemKind, point_targets
+from calcification.logic.workflows.annotated_dataset import check_dataset, find_annotated_cases, load_training_cases
+from calcification.logic.workflows.synthetic_dataset import write_case, write_synthetic_dataset
 
 CONFIG = SynthesisConfig(shape=(320, 384))  # rows, cols (`calcification synth --size 384x320`)
 SEED = 31

@@ -11,16 +11,16 @@ import pytest
 from calcification.cli import command_agreement, command_candidates, command_trace
 from calcification.core.errors import InputError
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.agreement_nodes import _reference_grid as reference_grid
-from calcification.logic.agreement_nodes import load_segmentation_file, mask_on_grid
-from calcification.logic.scene_factory import create_headless_scene
-from calcification.logic.scene_storage import save_segmentation, save_volume
-from calcification.logic.segmentation_nodes import (
+from calcification.logic.mrml.scene_factory import create_headless_scene
+from calcification.logic.mrml.scene_storage import save_segmentation, save_volume
+from calcification.logic.mrml.segmentation_nodes import (
     CALCIFICATION_SEGMENT_ID,
     create_calcification_segmentation,
     set_segment_mask,
 )
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.agreement_nodes import _reference_grid as reference_grid
+from calcification.logic.workflows.agreement_nodes import load_segmentation_file, mask_on_grid
 
 
 def run(module, argv):

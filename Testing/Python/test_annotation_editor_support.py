@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calcification.logic.editor_effect_support import fill_modifier_labelmap, image_pixels, trace_on_image
-from calcification.logic.level_tracing import TraceOptions
-from calcification.logic.mrml_imports import numpy_support, slicer
+from calcification.logic.mrml.mrml_imports import numpy_support, slicer
+from calcification.logic.workflows.editor_effect_support import fill_modifier_labelmap, image_pixels, trace_on_image
+from calcification.logic.workflows.level_tracing import TraceOptions
 
 
 def oriented(array: np.ndarray, i0: int, j0: int, vtk_type=None):
@@ -52,9 +52,9 @@ def test_fill_modifier_labelmap_sets_only_the_traced_rectangle():
 def test_editor_preset_on_a_real_segment_editor_node(scene):
     from calcification.core.annotation.intensity_range import calcification_intensity_range
     from calcification.core.synthetic import SynthesisConfig, generate_case
-    from calcification.logic.editor_effect_support import preset_segment_editor_node
-    from calcification.logic.segmentation_nodes import CALCIFICATION_SEGMENT_ID, create_calcification_segmentation
-    from calcification.logic.volume_nodes import volume_node_from_mammogram
+    from calcification.logic.mrml.segmentation_nodes import CALCIFICATION_SEGMENT_ID, create_calcification_segmentation
+    from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+    from calcification.logic.workflows.editor_effect_support import preset_segment_editor_node
 
     case = generate_case(SynthesisConfig(shape=(512, 512), crop=True), seed=1, index=0)
     low, high = calcification_intensity_range(case.mammogram.pixels, case.breast_mask)

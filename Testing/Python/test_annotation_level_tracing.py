@@ -10,10 +10,10 @@ from calcification.core.annotation.seed_snapping import region_at_level, seed_fo
 from calcification.core.errors import InputError
 from calcification.core.image import Mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.level_tracing import LevelTracingAnnotator, TraceOptions, trace_region
-from calcification.logic.segmentation_nodes import CALCIFICATION_SEGMENT_ID, create_calcification_segmentation
-from calcification.logic.segmentation_nodes import segment_mask as full_segment_mask
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.segmentation_nodes import CALCIFICATION_SEGMENT_ID, create_calcification_segmentation
+from calcification.logic.mrml.segmentation_nodes import segment_mask as full_segment_mask
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.level_tracing import LevelTracingAnnotator, TraceOptions, trace_region
 
 
 @pytest.fixture(scope="module")

@@ -10,22 +10,22 @@ from calcification.core.annotation.agreement import MatchStatus
 from calcification.core.annotation.candidate_review import Decision
 from calcification.core.errors import InputError
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.agreement_nodes import (
-    agreement_table_node,
-    compare_segmentation_nodes,
-    load_segmentation_file,
-)
-from calcification.logic.annotation_session import REVIEW_ATTRIBUTE, AnnotationSession
-from calcification.logic.point_annotations import export_point_annotations, point_annotation_node
-from calcification.logic.scene_storage import load_scene_bundle, save_scene_bundle, save_segmentation
-from calcification.logic.segmentation_nodes import (
+from calcification.logic.mrml.point_annotations import export_point_annotations, point_annotation_node
+from calcification.logic.mrml.scene_storage import load_scene_bundle, save_scene_bundle, save_segmentation
+from calcification.logic.mrml.segmentation_nodes import (
     CALCIFICATION_SEGMENT_ID,
     create_calcification_segmentation,
     segment_mask,
     set_segment_mask,
 )
-from calcification.logic.table_nodes import columns_from_table_node
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.table_nodes import columns_from_table_node
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.agreement_nodes import (
+    agreement_table_node,
+    compare_segmentation_nodes,
+    load_segmentation_file,
+)
+from calcification.logic.workflows.annotation_session import REVIEW_ATTRIBUTE, AnnotationSession
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from calcification.core.analysis import judge_malignancy
 from calcification.core.classification import load_classifier
 from calcification.core.evaluation.classifier_plots import roc_points
 from calcification.core.features import IMAGE_FEATURE_NAMES
-from calcification.logic.classifier_evaluation import OUTPUT_NAMES
-from calcification.logic.classifier_training_data import training_table
+from calcification.logic.training.classifier_evaluation import OUTPUT_NAMES
+from calcification.logic.training.classifier_training_data import training_table
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -174,8 +174,12 @@ def test_roc_points_step_through_ties_and_end_at_one():
 
 
 def test_comparison_table_node_holds_every_algorithm_with_descriptions(tmp_path, scene):
-    from calcification.logic.classifier_evaluation import COMPARISON_COLUMNS, comparison_columns, evaluate_classifiers
-    from calcification.logic.table_nodes import table_node_from_columns
+    from calcification.logic.mrml.table_nodes import table_node_from_columns
+    from calcification.logic.training.classifier_evaluation import (
+        COMPARISON_COLUMNS,
+        comparison_columns,
+        evaluate_classifiers,
+    )
 
     features, labels = write_tables(tmp_path, n_cases=40)
     evaluation = evaluate_classifiers(training_table(features, labels), tmp_path / "eval",
@@ -215,7 +219,7 @@ def test_a_trained_classifier_is_scored_on_held_out_cases_without_refitting(tmp_
     out = tmp_path / "held_out"
     assert main(["evaluate-classifier", str(held_features), str(held_labels), "--classifier", str(tmp_path / "lr"),
                  "--out", str(out), "--n-boot", "100"]) == 0  # fmt: skip
-    from calcification.logic.classifier_evaluation import HELD_OUT_NAMES
+    from calcification.logic.training.classifier_evaluation import HELD_OUT_NAMES
 
     assert sorted(p.name for p in out.iterdir()) == sorted(HELD_OUT_NAMES)
     report = json.loads((out / "held_out.json").read_text())

@@ -79,12 +79,12 @@ EXERCISED = {
     ("calcification.logic.model_choices", "method_uses_network_model"),
     ("calcification.logic.model_choices", "network_preset_choices"),
     ("calcification.slicer_support.dependency_installer", "ensure_dependencies"),
-    ("calcification.logic.editor_effect_support", "preset_segment_editor_node"),
-    ("calcification.logic.level_tracing", "TraceOptions"),
-    ("calcification.logic.sample_data", "SAMPLE_NAME"),
-    ("calcification.logic.sample_data", "existing_sample_files"),
-    ("calcification.logic.scene_factory", "use_application_logic"),
-    ("calcification.logic.segmentation_nodes", "ensure_calcification_segment"),
+    ("calcification.logic.workflows.editor_effect_support", "preset_segment_editor_node"),
+    ("calcification.logic.workflows.level_tracing", "TraceOptions"),
+    ("calcification.logic.workflows.sample_data", "SAMPLE_NAME"),
+    ("calcification.logic.workflows.sample_data", "existing_sample_files"),
+    ("calcification.logic.mrml.scene_factory", "use_application_logic"),
+    ("calcification.logic.mrml.segmentation_nodes", "ensure_calcification_segment"),
     ("calcification.slicer_support.python_dependencies", "TORCH_VERSION_REQUIREMENT"),
     ("calcification.slicer_support.python_dependencies", "ensure_requirements"),
     ("calcification.slicer_support.python_dependencies", "missing_requirements"),
@@ -268,11 +268,11 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
         from calcification.logic.model_choices import (classifier_algorithm_choices, initial_model_choices,
                                                         method_choices, method_uses_network_model,
                                                         network_preset_choices)
-        from calcification.logic.editor_effect_support import preset_segment_editor_node
-        from calcification.logic.level_tracing import TraceOptions
-        from calcification.logic.sample_data import existing_sample_files
-        from calcification.logic.scene_factory import create_headless_scene, use_application_logic
-        from calcification.logic.segmentation_nodes import ensure_calcification_segment
+        from calcification.logic.workflows.editor_effect_support import preset_segment_editor_node
+        from calcification.logic.workflows.level_tracing import TraceOptions
+        from calcification.logic.workflows.sample_data import existing_sample_files
+        from calcification.logic.mrml.scene_factory import create_headless_scene, use_application_logic
+        from calcification.logic.mrml.segmentation_nodes import ensure_calcification_segment
         from calcification.slicer_support import python_dependencies as deps
         import slicer
 

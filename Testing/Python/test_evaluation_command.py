@@ -14,7 +14,7 @@ from calcification.core.errors import InputError
 from calcification.core.evaluation import match_objects, pixel_metrics
 from calcification.core.segmentation import segment_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.segmenter_evaluation_workflow import OUTPUT_NAMES
+from calcification.logic.workflows.segmenter_evaluation_workflow import OUTPUT_NAMES
 
 SMALL = "384,320"
 

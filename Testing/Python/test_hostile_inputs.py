@@ -75,7 +75,7 @@ def test_dicom_rows_columns_disagreeing_with_pixel_data_are_refused(tmp_path, sy
 def test_mrml_cache_is_private_and_not_a_predictable_shared_path(tmp_path, monkeypatch):
     import tempfile
 
-    from calcification.logic import scene_factory
+    from calcification.logic.mrml import scene_factory
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
@@ -103,7 +103,7 @@ def test_model_and_classifier_names_cannot_escape_their_folder(tmp_path, capsys,
 
 @pytest.mark.parametrize("name", ["../../escaped", "/tmp/abs-name", "a/b", ".."])
 def test_classifier_destination_refuses_a_path_as_name(name):
-    from calcification.logic.classifier_training import classifier_destination
+    from calcification.logic.training.classifier_training import classifier_destination
 
     with pytest.raises(InputError, match="plain name"):
         classifier_destination(name)
@@ -200,7 +200,7 @@ def test_trace_refuses_non_finite_and_negative_options(tmp_path, capsys, option)
 
 
 def test_labels_csv_row_with_more_fields_than_the_header(tmp_path):
-    from calcification.logic.annotated_case_reader import read_labels_csv
+    from calcification.logic.workflows.annotated_case_reader import read_labels_csv
 
     path = tmp_path / "labels.csv"
     path.write_text("case_id,patient_id,label\na,p1,benign,EXTRA,MORE\n")
@@ -209,7 +209,7 @@ def test_labels_csv_row_with_more_fields_than_the_header(tmp_path):
 
 
 def test_header_only_labels_csv_is_empty_not_missing_its_column(tmp_path):
-    from calcification.logic.annotated_case_reader import read_labels_csv
+    from calcification.logic.workflows.annotated_case_reader import read_labels_csv
 
     path = tmp_path / "labels.csv"
     path.write_text("case_id,patient_id,label\n")

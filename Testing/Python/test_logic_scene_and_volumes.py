@@ -7,9 +7,9 @@ import pytest
 
 from calcification.core.errors import InputError
 from calcification.core.image import Laterality, View
-from calcification.logic.mrml_imports import slicer, vtk
-from calcification.logic.scene_factory import segmentations_logic_for
-from calcification.logic.volume_nodes import (
+from calcification.logic.mrml.mrml_imports import slicer, vtk
+from calcification.logic.mrml.scene_factory import segmentations_logic_for
+from calcification.logic.mrml.volume_nodes import (
     ORIGIN_KEY,
     array_from_volume_node,
     mammogram_from_volume_node,
@@ -121,8 +121,8 @@ def test_the_refusal_of_a_stack_says_to_select_a_slice(scene, small_mammogram):
 
 def test_an_application_logic_handed_over_is_used_instead_of_a_second_one():
     """Inside Slicer the module hands over slicer.modules.segmentations.logic(): no second logic is created."""
-    from calcification.logic.scene_factory import use_application_logic
-    from calcification.logic.segmentation_nodes import create_calcification_segmentation
+    from calcification.logic.mrml.scene_factory import use_application_logic
+    from calcification.logic.mrml.segmentation_nodes import create_calcification_segmentation
 
     application_scene = slicer.vtkMRMLScene()
     application_logic = slicer.vtkSlicerSegmentationsModuleLogic()

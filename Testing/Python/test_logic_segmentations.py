@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from calcification.core.errors import InputError
-from calcification.logic.mrml_imports import slicer, vtk
-from calcification.logic.segmentation_nodes import (
+from calcification.logic.mrml.mrml_imports import slicer, vtk
+from calcification.logic.mrml.segmentation_nodes import (
     CALCIFICATION_COLOR,
     CALCIFICATION_SEGMENT_ID,
     CALCIFICATION_TERMINOLOGY,
@@ -16,7 +16,7 @@ from calcification.logic.segmentation_nodes import (
     segment_mask,
     set_segment_mask,
 )
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
 
 
 @pytest.fixture

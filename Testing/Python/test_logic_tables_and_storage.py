@@ -10,18 +10,23 @@ import numpy as np
 import pytest
 
 from calcification.core.errors import InputError
-from calcification.logic.mrml_imports import vtk
-from calcification.logic.scene_factory import create_headless_scene
-from calcification.logic.scene_storage import load_scene_bundle, save_scene_bundle, save_segmentation, save_table_csv
-from calcification.logic.segmentation_nodes import (
+from calcification.logic.mrml.mrml_imports import vtk
+from calcification.logic.mrml.scene_factory import create_headless_scene
+from calcification.logic.mrml.scene_storage import (
+    load_scene_bundle,
+    save_scene_bundle,
+    save_segmentation,
+    save_table_csv,
+)
+from calcification.logic.mrml.segmentation_nodes import (
     CALCIFICATION_SEGMENT_ID,
     CALCIFICATION_TERMINOLOGY,
     create_calcification_segmentation,
     segment_mask,
     set_segment_mask,
 )
-from calcification.logic.table_nodes import columns_from_table_node, table_node_from_columns
-from calcification.logic.volume_nodes import (
+from calcification.logic.mrml.table_nodes import columns_from_table_node, table_node_from_columns
+from calcification.logic.mrml.volume_nodes import (
     DIRECTIONS_KEY,
     ORIGIN_KEY,
     mammogram_from_volume_node,

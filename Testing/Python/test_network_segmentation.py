@@ -12,9 +12,9 @@ from calcification.core.models.preferred_model import preferred_model, set_prefe
 from calcification.core.segmentation import SegmenterChoice, segment_mammogram
 from calcification.core.segmentation.network_method import DEFAULT_MODEL_NAME
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.scene_storage import save_volume
-from calcification.logic.segmentation_workflow import segment_volume_node
-from calcification.logic.volume_nodes import mammogram_from_volume_node, volume_node_from_mammogram
+from calcification.logic.mrml.scene_storage import save_volume
+from calcification.logic.mrml.volume_nodes import mammogram_from_volume_node, volume_node_from_mammogram
+from calcification.logic.workflows.segmentation_workflow import segment_volume_node
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import pytest
 from calcification.core.compute_device import choose_device, cuda_available, run_with_device_fallback
 from calcification.core.errors import InputError
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.annotation_session import REVIEW_ATTRIBUTE, AnnotationSession
-from calcification.logic.editor_effect_support import default_intensity_range
 from calcification.logic.model_choices import SYNTHETIC_WARNING, model_choices, model_description
-from calcification.logic.segmentation_nodes import create_calcification_segmentation
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.segmentation_nodes import create_calcification_segmentation
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.annotation_session import REVIEW_ATTRIBUTE, AnnotationSession
+from calcification.logic.workflows.editor_effect_support import default_intensity_range
 
 
 def test_cpu_and_auto_choose_a_device_without_a_message():
@@ -77,7 +77,7 @@ def test_default_density_range_starts_at_the_breast_median(scene, case):
 def test_default_density_range_refuses_a_blank_volume(scene, case):
     import numpy as np
 
-    from calcification.logic.volume_nodes import update_volume_node_from_array
+    from calcification.logic.mrml.volume_nodes import update_volume_node_from_array
 
     volume = volume_node_from_mammogram(scene, case.mammogram, name="blank")
     update_volume_node_from_array(volume, np.zeros((1, 64, 64), np.float32))

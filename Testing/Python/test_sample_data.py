@@ -7,11 +7,11 @@ import numpy as np
 
 from calcification.core.io import read_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.agreement_nodes import load_segmentation_file
-from calcification.logic.sample_data import SAMPLE_INDEX, SAMPLE_SEED, SAMPLE_SHAPE, write_sample_files
-from calcification.logic.scene_factory import create_headless_scene
-from calcification.logic.segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
-from calcification.logic.volume_nodes import volume_node_from_mammogram
+from calcification.logic.mrml.scene_factory import create_headless_scene
+from calcification.logic.mrml.segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
+from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+from calcification.logic.workflows.agreement_nodes import load_segmentation_file
+from calcification.logic.workflows.sample_data import SAMPLE_INDEX, SAMPLE_SEED, SAMPLE_SHAPE, write_sample_files
 
 
 def test_sample_is_reproducible_and_holds_the_engine_case(tmp_path):
@@ -45,7 +45,7 @@ def test_existing_sample_is_reused_and_a_damaged_one_shows_in_its_checksum(tmp_p
 
 def test_existing_sample_is_found_without_the_data_engine(tmp_path):
     """Slicer's startup registers the sample from existing files only (existing_sample_files needs no scikit-image)."""
-    from calcification.logic.sample_data import existing_sample_files
+    from calcification.logic.workflows.sample_data import existing_sample_files
 
     assert existing_sample_files(tmp_path) is None
     written = write_sample_files(tmp_path)

@@ -13,10 +13,10 @@ from calcification.cli.main import main
 from calcification.core.errors import CancelledError, InputError
 from calcification.core.segmentation import segment_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
-from calcification.logic.scene_storage import load_scene_bundle
-from calcification.logic.segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
-from calcification.logic.segmentation_workflow import segment_volume_node
-from calcification.logic.volume_nodes import update_volume_node_from_array, volume_node_from_mammogram
+from calcification.logic.mrml.scene_storage import load_scene_bundle
+from calcification.logic.mrml.segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
+from calcification.logic.mrml.volume_nodes import update_volume_node_from_array, volume_node_from_mammogram
+from calcification.logic.workflows.segmentation_workflow import segment_volume_node
 
 
 @pytest.fixture(scope="module")

@@ -55,8 +55,8 @@ def test_a_registered_method_runs_from_the_library_the_logic_and_the_command_lin
     toy_method, synthetic_case, scene, tmp_path
 ):
     from calcification.logic.model_choices import method_choices
-    from calcification.logic.segmentation_workflow import segment_volume_node
-    from calcification.logic.volume_nodes import volume_node_from_mammogram
+    from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+    from calcification.logic.workflows.segmentation_workflow import segment_volume_node
 
     assert "brightest" in [name for name, _ in method_choices()]
     result = segment_mammogram(synthetic_case.mammogram, "brightest")

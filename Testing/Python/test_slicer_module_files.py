@@ -256,3 +256,18 @@ def test_the_panel_offers_every_segmentation_method_and_starts_on_the_library_de
     assert default == DEFAULT_METHOD
     offered = [name for name, _ in method_choices()]
     assert offered[0] == DEFAULT_METHOD and set(offered) == {spec.name for spec in available_methods()}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_the_panels_offer_the_library_device_choices(module):
+    """The parameter nodes list the devices as a literal (the library is not importable when the class is defined);
+    this keeps the list equal to its one owner, ``core.compute_device.DEVICE_CHOICES``."""
+    from calcification.core.compute_device import DEVICE_CHOICES
+
+    device = next(
+        node.annotation
+        for node in ast.walk(_module_tree(module))
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "device"
+    )
+    choice = next(n for n in ast.walk(device) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Choice")
+    assert tuple(ast.literal_eval(choice.args[0])) == DEVICE_CHOICES

@@ -88,8 +88,8 @@ def test_bad_parameters_write_nothing(tmp_path, argv):
 
 
 def test_synth_mrb_scene_holds_the_annotation(tmp_path):
-    from calcification.logic.scene_storage import load_scene_bundle
-    from calcification.logic.segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
+    from calcification.logic.mrml.scene_storage import load_scene_bundle
+    from calcification.logic.mrml.segmentation_nodes import CALCIFICATION_SEGMENT_ID, segment_mask
 
     out = tmp_path / "scenes"
     assert run_synth("--out", str(out), "--cases", "1", "--seed", "4", "--size", "256x256", "--crop", "--mrb") == 0

@@ -9,8 +9,8 @@ import numpy as np
 
 from calcification.core.io import read_mammogram
 from calcification.core.synthetic import SynthesisConfig
-from calcification.logic.synthetic_dataset import write_synthetic_dataset
-from calcification.logic.volume_nodes import mammogram_from_volume_node, volume_node_from_mammogram
+from calcification.logic.mrml.volume_nodes import mammogram_from_volume_node, volume_node_from_mammogram
+from calcification.logic.workflows.synthetic_dataset import write_synthetic_dataset
 
 
 def test_blend_into_a_real_mammogram_from_a_volume_node(scene, ddsm_cases, tmp_path):

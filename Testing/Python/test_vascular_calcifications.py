@@ -75,8 +75,7 @@ def test_analysis_keeps_vascular_calcifications_out_of_clusters_and_features_but
 
 
 def test_the_vascular_segment_is_written_read_back_and_tabled_apart(scene):
-    from calcification.logic.analysis_workflow import analyze_segmentation_node
-    from calcification.logic.segmentation_nodes import (
+    from calcification.logic.mrml.segmentation_nodes import (
         CALCIFICATION_SEGMENT_ID,
         VASCULAR_SEGMENT_ID,
         create_calcification_segmentation,
@@ -84,9 +83,10 @@ def test_the_vascular_segment_is_written_read_back_and_tabled_apart(scene):
         segment_mask,
         set_segment_mask,
     )
-    from calcification.logic.segmentation_workflow import _store_vascular
-    from calcification.logic.table_nodes import columns_from_table_node
-    from calcification.logic.volume_nodes import volume_node_from_mammogram
+    from calcification.logic.mrml.table_nodes import columns_from_table_node
+    from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+    from calcification.logic.workflows.analysis_workflow import analyze_segmentation_node
+    from calcification.logic.workflows.segmentation_workflow import _store_vascular
 
     image, labels, n_line = _scene()
     mammogram = Mammogram(image.astype(np.float32), (SPACING, SPACING))

@@ -118,7 +118,7 @@ def runAnalysisPanel(outputFolder):
 
 
 def runTrainingPanel(folder):
-    from calcification.logic.synthetic_dataset import write_synthetic_dataset
+    from calcification.logic.workflows.synthetic_dataset import write_synthetic_dataset
 
     slicer.util.selectModule(TRAINING)
     widget = slicer.util.getModuleWidget(TRAINING)

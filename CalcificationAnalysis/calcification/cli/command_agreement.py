@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..core.annotation.agreement import AgreementConfig
-from ..logic.annotation_files import compare_segmentation_files, write_agreement_csv
+from ..logic.workflows.annotation_files import compare_segmentation_files, write_agreement_csv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.analysis_files import analyze_files
+from ..logic.workflows.analysis_files import analyze_files
 from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
 from .progress_bar import terminal_progress
 

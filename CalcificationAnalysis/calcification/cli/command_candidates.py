@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.annotation_files import write_candidates_file
+from ..logic.workflows.annotation_files import write_candidates_file
 from .arguments import add_spacing_option
 from .progress_bar import terminal_progress
 

@@ -1,8 +1,8 @@
 """``calcification check-dataset``: read a site's annotated cases and list every problem before any training starts.
 
 DATA are Slicer scenes (``.mrb``), folders of images with ``<name>.seg.nrrd`` (and optional ``<name>.points.csv``),
-or single image files (see :mod:`calcification.logic.annotated_dataset`). Nothing is written. Exit code 0 when the
-data are ready to train on, 2 with the full problem list otherwise.
+or single image files (see :mod:`calcification.logic.workflows.annotated_dataset`). Nothing is written. Exit code 0 when
+the data are ready to train on, 2 with the full problem list otherwise.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def checked_dataset(args: argparse.Namespace, events_json: bool = False):
     """Run the check with a progress bar; returns the :class:`DatasetReport`."""
-    from ..logic.annotated_dataset import check_dataset
+    from ..logic.workflows.annotated_dataset import check_dataset
 
     with terminal_progress("Checking", enabled=sys.stderr.isatty() and not events_json) as progress:
         return check_dataset(args.data, args.labels, spacing_mm=args.spacing, progress=progress)

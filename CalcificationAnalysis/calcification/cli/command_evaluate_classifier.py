@@ -4,8 +4,8 @@ Writes into ``--out`` the Figure 9 table (``algorithms.csv``: out-of-fold AUC wi
 sensitivity, specificity, Brier score per algorithm, and the chosen one calibrated as ``train-classifier`` ships it),
 ``importance.csv`` and ``importance.png`` (permutation importance, Figure 10), ``roc.png``, ``reliability.png``,
 ``out_of_fold.csv`` (every case's probability per algorithm) and ``summary.json``; see
-:mod:`calcification.logic.classifier_evaluation`. With ``--classifier NAME`` a trained classifier is scored on the
-cases instead (no refitting; ``held_out.json``, ``held_out.csv``, ROC and reliability PNGs): the external check on
+:mod:`calcification.logic.training.classifier_evaluation`. With ``--classifier NAME`` a trained classifier is scored on
+the cases instead (no refitting; ``held_out.json``, ``held_out.csv``, ROC and reliability PNGs): the external check on
 cases it never saw.
 """
 
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _score(args: argparse.Namespace, table) -> int:
-    from ..logic.classifier_evaluation import score_trained_classifier
+    from ..logic.training.classifier_evaluation import score_trained_classifier
 
     score = score_trained_classifier(table, args.classifier, args.out, n_boot=args.n_boot, seed=args.seed)
     m = score.metrics
@@ -59,8 +59,8 @@ def _score(args: argparse.Namespace, table) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate, write the files and print the table; returns 0."""
-    from ..logic.classifier_evaluation import evaluate_classifiers
-    from ..logic.classifier_training_data import training_table
+    from ..logic.training.classifier_evaluation import evaluate_classifiers
+    from ..logic.training.classifier_training_data import training_table
 
     algorithms = [a.strip() for a in args.algorithms.split(",") if a.strip()]
     if not algorithms:

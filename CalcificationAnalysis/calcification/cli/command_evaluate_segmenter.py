@@ -5,7 +5,7 @@ images, object recall, FROC points, partial AUC, sensitivity at 0.1 / 0.3 / 1 FP
 OUT/per_image.csv, OUT/froc.png and OUT/dice.png; prints a short table. Test cases are a site's own annotated DATA
 (scenes ``.mrb`` or image + ``<name>.seg.nrrd`` folders, checked first as ``calcification check-dataset`` does; labels
 and patient ids are not needed here) or ``--synthetic N``; exactly one. The measurement itself is
-:func:`calcification.logic.segmenter_evaluation_workflow.evaluate_segmenter`.
+:func:`calcification.logic.workflows.segmenter_evaluation_workflow.evaluate_segmenter`.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _table(evaluation, report: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..logic.segmenter_evaluation_workflow import SyntheticTestSeries, evaluate_segmenter
+    from ..logic.workflows.segmenter_evaluation_workflow import SyntheticTestSeries, evaluate_segmenter
 
     _check_arguments(args)
     synthetic = None

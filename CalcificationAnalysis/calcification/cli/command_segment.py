@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.file_workflow import segment_file
+from ..logic.workflows.file_workflow import segment_file
 from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
 from .progress_bar import terminal_progress
 

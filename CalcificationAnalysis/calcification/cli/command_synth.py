@@ -17,7 +17,7 @@ from ..core.image import DEFAULT_SPACING_MM, View
 from ..core.io import read_mammogram
 from ..core.memory import check_fits_in_memory
 from ..core.synthetic import BreastDensity, SynthesisConfig
-from ..logic.synthetic_dataset import write_synthetic_dataset
+from ..logic.workflows.synthetic_dataset import write_synthetic_dataset
 from .progress_bar import terminal_progress
 
 

@@ -6,8 +6,8 @@ import argparse
 import math
 from pathlib import Path
 
-from ..logic.annotation_files import trace_file
-from ..logic.level_tracing import TraceOptions
+from ..logic.workflows.annotation_files import trace_file
+from ..logic.workflows.level_tracing import TraceOptions
 from .arguments import add_spacing_option
 
 

@@ -1,9 +1,9 @@
 """``calcification train-classifier``: train the calibrated benign/malignant classifier that ``analyze`` uses.
 
-Input is either FEATURES.csv + LABELS.csv (see :mod:`calcification.logic.classifier_training_data`: what ``analyze``
-writes, and a ``case_id, patient_id, label`` table) or ``--synthetic N``: N synthetic cases segmented by the chosen
-segmenter (the default network unless told otherwise) and measured exactly as ``analyze`` measures an image; their
-rows are kept beside the classifier as ``training_features.csv`` and ``training_labels.csv``, so
+Input is either FEATURES.csv + LABELS.csv (see :mod:`calcification.logic.training.classifier_training_data`: what
+``analyze`` writes, and a ``case_id, patient_id, label`` table) or ``--synthetic N``: N synthetic cases segmented by the
+chosen segmenter (the default network unless told otherwise) and measured exactly as ``analyze`` measures an image;
+their rows are kept beside the classifier as ``training_features.csv`` and ``training_labels.csv``, so
 ``evaluate-classifier`` can reproduce the comparison. The classifier is saved (skops, no pickle; a JSON card with the
 cross-validated AUC and its interval) under ``--out`` or the user's classifier folder / NAME, where ``analyze
 --classifier NAME`` and the Slicer panel find it.
@@ -81,7 +81,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train, save and print the card's cross-validated metrics; returns 0."""
     from ..core.synthetic import SynthesisConfig
-    from ..logic.classifier_training import (
+    from ..logic.training.classifier_training import (
         classifier_destination,
         train_classifier_from_files,
         train_classifier_on_synthetic,

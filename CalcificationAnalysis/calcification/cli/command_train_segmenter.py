@@ -1,11 +1,11 @@
 """``calcification train-segmenter``: train a segmentation model ensemble and register it in the user's model folder.
 
 Data are a site's own annotated cases (DATA...: Slicer scenes ``.mrb``, folders of image + ``<name>.seg.nrrd``, with
-``--labels CSV`` for patient ids; :mod:`calcification.logic.annotated_dataset`) or the synthetic engine (``--synthetic
-N``, what the shipped default model was trained on); exactly one of the two. Annotated data are checked first, and
-training does not start while any case has a problem (the full list is shown, as ``calcification check-dataset``
-prints it). Progress is a bar plus one line per epoch, or, with ``--events-json``, one JSON object per line on
-stdout for programs (the Slicer panel runs training as a separate process and reads these).
+``--labels CSV`` for patient ids; :mod:`calcification.logic.workflows.annotated_dataset`) or the synthetic engine
+(``--synthetic N``, what the shipped default model was trained on); exactly one of the two. Annotated data are checked
+first, and training does not start while any case has a problem (the full list is shown, as ``calcification
+check-dataset`` prints it). Progress is a bar plus one line per epoch, or, with ``--events-json``, one JSON object per
+line on stdout for programs (the Slicer panel runs training as a separate process and reads these).
 
 ``--augmentation-preview PNG`` writes a picture of augmented training crops (original | augmented, mask outlined) from
 the first few of those cases with the run's crop size and seed, and exits without training; check it before a long
@@ -129,7 +129,7 @@ def _check_source(args: argparse.Namespace) -> None:
 def _data_cases(args: argparse.Namespace, config, normalisation, limit: int | None = None) -> tuple[list, str]:
     """(TrainingCases, description for the model card) of the annotated DATA, checked first: InputError listing
     every problem when any case cannot be used."""
-    from ..logic.annotated_dataset import load_training_cases
+    from ..logic.workflows.annotated_dataset import load_training_cases
 
     report = checked_dataset(args, args.events_json)
     if not report.ok:

@@ -1,15 +1,13 @@
-"""MRML bridge: the only layer that converts between MRML nodes and arrays (runs on ``slicer-core`` and in Slicer).
+"""The logic layer: everything a panel action, a command or a console call does, one call each; runs on
+``slicer-core`` and inside Slicer. Nothing here touches ``slicer.app``, ``slicer.mrmlScene``, ``slicer.modules``, qt
+or ctk: every function takes the scene or the nodes explicitly.
 
-Every function takes the scene or the nodes explicitly; nothing here touches ``slicer.app``, ``slicer.mrmlScene``,
-``slicer.modules``, qt or ctk. Modules:
-
-- :mod:`.scene_factory` -- ``create_headless_scene()``, ``segmentations_logic_for(scene)``
-- :mod:`.volume_nodes` -- ``volume_node_from_mammogram``, ``mammogram_from_volume_node``, ``array_from_volume_node``,
-  ``update_volume_node_from_array``
-- :mod:`.segmentation_nodes` -- ``create_calcification_segmentation``, ``ensure_calcification_segment``,
-  ``set_segment_mask``, ``segment_mask``, ``labels_to_segments``
-- :mod:`.table_nodes` -- ``table_node_from_columns``, ``columns_from_table_node``
-- :mod:`.scene_storage` -- ``save_segmentation`` (.seg.nrrd), ``save_table_csv``, ``save_volume``,
-  ``save_scene_bundle`` / ``load_scene_bundle`` (.mrb), ``atomic_destination``
-- :mod:`.mrml_imports` -- ``slicer``, ``vtk``, ``numpy_support`` and the classes that live elsewhere in Slicer
+- :mod:`.mrml` -- the MRML bridge: the only code that converts between MRML nodes and arrays, and saves or loads
+  nodes and scenes.
+- :mod:`.workflows` -- what the panels and commands do, built on the core and the bridge: segment, analyse, export,
+  annotate, evaluate, write data sets.
+- :mod:`.training` -- training the network and the classifier as the panels and commands run it; no MRML.
+- :mod:`.model_choices` -- what the panels' lists show (methods, models, classifiers, presets, algorithms) and how a
+  panel's settings become a :class:`~calcification.core.segmentation.SegmenterChoice`.
+- :mod:`.errors` -- the error types panels catch (panels reach the library only through this layer).
 """
