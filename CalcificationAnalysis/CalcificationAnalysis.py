@@ -51,7 +51,7 @@ class CalcificationAnalysis(ScriptedLoadableModule):
         self.parent.contributors = ["CalcificationAnalysis developers"]
         self.parent.helpText = _("""
 Find, outline, measure and judge breast calcifications on a 2D mammogram.
-<b>Annotate</b>: set the density range and click calcifications (Segment Editor effect <i>Calcification trace</i>), or
+<b>Annotate</b>: set the density range and click calcifications (Segment Editor effect "Calcification trace"), or
 review detector candidates. <b>Segment</b>: one click runs the Pro_UNeXt network (or the Hessian-DoG detector).
 <b>Results</b>: per-calcification, per-cluster and image-level features and a benign/malignant probability.
 Research use only; not a medical device. Models trained on synthetic data are marked as such.
