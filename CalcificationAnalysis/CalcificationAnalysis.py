@@ -16,6 +16,8 @@ import qt
 import slicer
 import vtk
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
+from slicer.i18n import tr as _
+from slicer.i18n import translate
 from slicer.parameterNodeWrapper import Choice, Default, FloatRange, RangeBounds, WithinRange, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
@@ -43,23 +45,23 @@ class CalcificationAnalysis(ScriptedLoadableModule):
 
     def __init__(self, parent):
         ScriptedLoadableModule.__init__(self, parent)
-        self.parent.title = "Calcification Analysis"
-        self.parent.categories = ["Quantification"]
+        self.parent.title = _("Calcification Analysis")
+        self.parent.categories = [translate("qSlicerAbstractCoreModule", "Quantification")]
         self.parent.dependencies = ["Segmentations", "SegmentEditor"]
         self.parent.contributors = ["CalcificationAnalysis developers"]
-        self.parent.helpText = """
+        self.parent.helpText = _("""
 Find, outline, measure and judge breast calcifications on a 2D mammogram.
 <b>Annotate</b>: set the density range and click calcifications (Segment Editor effect "Calcification trace"), or
 review detector candidates. <b>Segment</b>: one click runs the Pro_UNeXt network (or the Hessian-DoG detector).
 <b>Results</b>: per-calcification, per-cluster and image-level features and a benign/malignant probability.
 Research use only; not a medical device. Models trained on synthetic data are marked as such.
 See <a href="https://github.com/calcification-analysis/SlicerCalcificationAnalysis">the project page</a>.
-"""
-        self.parent.acknowledgementText = """
+""")
+        self.parent.acknowledgementText = _("""
 Methods from Tong et al., Front. Oncol. 2024 (Pro_UNeXt); Marasinou et al. 2023 (Hessian-DoG);
 Terrassin et al., SPIE 2024 (synthetic calcifications); Hossain 2019 (breast and pectoral masking);
 Lin et al. 2023 (breast-level aggregation).
-"""
+""")
         if (slicer.app.majorVersion, slicer.app.minorVersion) < MINIMUM_SLICER_VERSION:
             minimum = ".".join(str(part) for part in MINIMUM_SLICER_VERSION)
             logging.error(f"Calcification Analysis needs 3D Slicer {minimum} or later; this is "
@@ -93,12 +95,15 @@ def registerSampleData():
     sample = existing_sample_files()
     if sample is None:
         SampleData.SampleDataLogic.registerCustomSampleDataSource(
-            category="Calcification", sampleName=SAMPLE_NAME, thumbnailFileName=thumbnail,
+            category=_("Calcification"), sampleName=SAMPLE_NAME, thumbnailFileName=thumbnail,
             customDownloader=lambda source: CalcificationAnalysisLogic().loadSample(),
         )  # fmt: skip
         return
     SampleData.SampleDataLogic.registerCustomSampleDataSource(
-        category="Calcification", sampleName=SAMPLE_NAME, thumbnailFileName=thumbnail, **sampleSourceArguments(sample)
+        category=_("Calcification"),
+        sampleName=SAMPLE_NAME,
+        thumbnailFileName=thumbnail,
+        **sampleSourceArguments(sample),
     )
 
 
@@ -162,7 +167,11 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     whether to install them and otherwise shows an Install button; after installing it continues without a restart.
     """
 
-    RESULT_TABLES = [("image", "Image-level features"), ("calcifications", "Calcifications"), ("clusters", "Clusters")]
+    RESULT_TABLES = [
+        ("image", _("Image-level features")),
+        ("calcifications", _("Calcifications")),
+        ("clusters", _("Clusters")),
+    ]
 
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
@@ -193,7 +202,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         for key, label in self.RESULT_TABLES:
             self.ui.tableChoiceComboBox.addItem(label, key)
         self.ui.candidateTableWidget.setColumnCount(4)
-        self.ui.candidateTableWidget.setHorizontalHeaderLabels(["#", "Contrast", "Area (mm²)", "Decision"])
+        self.ui.candidateTableWidget.setHorizontalHeaderLabels(["#", _("Contrast"), _("Area (mm²)"), _("Decision")])
 
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
@@ -278,7 +287,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
     def onInstallDependencies(self, askUser: bool) -> None:
         """Offer (or, from the Install button, start) the installation; continue in this session when done."""
-        with slicer.util.tryWithErrorDisplay("Installing the Python packages failed.", waitCursor=True):
+        with slicer.util.tryWithErrorDisplay(_("Installing the Python packages failed."), waitCursor=True):
             if self.logic.ensureDependencies(askUser=askUser, needTorch=False):
                 self._onLibraryReady()
         self._showLibraryState()
@@ -290,11 +299,10 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         if self.logic.dependenciesPresent() and not self._libraryReady:
             self._onLibraryReady()
         self.ui.dependenciesFrame.visible = bool(missing)
-        self.ui.dependenciesLabel.text = (
-            "Calcification Analysis needs Python packages that are not installed in Slicer yet: "
-            + ", ".join(missing)
-            + ". Install them to use this module (a few minutes; no restart needed)."
-        )
+        self.ui.dependenciesLabel.text = _(
+            "Calcification Analysis needs Python packages that are not installed in Slicer yet: {packages}. Install "
+            "them to use this module (a few minutes; no restart needed)."
+        ).format(packages=", ".join(missing))
         for section in ("annotateCollapsibleButton", "segmentCollapsibleButton", "resultsCollapsibleButton"):
             getattr(self.ui, section).enabled = not missing
 
@@ -346,7 +354,9 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         usesModel = bool(parameters and self._libraryReady and self.logic.methodUsesNetworkModel(parameters.method))
 
         self.ui.segmentButton.enabled = hasInput
-        self.ui.segmentButton.toolTip = "Segment calcifications" if hasInput else "Select a mammogram volume first"
+        self.ui.segmentButton.toolTip = (
+            _("Segment calcifications") if hasInput else _("Select a mammogram volume first")
+        )
         self.ui.startReviewButton.enabled = hasInput
         self.ui.analyzeButton.enabled = bool(hasInput and parameters.outputSegmentation)
         self.ui.exportButton.enabled = self.logic.lastAnalysis is not None
@@ -390,7 +400,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     def onDefaultIntensityRange(self) -> None:
         if not self.logic.ensureDependencies(needTorch=False):
             return
-        with slicer.util.tryWithErrorDisplay("Could not compute a density range.", waitCursor=True):
+        with slicer.util.tryWithErrorDisplay(_("Could not compute a density range."), waitCursor=True):
             low, high = self.logic.defaultIntensityRange(self._parameterNode.inputVolume)
             self.ui.intensityRangeWidget.setRange(*self.logic.intensityWidgetRange(self._parameterNode.inputVolume,
                                                                                    FloatRange(low, high)))  # fmt: skip
@@ -403,7 +413,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
     def onStartReview(self) -> None:
         if not self.logic.ensureDependencies(needTorch=False):
             return
-        with slicer.util.tryWithErrorDisplay("Candidate detection failed.", waitCursor=True):
+        with slicer.util.tryWithErrorDisplay(_("Candidate detection failed."), waitCursor=True):
             session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
             session.start_review(progress=self._progress)
             self._showReview(session)
@@ -425,19 +435,19 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.logic.jumpToPixel(session.volume_node, review.current.row, review.current.col)
 
     def onMoveCandidate(self, step: int) -> None:
-        with slicer.util.tryWithErrorDisplay("Could not move to the candidate."):
+        with slicer.util.tryWithErrorDisplay(_("Could not move to the candidate.")):
             session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
             session.next_candidate() if step > 0 else session.previous_candidate()
             self._showReview(session)
 
     def onCandidateClicked(self, row: int, column: int) -> None:
-        with slicer.util.tryWithErrorDisplay("Could not move to the candidate."):
+        with slicer.util.tryWithErrorDisplay(_("Could not move to the candidate.")):
             session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
             self.logic.goToCandidate(session, row)
             self._showReview(session)
 
     def onDecideCandidate(self, accept: bool) -> None:
-        with slicer.util.tryWithErrorDisplay("Could not record the decision."):
+        with slicer.util.tryWithErrorDisplay(_("Could not record the decision.")):
             session = self.logic.annotationSession(self._parameterNode.inputVolume, self._ensureSegmentation())
             self.logic.decideCandidate(session, accept, self._parameterNode.intensityRange)
             self._showReview(session)
@@ -452,7 +462,8 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.progressBar.value = int(round(100 * fraction))
         elapsed = time.monotonic() - self._startTime if self._startTime else 0.0
         if 0.05 < fraction < 1.0 and elapsed > 2.0:
-            message += f" (about {elapsed * (1.0 - fraction) / fraction:.0f} s left)"
+            remaining = round(elapsed * (1.0 - fraction) / fraction)
+            message = _("{message} (about {seconds} s left)").format(message=message, seconds=remaining)
         self.ui.statusLabel.text = message
         slicer.app.processEvents()
         return not self._cancelRequested
@@ -486,7 +497,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             parameters.outputSegmentation = segmentationNode
             self.ui.statusLabel.text = self.logic.lastSummary
 
-        self._runLong("Calcification segmentation failed.", work)
+        self._runLong(_("Calcification segmentation failed."), work)
 
     # Results -----------------------------------------------------------------------------------------------------
 
@@ -507,7 +518,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.onTableChoiceChanged(self.ui.tableChoiceComboBox.currentIndex)
             self.logic.showTableInLayout(self.logic.lastAnalysis.table_nodes["image"])
 
-        self._runLong("Calcification analysis failed.", work)
+        self._runLong(_("Calcification analysis failed."), work)
 
     def onTableChoiceChanged(self, index: int) -> None:
         analysis = self.logic.lastAnalysis
@@ -525,9 +536,11 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.logic.jumpToPixel(self._parameterNode.inputVolume, *location)
 
     def onExportButton(self) -> None:
-        with slicer.util.tryWithErrorDisplay("Export failed.", waitCursor=True):
+        with slicer.util.tryWithErrorDisplay(_("Export failed."), waitCursor=True):
             written = self.logic.exportResults(self._parameterNode.exportFolder)
-            self.ui.statusLabel.text = f"Wrote {len(written)} files to {self._parameterNode.exportFolder}"
+            self.ui.statusLabel.text = _("Wrote {count} files to {folder}").format(
+                count=len(written), folder=self._parameterNode.exportFolder
+            )
 
 
 #
@@ -767,7 +780,7 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         from calcification.logic.workflows.analysis_workflow import export_analysis
 
         if self.lastAnalysis is None:
-            raise InputError("Analyse a segmentation first: there are no results to export.")
+            raise InputError(_("Analyse a segmentation first: there are no results to export."))
         return export_analysis(self.lastAnalysis, folder)
 
     @staticmethod

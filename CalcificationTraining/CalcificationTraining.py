@@ -14,6 +14,8 @@ from typing import Annotated
 import qt
 import slicer
 import vtk
+from slicer.i18n import tr as _
+from slicer.i18n import translate
 from slicer.parameterNodeWrapper import Choice, WithinRange, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (
     ScriptedLoadableModule,
@@ -29,11 +31,11 @@ class CalcificationTraining(ScriptedLoadableModule):
 
     def __init__(self, parent):
         ScriptedLoadableModule.__init__(self, parent)
-        self.parent.title = "Calcification Training"
-        self.parent.categories = ["Quantification"]
+        self.parent.title = _("Calcification Training")
+        self.parent.categories = [translate("qSlicerAbstractCoreModule", "Quantification")]
         self.parent.dependencies = ["CalcificationAnalysis"]
         self.parent.contributors = ["CalcificationAnalysis developers"]
-        self.parent.helpText = """
+        self.parent.helpText = _("""
 Train the calcification segmentation network on annotated scenes or folders with a labels CSV, or on synthetic
 mammograms. Training runs in a separate process with a live loss / Dice plot; Stop keeps finished epochs in the
 checkpoints folder for resuming. <b>Start from</b> a model to fine-tune it (for example the shipped synthetic-data
@@ -42,11 +44,11 @@ default of Calcification Analysis.
 <b>Classifier</b> trains the benign/malignant classifier on the features.csv that Calcification Analysis writes
 plus a labels CSV, or compares the seven classifiers (AUC table, ROC, importance and reliability plots).
 <b>Synthetic cases</b> writes seeded synthetic mammograms with exact masks. Research use only.
-"""
-        self.parent.acknowledgementText = """
+""")
+        self.parent.acknowledgementText = _("""
 Training after Tong et al., Front. Oncol. 2024 (Pro_UNeXt); synthetic calcifications after Terrassin et al.,
 SPIE Medical Imaging 2024.
-"""
+""")
 
 
 @parameterNodeWrapper
@@ -111,7 +113,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.logic = CalcificationTrainingLogic()
         for name in self.logic.availablePresets():
             self.ui.presetComboBox.addItem(name, name)
-        self.ui.initModelComboBox.addItem("Random weights (train from scratch)", "")
+        self.ui.initModelComboBox.addItem(_("Random weights (train from scratch)"), "")
         for name in self.logic.availableInitialModels():
             self.ui.initModelComboBox.addItem(name, name)
 
@@ -181,9 +183,9 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         canTrain = bool(parameters and parameters.modelName.strip() and (hasData or parameters.syntheticCases >= 2))
         self.ui.startButton.enabled = canTrain and not running
         self.ui.startButton.toolTip = (
-            "Train in a separate process; Slicer stays usable."
+            _("Train in a separate process; Slicer stays usable.")
             if canTrain
-            else "Name the model and list annotated data, or ask for at least 2 synthetic cases."
+            else _("Name the model and list annotated data, or ask for at least 2 synthetic cases.")
         )
         self.ui.stopButton.enabled = running
         self.ui.checkDatasetButton.enabled = bool(hasData and parameters.labelsCsv) and not running
@@ -198,11 +200,13 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.dataListWidget.addItems(list(self._parameterNode.dataPaths))
 
     def onAddScenes(self) -> None:
-        files = qt.QFileDialog.getOpenFileNames(self.parent, "Add annotated scenes", "", "Slicer scenes (*.mrb *.mrml)")
+        files = qt.QFileDialog.getOpenFileNames(
+            self.parent, _("Add annotated scenes"), "", _("Slicer scenes") + " (*.mrb *.mrml)"
+        )
         self._setDataPaths(list(self._parameterNode.dataPaths) + list(files))
 
     def onAddFolder(self) -> None:
-        folder = qt.QFileDialog.getExistingDirectory(self.parent, "Add a folder of cases")
+        folder = qt.QFileDialog.getExistingDirectory(self.parent, _("Add a folder of cases"))
         if folder:
             self._setDataPaths(list(self._parameterNode.dataPaths) + [folder])
 
@@ -231,7 +235,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
         if not ensure_dependencies(need_torch=False):
             return
-        with slicer.util.tryWithErrorDisplay("The dataset check failed.", waitCursor=True):
+        with slicer.util.tryWithErrorDisplay(_("The dataset check failed."), waitCursor=True):
             tableNode, summary = self.logic.checkDataset(self._parameterNode.dataPaths, self._parameterNode.labelsCsv)
             self.ui.datasetTableView.setMRMLTableNode(tableNode)
             self.ui.datasetStatusLabel.text = summary
@@ -245,7 +249,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
         if not ensure_dependencies():
             return
-        with slicer.util.tryWithErrorDisplay("Training could not start.", waitCursor=True):
+        with slicer.util.tryWithErrorDisplay(_("Training could not start."), waitCursor=True):
             settings = self.logic.settingsFromParameters(self._parameterNode)
             nodes = self.logic.createCurveNodes(f"Training {settings.name}")
             self.ui.resultsTableView.setMRMLTableNode(nodes.table)
@@ -261,7 +265,7 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
     def onStopTraining(self) -> None:
         if self._runner is not None:
-            self.ui.trainingStatusLabel.text = "Stopping the training process..."
+            self.ui.trainingStatusLabel.text = _("Stopping the training process...")
             self._runner.stop()
 
     def _onTrainingEvent(self, event) -> None:
@@ -278,19 +282,23 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.logic.lastModelFolder = finishedEvent.folder
             self.ui.trainingProgressBar.value = 100
             self.ui.resultLabel.text = self.logic.resultSummary(finishedEvent)
-            self.ui.trainingStatusLabel.text = f"Model {finishedEvent.model!r} written to {finishedEvent.folder}"
+            self.ui.trainingStatusLabel.text = _("Model {model} written to {folder}").format(
+                model=repr(finishedEvent.model), folder=finishedEvent.folder
+            )
             self.ui.useForAnalysisButton.enabled = True
         elif stopped:
-            self.ui.trainingStatusLabel.text = "Training stopped; start again with the same checkpoints to resume."
+            self.ui.trainingStatusLabel.text = _("Training stopped; start again with the same checkpoints to resume.")
         else:
             self.ui.trainingStatusLabel.text = errorMessage
-            slicer.util.errorDisplay(errorMessage, windowTitle="Training failed")
+            slicer.util.errorDisplay(errorMessage, windowTitle=_("Training failed"))
         self._updateButtons()
 
     def onUseForAnalysis(self) -> None:
-        with slicer.util.tryWithErrorDisplay("The model cannot be used for analysis.", waitCursor=True):
+        with slicer.util.tryWithErrorDisplay(_("The model cannot be used for analysis."), waitCursor=True):
             stored = self.logic.useForAnalysis(self.logic.lastModelFolder)
-            self.ui.resultLabel.text += f"\nCalcification Analysis now uses {stored} by default."
+            self.ui.resultLabel.text += "\n" + _("Calcification Analysis now uses {model} by default.").format(
+                model=stored
+            )
 
     # Synthetic cases ---------------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import qt
 import slicer
 import vtk
 from SegmentEditorEffects import AbstractScriptedSegmentEditorEffect
+from slicer.i18n import tr as _
 
 
 class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
@@ -30,6 +31,7 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
 
     def __init__(self, scriptedEffect):
         scriptedEffect.name = "Calcification trace"  # modules find effects by this name: do not translate
+        scriptedEffect.title = _("Calcification trace")  # shown in the editor (as Slicer's effects, since 5.6)
         scriptedEffect.perSegment = True  # modifies the selected segment
         AbstractScriptedSegmentEditorEffect.__init__(self, scriptedEffect)
 
@@ -45,35 +47,43 @@ class SegmentEditorEffect(AbstractScriptedSegmentEditorEffect):
         return qt.QIcon(iconPath) if os.path.exists(iconPath) else qt.QIcon()
 
     def helpText(self):
-        return """<html>Outline calcifications with one click.<p><ul style="margin: 0">
+        return (
+            "<html>"
+            + _("""Outline calcifications with one click.<p><ul style="margin: 0">
 <li><b>Left-click</b> on or near the centre of a calcification: its outline is added to the selected segment
 (removed with <i>Erase</i> checked).</li>
 <li><b>Ctrl+left-click</b>: mark a point (a speck too small to outline); points are saved with the segmentation.</li>
 </ul><p>Set <i>Masking / Editable intensity range</i> to limit outlines to a density range.
-Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
+Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.""")
+            + "</html>"
+        )
 
     def setupOptionsFrame(self):
-        self.automaticLevelCheckBox = qt.QCheckBox("Automatic level (snap to the peak)")
+        self.automaticLevelCheckBox = qt.QCheckBox(_("Automatic level (snap to the peak)"))
         self.automaticLevelCheckBox.setToolTip(
-            "On: the click moves to the brightest pixel nearby and the outline is drawn between that peak and the "
-            "local background. Off: Slicer's level tracing (the clicked pixel's value is the level)."
+            _(
+                "On: the click moves to the brightest pixel nearby and the outline is drawn between that peak and the "
+                "local background. Off: Slicer's level tracing (the clicked pixel's value is the level)."
+            )
         )
         self.scriptedEffect.addOptionsWidget(self.automaticLevelCheckBox)
 
         self.levelFractionSlider = ctk.ctkSliderWidget()
-        self.levelFractionSlider.setToolTip("Level = background + fraction x (peak - background); 0.5 = half maximum.")
+        self.levelFractionSlider.setToolTip(
+            _("Level = background + fraction x (peak - background); 0.5 = half maximum.")
+        )
         self.levelFractionSlider.minimum, self.levelFractionSlider.maximum = 0.05, 0.95
         self.levelFractionSlider.singleStep, self.levelFractionSlider.decimals = 0.05, 2
-        self.scriptedEffect.addLabeledOptionsWidget("Level fraction:", self.levelFractionSlider)
+        self.scriptedEffect.addLabeledOptionsWidget(_("Level fraction:"), self.levelFractionSlider)
 
         self.snapRadiusSlider = ctk.ctkSliderWidget()
-        self.snapRadiusSlider.setToolTip("How far from the click the peak is searched, in mm.")
+        self.snapRadiusSlider.setToolTip(_("How far from the click the peak is searched, in mm."))
         self.snapRadiusSlider.minimum, self.snapRadiusSlider.maximum = 0.0, 2.0
         self.snapRadiusSlider.singleStep, self.snapRadiusSlider.decimals = 0.05, 2
         self.snapRadiusSlider.suffix = " mm"
-        self.scriptedEffect.addLabeledOptionsWidget("Snap radius:", self.snapRadiusSlider)
+        self.scriptedEffect.addLabeledOptionsWidget(_("Snap radius:"), self.snapRadiusSlider)
 
-        self.eraseCheckBox = qt.QCheckBox("Erase (remove the clicked outline)")
+        self.eraseCheckBox = qt.QCheckBox(_("Erase (remove the clicked outline)"))
         self.scriptedEffect.addOptionsWidget(self.eraseCheckBox)
 
         self.statusLabel = qt.QLabel()
@@ -96,7 +106,7 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
 
         self._dependenciesReady = ensure_dependencies(need_torch=False)
         if not self._dependenciesReady:
-            self.statusLabel.text = "Install the Python packages Calcification Analysis needs, then click again."
+            self.statusLabel.text = _("Install the Python packages Calcification Analysis needs, then click again.")
         return self._dependenciesReady
 
     def setMRMLDefaults(self):
@@ -159,7 +169,7 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
 
         sourceImage = self.scriptedEffect.sourceVolumeImageData()
         if sourceImage is None:
-            self.statusLabel.text = "Select a source volume first."
+            self.statusLabel.text = _("Select a source volume first.")
             return
         segmentationNode = self.scriptedEffect.parameterSetNode().GetSegmentationNode()
         ijk = self.xyToIjk(xy, viewWidget, sourceImage, segmentationNode.GetParentTransformNode())
@@ -169,7 +179,7 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
             self.statusLabel.text = str(error)
             return
         if traced is None or not traced.mask.any():
-            self.statusLabel.text = "Nothing to outline here (outside the image or flat background)."
+            self.statusLabel.text = _("Nothing to outline here (outside the image or flat background).")
             return
         self.scriptedEffect.saveStateForUndo()
         modifierLabelmap = self.scriptedEffect.defaultModifierLabelmap()
@@ -181,8 +191,11 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
             else (slicer.qSlicerSegmentEditorAbstractEffect.ModificationModeAdd)
         )
         self.scriptedEffect.modifySelectedSegmentByLabelmap(modifierLabelmap, mode, extent)
+        count, level = int(traced.mask.sum()), f"{traced.level:g}"
         self.statusLabel.text = (
-            f"{'Erased' if erase else 'Outlined'} {int(traced.mask.sum())} pixels at level {traced.level:g}."
+            _("Erased {count} pixels at level {level}.").format(count=count, level=level)
+            if erase
+            else _("Outlined {count} pixels at level {level}.").format(count=count, level=level)
         )
 
     def addPoint(self, xy, viewWidget):
@@ -193,4 +206,4 @@ Undo/redo with the editor's buttons or Ctrl+Z / Ctrl+Y.</html>"""
             return
         index = add_point_annotation_ras(segmentationNode, self.xyToRas(xy, viewWidget))
         logging.info(f"Calcification trace: point {index + 1} marked")
-        self.statusLabel.text = f"Point {index + 1} marked."
+        self.statusLabel.text = _("Point {number} marked.").format(number=index + 1)

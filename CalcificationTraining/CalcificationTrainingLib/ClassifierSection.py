@@ -10,6 +10,7 @@ console.
 import os
 
 import slicer
+from slicer.i18n import tr as _
 
 
 class ClassifierSection:
@@ -93,10 +94,10 @@ class ClassifierSection:
             saved = self.logic.trainClassifier(parameters.classifierFeaturesCsv, parameters.classifierLabelsCsv,
                                                parameters.classifierName.strip(), parameters.classifierAlgorithm,
                                                progress=self._progress)  # fmt: skip
-            return (f"{saved.summary()}\nSaved in {saved.folder}; choose it in Calcification Analysis "
-                    "(Classifier list).")  # fmt: skip
+            return (saved.summary() + "\n" + _("Saved in {folder}; choose it in Calcification Analysis "
+                                               "(Classifier list).").format(folder=saved.folder))  # fmt: skip
 
-        self._run("Training the classifier failed.", train)
+        self._run(_("Training the classifier failed."), train)
 
     def onCompare(self) -> None:
         def compare(parameters) -> str:
@@ -107,7 +108,8 @@ class ClassifierSection:
             slicer.app.applicationLogic().GetSelectionNode().SetActiveTableID(node.GetID())
             slicer.app.applicationLogic().PropagateTableSelection()
             best = evaluation.report.best()
-            return (f"Best out-of-fold AUC: {best.algorithm.display_name} {best.metrics.auc:.3f}. Table, ROC, "
-                    f"importance and reliability plots in {parameters.classifierEvaluationFolder}.")  # fmt: skip
+            return _("Best out-of-fold AUC: {algorithm} {auc}. Table, ROC, importance and reliability plots in "
+                     "{folder}.").format(algorithm=best.algorithm.display_name, auc=f"{best.metrics.auc:.3f}",
+                                         folder=parameters.classifierEvaluationFolder)  # fmt: skip
 
-        self._run("Comparing the classifiers failed.", compare)
+        self._run(_("Comparing the classifiers failed."), compare)

@@ -5,6 +5,7 @@ Kept beside the module file so that the file stays small; the writing itself is
 """
 
 import slicer
+from slicer.i18n import tr as _
 
 
 class SyntheticCasesSection:
@@ -34,7 +35,7 @@ class SyntheticCasesSection:
         self.ui.syntheticCancelButton.enabled = True
         self.ui.generateButton.enabled = False
         try:
-            with slicer.util.tryWithErrorDisplay("Writing synthetic cases failed.", waitCursor=True):
+            with slicer.util.tryWithErrorDisplay(_("Writing synthetic cases failed."), waitCursor=True):
                 parameters = self._parameterNode()
                 self.ui.syntheticStatusLabel.text = self.logic.generateSyntheticCases(
                     parameters.outputDirectory, parameters.numberOfCases, seed=parameters.seed,

@@ -6,6 +6,7 @@ console's ``run_training_blocking`` uses; curves and progress come from :mod:`ca
 """
 
 import qt
+from slicer.i18n import tr as _
 
 #: Seconds a stopped process gets to end after SIGTERM before it is killed (Windows console programs ignore it).
 STOP_GRACE_MS = 5000
@@ -91,7 +92,9 @@ class TrainingProcessRunner:
 
     def _processError(self, error) -> None:
         if error == qt.QProcess.FailedToStart:
-            self._finish(None, f"The training process could not start: {self.process.errorString()}")
+            self._finish(
+                None, _("The training process could not start: {reason}").format(reason=self.process.errorString())
+            )
 
     def _finish(self, finishedEvent, error: str) -> None:
         if not self._done:  # finished() and errorOccurred() can both arrive for one process
