@@ -27,6 +27,7 @@ from skimage.measure import find_contours
 from ..errors import InputError
 from ..image import validate_spacing_mm
 from .feature_bins import PAPER_SPACING_MM
+from .label_images import validate_instance_labels
 
 #: Widths of the surround rings of the paper's density_8 and density_32: 8 and 32 pixels at 0.068 mm, in mm.
 RING_8_MM = 8 * PAPER_SPACING_MM
@@ -182,13 +183,7 @@ def _validated(image, labels, spacing_mm) -> tuple[np.ndarray, np.ndarray, tuple
         raise InputError(f"The image has pixel type {image.dtype}; expected real numbers.")
     if not np.isfinite(image).all():
         raise InputError("The image has NaN or infinite pixels; the file is damaged or mis-converted.")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise InputError(
-            f"The labels have type {labels.dtype}; expected an integer instance map (0 background, 1..n one per "
-            "calcification). Label a mask with scipy.ndimage.label first."
-        )
-    if labels.size and labels.min() < 0:
-        raise InputError("The label image has negative labels; use 0 for background and 1..n for calcifications.")
+    validate_instance_labels(labels)
     return image, labels, spacing
 
 

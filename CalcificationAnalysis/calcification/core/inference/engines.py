@@ -1,6 +1,6 @@
 """Which inference engine predicts the tiles: the one owner of that choice.
 
-On a CPU the fold ensemble runs fastest as an exported graph in OpenVINO or ONNX Runtime (layer fusion, kernels
+On a CPU the fold ensemble runs fastest as an exported graph in ONNX Runtime or OpenVINO (layer fusion, kernels
 tuned for small channel counts; comparison table in ``calcification/models/README.md``). PyTorch stays the source
 of truth and the fallback: it runs on a GPU, when neither engine is installed, when the model card has no weight
 checksums, and whenever an engine's outputs on fixed inputs differ from PyTorch's by more than
@@ -20,7 +20,7 @@ from ..models.model_store import LoadedModel
 
 
 class InferenceEngine(str, enum.Enum):
-    """``AUTO``: the first of OpenVINO, ONNX Runtime that is installed and verified, else PyTorch (CPU); PyTorch on
+    """``AUTO``: the first of ONNX Runtime, OpenVINO that is installed and verified, else PyTorch (CPU); PyTorch on
     a GPU. ``PYTORCH`` / ``ONNXRUNTIME`` / ``OPENVINO``: that engine (an unavailable or failing exported engine
     still falls back to PyTorch, with a warning)."""
 
@@ -31,7 +31,7 @@ class InferenceEngine(str, enum.Enum):
 
 
 #: Order AUTO tries the exported engines in (fastest first on the 2-core benchmark machine).
-AUTO_ORDER = (InferenceEngine.OPENVINO, InferenceEngine.ONNXRUNTIME)
+AUTO_ORDER = (InferenceEngine.ONNXRUNTIME, InferenceEngine.OPENVINO)
 
 Session = Callable[[np.ndarray], np.ndarray]
 
@@ -154,15 +154,15 @@ class EnsemblePredictor:
         return session(tiles)
 
 
-_LAST: dict = {}  # (model identity, device, engine) -> EnsemblePredictor: a batch of images compiles once
+_LAST: dict = {}  # (model identity, device, engine) -> (model, EnsemblePredictor): a batch of images compiles once
 
 
 def ensemble_predictor(model: LoadedModel, device, engine: InferenceEngine = InferenceEngine.AUTO) -> EnsemblePredictor:
-    """The :class:`EnsemblePredictor` for ``model`` on ``device``, reused across calls with the same loaded model
-    (one kept: switching models does not pile up compiled sessions)."""
+    """The :class:`EnsemblePredictor` for ``model`` on ``device`` and ``engine``, reused across calls with the same
+    loaded model (sessions of one model are kept: switching models does not pile up compiled sessions)."""
     key = (id(model), str(device), InferenceEngine(engine))
-    entry = _LAST.get(key)
-    if entry is None or entry[0] is not model:
+    if any(kept is not model for kept, _ in _LAST.values()):
         _LAST.clear()
-        entry = _LAST[key] = (model, EnsemblePredictor(model, device, engine))
-    return entry[1]
+    if key not in _LAST:
+        _LAST[key] = (model, EnsemblePredictor(model, device, engine))
+    return _LAST[key][1]
