@@ -74,12 +74,15 @@ def mammogram_volume_node(scene):
 @pytest.fixture(autouse=True, scope="session")
 def isolated_user_model_folder(tmp_path_factory):
     """Point the user's model and classifier folders at empty temporary ones, so models a developer trained (or
-    made the default) on this machine never change what the tests see; shipped models are still found."""
+    made the default) on this machine never change what the tests see; shipped models are still found. Exported
+    inference graphs go to a temporary cache too, so the tests neither read nor fill the user's cache."""
     import os
 
-    saved = {key: os.environ.get(key) for key in ("CALCIFICATION_MODELS_DIR", "CALCIFICATION_CLASSIFIERS_DIR")}
+    keys = ("CALCIFICATION_MODELS_DIR", "CALCIFICATION_CLASSIFIERS_DIR", "CALCIFICATION_CACHE_DIR")
+    saved = {key: os.environ.get(key) for key in keys}
     os.environ["CALCIFICATION_MODELS_DIR"] = str(tmp_path_factory.mktemp("user-models"))
     os.environ["CALCIFICATION_CLASSIFIERS_DIR"] = str(tmp_path_factory.mktemp("user-classifiers"))
+    os.environ["CALCIFICATION_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
     yield
     for key, value in saved.items():
         if value is None:

@@ -22,6 +22,7 @@ from scipy import ndimage
 from ..errors import InputError
 from ..image import validate_spacing_mm
 from .feature_bins import PAPER_SPACING_MM
+from .label_images import validate_instance_labels
 from .per_calcification import CalcificationMeasurements
 
 #: The paper's dilation element: 16 x 16 pixels at 0.068 mm.
@@ -200,13 +201,7 @@ def _validated(labels, spacing_mm, element_mm, min_calcifications) -> tuple[floa
     labels = np.asarray(labels)
     if labels.ndim != 2:
         raise InputError(f"Clusters need a 2D label image, got shape {labels.shape}. Select one slice first.")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise InputError(
-            f"The labels have type {labels.dtype}; expected an integer instance map (0 background, 1..n one per "
-            "calcification). Label a mask with scipy.ndimage.label first."
-        )
-    if labels.size and labels.min() < 0:
-        raise InputError("The label image has negative labels; use 0 for background and 1..n for calcifications.")
+    validate_instance_labels(labels)
     if not (isinstance(element_mm, (int, float)) and math.isfinite(element_mm) and element_mm > 0):
         raise InputError(f"The cluster dilation element must be a positive size in mm, got {element_mm!r}.")
     if isinstance(min_calcifications, bool) or not isinstance(min_calcifications, (int, np.integer)):

@@ -27,6 +27,8 @@ from skimage.measure import find_contours
 from ..errors import InputError
 from ..image import validate_spacing_mm
 from .feature_bins import PAPER_SPACING_MM
+from .label_images import validate_instance_labels
+from .pixel_hull import pixel_corner_hull
 
 #: Widths of the surround rings of the paper's density_8 and density_32: 8 and 32 pixels at 0.068 mm, in mm.
 RING_8_MM = 8 * PAPER_SPACING_MM
@@ -182,13 +184,7 @@ def _validated(image, labels, spacing_mm) -> tuple[np.ndarray, np.ndarray, tuple
         raise InputError(f"The image has pixel type {image.dtype}; expected real numbers.")
     if not np.isfinite(image).all():
         raise InputError("The image has NaN or infinite pixels; the file is damaged or mis-converted.")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise InputError(
-            f"The labels have type {labels.dtype}; expected an integer instance map (0 background, 1..n one per "
-            "calcification). Label a mask with scipy.ndimage.label first."
-        )
-    if labels.size and labels.min() < 0:
-        raise InputError("The label image has negative labels; use 0 for background and 1..n for calcifications.")
+    validate_instance_labels(labels)
     return image, labels, spacing
 
 
@@ -272,21 +268,37 @@ def _rectangle_and_feret(edge: np.ndarray, spacing: tuple[float, float]) -> tupl
     Rotating calipers (Freeman and Shapira 1975; Toussaint 1983): the minimum-area rectangle has a side on an edge
     of the convex hull, so only the hull's edge directions are tried. The hull is built from the corners of the
     object's boundary pixels (``edge``, the object minus its 4-connected erosion), placed in mm per axis, so a
-    single pixel gives its own sides.
+    single pixel gives its own sides. The hull comes from :func:`pixel_corner_hull`; only when two hull edges give
+    rectangles of exactly the same area but sides that differ (in the last bits) does Qhull's vertex order decide,
+    as it did before, so the values stay those of the Qhull version.
     """
     rr, cc = np.nonzero(edge)
-    centres = np.stack([cc, rr], axis=1).astype(np.float64)
-    corners = ((centres[:, None, :] + _PIXEL_CORNERS[None, :, :]) * (spacing[1], spacing[0])).reshape(-1, 2)
-    hull = corners[ConvexHull(corners).vertices]
+    hull = (pixel_corner_hull(rr, cc) / 2.0) * (spacing[1], spacing[0])
+    sides = _calipers(hull, unique=True)
+    if sides is None:
+        centres = np.stack([cc, rr], axis=1).astype(np.float64)
+        corners = ((centres[:, None, :] + _PIXEL_CORNERS[None, :, :]) * (spacing[1], spacing[0])).reshape(-1, 2)
+        sides = _calipers(corners[ConvexHull(corners).vertices], unique=False)
+    pairwise = np.linalg.norm(hull[:, None, :] - hull[None, :, :], axis=2)
+    return sides[0], sides[1], float(pairwise.max())
+
+
+def _calipers(hull: np.ndarray, unique: bool) -> tuple[float, float] | None:
+    """(long, short) side of the smallest rectangle on an edge of ``hull`` (vertices in order, mm); with ``unique``,
+    None when edges tie on the area with different sides (the first in Qhull's order is then the answer)."""
     directions = np.roll(hull, -1, axis=0) - hull
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     along = hull @ directions.T  # (points, directions)
     across = hull @ np.stack([-directions[:, 1], directions[:, 0]], axis=1).T
     widths = along.max(axis=0) - along.min(axis=0)
     heights = across.max(axis=0) - across.min(axis=0)
-    best = int(np.argmin(widths * heights))
-    pairwise = np.linalg.norm(hull[:, None, :] - hull[None, :, :], axis=2)
-    return max(widths[best], heights[best]), min(widths[best], heights[best]), float(pairwise.max())
+    areas = widths * heights
+    best = int(np.argmin(areas))
+    long_sides, short_sides = np.maximum(widths, heights), np.minimum(widths, heights)
+    tied = areas == areas[best]
+    if unique and ((long_sides[tied] != long_sides[best]).any() or (short_sides[tied] != short_sides[best]).any()):
+        return None
+    return max(widths[best], heights[best]), min(widths[best], heights[best])
 
 
 def _surround(image, labels, calcium, label, crop, spacing) -> tuple[float, float, float]:

@@ -17,6 +17,10 @@ from scipy import ndimage
 from ..atomic_files import replaced_when_done
 from ..errors import InputError
 
+#: How the product's PNG pictures are encoded. zlib level 3: a full-field overlay in about a quarter of the time of
+#: ``optimize=True`` (which searches the slowest level 9) for a file about 10 % larger; the pixels are the same.
+PNG_OPTIONS = {"format": "PNG", "compress_level": 3}
+
 #: Colour of calcification outlines (RGB): yellow, readable on grey.
 OUTLINE_RGB = (255, 210, 0)
 #: Colour of the breast-region boundary (RGB): a discreet blue.
@@ -108,5 +112,5 @@ def save_png(rgb: np.ndarray, path: os.PathLike | str) -> Path:
     from PIL import Image
 
     with replaced_when_done(path) as temporary:
-        Image.fromarray(rgb).save(temporary, format="PNG", optimize=True)
+        Image.fromarray(rgb).save(temporary, **PNG_OPTIONS)
     return Path(path)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import InputError
-from ..rendering.overlay import render_overlay
+from ..rendering.overlay import PNG_OPTIONS, render_overlay
 
 #: Colour of cluster boxes (RGB): magenta, distinct from the yellow outlines and the blue breast boundary.
 CLUSTER_BOX_RGB = (255, 60, 200)
@@ -92,5 +92,5 @@ def png_data_uri(rgb: np.ndarray) -> str:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(buffer, format="PNG", optimize=True)
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(buffer, **PNG_OPTIONS)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

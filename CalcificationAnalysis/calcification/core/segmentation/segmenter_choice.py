@@ -15,6 +15,9 @@ from ..compute_device import Device, parse_device
 from ..errors import InputError
 from .registry import DEFAULT_METHOD, MethodSpec, ModelKind, method_spec
 
+#: Values of :class:`~..inference.engines.InferenceEngine`, spelled out so that making a choice imports no engine.
+_ENGINES = ("auto", "pytorch", "onnxruntime", "openvino")
+
 #: Where each kind of trained part is loaded (and cached per process); imported only when checked.
 _LOADERS = {
     ModelKind.NETWORK: "calcification.core.segmentation.network_method:load_model_cached",
@@ -39,6 +42,9 @@ class SegmenterChoice:
         ``cpu`` (default), ``auto`` or ``cuda[:k]``; other than ``cpu`` only for methods that can use a GPU.
     min_object_area_mm2 : float, optional
         Network methods: objects smaller than this (mm²) are dropped; the model card's value when None.
+    engine : str
+        Network methods: what predicts the tiles, ``auto`` (the fastest verified engine; default), ``pytorch``,
+        ``onnxruntime`` or ``openvino`` (:class:`~..inference.engines.InferenceEngine`).
     """
 
     method: str = DEFAULT_METHOD
@@ -46,6 +52,7 @@ class SegmenterChoice:
     threshold: Optional[float] = None
     device: str = Device.CPU.value
     min_object_area_mm2: Optional[float] = None
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
         spec = method_spec(self.method)
@@ -59,6 +66,12 @@ class SegmenterChoice:
             raise InputError(f"The probability threshold must lie strictly between 0 and 1, got {self.threshold}.")
         if not spec.takes_device and self.device != Device.CPU.value:
             raise InputError(f"The {spec.name} method runs on the CPU only; the device {self.device!r} does not apply.")
+        engine = str(getattr(self.engine, "value", self.engine)).lower()
+        if engine not in _ENGINES:
+            raise InputError(f"Unknown inference engine {self.engine!r}; choose one of {', '.join(_ENGINES)}.")
+        object.__setattr__(self, "engine", engine)
+        if engine != "auto" and spec.model_kind is not ModelKind.NETWORK:
+            raise InputError("An inference engine applies to network methods only.")
         if self.min_object_area_mm2 is not None:
             if spec.model_kind is not ModelKind.NETWORK:
                 raise InputError("A minimum calcification area applies to network methods only.")
@@ -108,10 +121,14 @@ class SegmenterChoice:
 
     def inference_options(self):
         """The settings of tiled network inference (:class:`~..inference.segmenter.SegmenterOptions`)."""
+        from ..inference.engines import InferenceEngine
         from ..inference.segmenter import SegmenterOptions
 
         return SegmenterOptions(
-            threshold=self.threshold, min_object_area_mm2=self.min_object_area_mm2, device=self.device
+            threshold=self.threshold,
+            min_object_area_mm2=self.min_object_area_mm2,
+            device=self.device,
+            engine=InferenceEngine(self.engine),
         )
 
     def check_ready(self) -> None:

@@ -65,6 +65,29 @@ def atomic_destination(path: os.PathLike | str) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+@contextmanager
+def staged_write(path: Path) -> Iterator[Path]:
+    """Yield ``path``'s name inside a private temporary folder beside it; the folder is removed whatever happens.
+
+    For writers that put more than one file (a table and its schema) or name inner parts after the file (a scene
+    bundle): the caller moves the finished files into place; nothing it did not move survives.
+
+    Raises
+    ------
+    InputError
+        When the destination folder does not exist or is not writable, or ``path`` is a folder.
+    """
+    folder = _check_destination(path)
+    try:
+        staging = temporary_folder_in(folder, path.name)
+    except OSError as exc:
+        raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+    try:
+        yield staging / path.name
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _write_with_storage_node(node, storage_class: str, path: Path) -> None:
     scene = node.GetScene()
     storage = scene.AddNewNodeByClass(storage_class)
@@ -102,20 +125,12 @@ def save_table_csv(table_node, path: os.PathLike | str) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".csv":
         raise InputError(f"A table file must end in .csv, got {path.name}.")
-    folder = _check_destination(path)
-    try:
-        staging = temporary_folder_in(folder, path.name)
-    except OSError as exc:
-        raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
-    try:
-        staged = staging / path.name
+    with staged_write(path) as staged:
         _write_with_storage_node(table_node, "vtkMRMLTableStorageNode", staged)
         schema = staged.with_name(f"{path.stem}.schema.csv")
         if schema.exists():
             _move_into_place(schema, path.with_name(schema.name))
         _move_into_place(staged, path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return path
 
 
@@ -124,6 +139,23 @@ def save_volume(volume_node, path: os.PathLike | str) -> Path:
     path = Path(path)
     with atomic_destination(path) as temporary:
         _write_with_storage_node(volume_node, "vtkMRMLVolumeArchetypeStorageNode", temporary)
+    return path
+
+
+def save_volume_from_bundle(bundle: os.PathLike | str, volume_node, path: os.PathLike | str) -> Path:
+    """Write ``volume_node`` as ``path`` (``.nrrd``) by copying its file out of a scene bundle just written by
+    :func:`save_scene_bundle`, instead of compressing the same pixels a second time (a full-field probability map
+    costs about a second of gzip per copy). The bundle stores its members uncompressed (each NRRD is gzip-encoded
+    inside), so the copy is a plain read. Falls back to :func:`save_volume` when the bundle has no such member.
+    """
+    path = Path(path)
+    wanted = f"{volume_node.GetName()}.nrrd"
+    with zipfile.ZipFile(bundle) as archive:
+        members = [info for info in archive.infolist() if info.filename.split("/")[-2:] == ["Data", wanted]]
+        if path.suffix.lower() != ".nrrd" or len(members) != 1:
+            return save_volume(volume_node, path)
+        with atomic_destination(path) as temporary, archive.open(members[0]) as source, open(temporary, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
     return path
 
 
@@ -143,19 +175,11 @@ def save_scene_bundle(scene, path: os.PathLike | str) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".mrb":
         raise InputError(f"A scene bundle must end in .mrb, got {path.name}.")
-    folder = _check_destination(path)
-    try:
-        staging = temporary_folder_in(folder, path.name)
-    except OSError as exc:
-        raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
-    try:
-        staged = staging / path.name
+    with staged_write(path) as staged:
         messages = slicer.vtkMRMLMessageCollection()
         if not scene.WriteToMRB(str(staged), None, messages) or not staged.is_file():
             raise InputError(f"Could not write the scene bundle {path.name}: {messages.GetAllMessagesAsString()}")
         _move_into_place(staged, path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return path
 
 

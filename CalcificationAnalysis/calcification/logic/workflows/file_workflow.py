@@ -22,7 +22,7 @@ from ...core.progress import ProgressCallback, report_progress, sub_progress
 from ...core.rendering.overlay import render_overlay, save_png
 from ...core.segmentation import CalcificationSegmentation, SegmenterChoice
 from ..mrml.scene_factory import create_headless_scene
-from ..mrml.scene_storage import save_scene_bundle, save_segmentation, save_volume
+from ..mrml.scene_storage import save_scene_bundle, save_segmentation, save_volume_from_bundle
 from ..mrml.volume_nodes import volume_node_from_mammogram
 from .segmentation_workflow import segment_volume_node
 
@@ -123,7 +123,7 @@ def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: 
     overlay = render_overlay(segmented.mammogram.pixels, run.segmentation.labels, run.segmentation.breast)
     written.append(save_png(overlay, outputs.overlay_path))
     if outputs.probability_path is not None:
-        written.append(save_volume(run.probability_node, outputs.probability_path))
+        written.append(save_volume_from_bundle(outputs.scene_path, run.probability_node, outputs.probability_path))
     return outputs
 
 

@@ -102,7 +102,7 @@ def segment_volume_node_with_fallback(
     progress: ProgressCallback = None,
 ) -> tuple[SegmentationRun, Optional[str]]:
     """:func:`segment_volume_node` with the panel's forgiving device policy: a GPU that is missing or runs out of
-    memory gives a CPU result rather than an error (:func:`~..core.compute_device.run_with_device_fallback`).
+    memory gives a CPU result rather than an error (``core.compute_device.run_with_device_fallback``).
     Returns the run and a message saying why the CPU was used, or None."""
     choice = SegmenterChoice.of(segmenter)
     if not choice.spec.takes_device:
