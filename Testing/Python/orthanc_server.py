@@ -125,8 +125,12 @@ class OrthancServer:
 
     def instances_of_study(self, study_uid: str) -> list[dict]:
         """Every instance of a study as DICOM JSON (QIDO-RS), with its Modality and SOP Instance UID."""
-        answer = requests.get(f"{self.dicomweb_url}/studies/{study_uid}/instances", auth=self.auth, timeout=30,
-                              params={"includefield": "00080060"})  # fmt: skip
+        answer = requests.get(
+            f"{self.dicomweb_url}/studies/{study_uid}/instances",
+            auth=self.auth,
+            timeout=30,
+            params={"includefield": "00080060"},
+        )
         if answer.status_code == 204:
             return []
         answer.raise_for_status()

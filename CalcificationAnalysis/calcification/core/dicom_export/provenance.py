@@ -3,9 +3,8 @@ that let a rerun recognise objects it stored before."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-
-from pydicom.uid import generate_uid
 
 from ... import __version__
 
@@ -16,6 +15,16 @@ SOFTWARE_VERSION = __version__
 #: Series numbers of the result series, apart from a modality's usual 1-100.
 SEG_SERIES_NUMBER = 9701
 SR_SERIES_NUMBER = 9702
+
+
+#: Namespace of the product's name-based UUIDs (uuid5 of the product's name in the URL namespace).
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/CalcificationAnalysis")
+
+
+def stable_uid(*parts: str) -> str:
+    """A DICOM UID ``2.25.<uuid>`` from a name-based UUID (version 5) of ``parts`` (PS3.5 B.2, ISO/IEC 9834-8): the
+    same parts always give the same UID. (pydicom's ``generate_uid(prefix=None)`` ignores its entropy sources.)"""
+    return f"2.25.{uuid.uuid5(_UID_NAMESPACE, '|'.join(parts)).int}"
 
 
 @dataclass(frozen=True)
@@ -69,13 +78,12 @@ class ResultUids:
 
 
 def result_uids(source_sop_instance_uid: str, algorithm: AlgorithmDescription, classifier_key: str = "") -> ResultUids:
-    """UIDs derived from the source image, the algorithm and the classifier (pydicom's ``2.25`` hash UIDs): the same
-    analysis of the same image gets the same UIDs, so a rerun finds what an earlier run stored and does not store
-    it twice, while another method, model or classifier makes new objects."""
-    base = [source_sop_instance_uid, algorithm.key()]
-    seg_series = generate_uid(prefix=None, entropy_srcs=[*base, "seg-series"])
-    seg_instance = generate_uid(prefix=None, entropy_srcs=[*base, "seg-instance"])
-    report = [*base, classifier_key]
-    sr_series = generate_uid(prefix=None, entropy_srcs=[*report, "sr-series"])
-    sr_instance = generate_uid(prefix=None, entropy_srcs=[*report, "sr-instance"])
+    """UIDs derived from the source image, the algorithm and the classifier (:func:`stable_uid`): the same analysis
+    of the same image gets the same UIDs, so a rerun finds what an earlier run stored and does not store it twice,
+    while another method, model or classifier makes new objects."""
+    base = (source_sop_instance_uid, algorithm.key())
+    seg_series = stable_uid(*base, "seg-series")
+    seg_instance = stable_uid(*base, "seg-instance")
+    sr_series = stable_uid(*base, classifier_key, "sr-series")
+    sr_instance = stable_uid(*base, classifier_key, "sr-instance")
     return ResultUids(seg_series, seg_instance, sr_series, sr_instance)

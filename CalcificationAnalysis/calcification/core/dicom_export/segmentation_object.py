@@ -30,9 +30,12 @@ def _segment_description(number: int, label: str, algorithm: AlgorithmDescriptio
 
     family = codes.ARTIFICIAL_INTELLIGENCE if algorithm.is_learned else codes.IMAGE_PROCESSING
     identification = hd.AlgorithmIdentificationSequence(
-        name=algorithm.name, family=family, version=algorithm.version, source=MANUFACTURER,
+        name=algorithm.name,
+        family=family,
+        version=algorithm.version,
+        source=MANUFACTURER,
         parameters=algorithm.all_parameters() or None,
-    )  # fmt: skip
+    )
     regions = [codes.BLOOD_VESSEL] if label == VASCULAR_LABEL else None
     return hd.seg.SegmentDescription(
         segment_number=number,

@@ -24,7 +24,6 @@ from typing import Optional
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes as dicom_codes
-from pydicom.uid import generate_uid
 
 from ..analysis import ImageAnalysis, MalignancyResult
 from ..analysis.result_tables import cluster_boxes, cluster_table
@@ -33,7 +32,14 @@ from ..features import IMAGE_FEATURE_NAMES
 from ..image import Laterality
 from . import codes
 from .dataset_rules import quiet_highdicom
-from .provenance import MANUFACTURER, MODEL_NAME, SOFTWARE_VERSION, SR_SERIES_NUMBER, AlgorithmDescription
+from .provenance import (
+    MANUFACTURER,
+    MODEL_NAME,
+    SOFTWARE_VERSION,
+    SR_SERIES_NUMBER,
+    AlgorithmDescription,
+    stable_uid,
+)
 
 #: Tracking identifier of the image-level group.
 IMAGE_GROUP_ID = "image"
@@ -59,7 +65,7 @@ def cluster_group_id(cluster_id: int) -> str:
 def _tracking(inputs: ReportInputs, identifier: str):
     import highdicom as hd
 
-    uid = generate_uid(prefix=None, entropy_srcs=[inputs.source.SOPInstanceUID, inputs.algorithm.key(), identifier])
+    uid = stable_uid(inputs.source.SOPInstanceUID, inputs.algorithm.key(), identifier)
     return hd.sr.TrackingIdentifier(uid=uid, identifier=identifier)
 
 
@@ -83,8 +89,12 @@ def classifier_algorithm(malignancy: MalignancyResult):
     import highdicom as hd
 
     card = malignancy.card
-    parameters = [f"algorithm={card.algorithm.value}", f"calibration={card.calibration_method}",
-                  f"cv_auc={card.metrics.auc:.4f}", f"synthetic_training={card.synthetic_training}"]  # fmt: skip
+    parameters = [
+        f"algorithm={card.algorithm.value}",
+        f"calibration={card.calibration_method}",
+        f"cv_auc={card.metrics.auc:.4f}",
+        f"synthetic_training={card.synthetic_training}",
+    ]
     return hd.sr.AlgorithmIdentification(name=card.name, version=card.created or "unknown", parameters=parameters)
 
 
@@ -141,14 +151,18 @@ def _cluster_groups(inputs: ReportInputs) -> list:
             _measurement(codes.NUMBER_OF_CALCIFICATIONS, table["count"][index], codes.UNIT_COUNT, algorithm),
             _measurement(codes.AREA, table["area_mm2"][index], codes.UNIT_MM2, algorithm),
         ]
-        for column, (concept, unit) in (("calcifications_per_cm2", codes.CLUSTER_DENSITY),
-                                        ("spread_mm", codes.CLUSTER_SPREAD), ("linearity", codes.CLUSTER_LINEARITY),
-                                        ("centroid_x_mm", codes.CLUSTER_CENTRE_X),
-                                        ("centroid_y_mm", codes.CLUSTER_CENTRE_Y)):  # fmt: skip
+        for column, (concept, unit) in (
+            ("calcifications_per_cm2", codes.CLUSTER_DENSITY),
+            ("spread_mm", codes.CLUSTER_SPREAD),
+            ("linearity", codes.CLUSTER_LINEARITY),
+            ("centroid_x_mm", codes.CLUSTER_CENTRE_X),
+            ("centroid_y_mm", codes.CLUSTER_CENTRE_Y),
+        ):
             measurements.append(_measurement(concept, table[column][index], unit, algorithm))
         shape = codes.LINEAR_DISTRIBUTION if str(table["shape"][index]) == "linear" else codes.GROUPED_DISTRIBUTION
-        region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POLYLINE, graphic_data=_box_polyline(box),
-                                   source_image=source_ref)  # fmt: skip
+        region = hd.sr.ImageRegion(
+            graphic_type=hd.sr.GraphicTypeValues.POLYLINE, graphic_data=_box_polyline(box), source_image=source_ref
+        )
         groups.append(
             hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
                 tracking_identifier=_tracking(inputs, cluster_group_id(cluster_id)),
@@ -167,9 +181,11 @@ def _observation_context():
     import highdicom as hd
 
     device = hd.sr.DeviceObserverIdentifyingAttributes(
-        uid=generate_uid(prefix=None, entropy_srcs=[MODEL_NAME, SOFTWARE_VERSION]),
-        name=MODEL_NAME, manufacturer_name=MANUFACTURER, model_name=MODEL_NAME,
-    )  # fmt: skip
+        uid=stable_uid(MODEL_NAME, SOFTWARE_VERSION),
+        name=MODEL_NAME,
+        manufacturer_name=MANUFACTURER,
+        model_name=MODEL_NAME,
+    )
     observer = hd.sr.ObserverContext(observer_type=dicom_codes.DCM.Device, observer_identifying_attributes=device)
     return hd.sr.ObservationContext(observer_device_context=observer)
 
