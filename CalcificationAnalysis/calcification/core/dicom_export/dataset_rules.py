@@ -30,3 +30,32 @@ def quiet_highdicom() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+#: Patient and General Study attributes of Type 2 (present, possibly empty) that highdicom copies from the source.
+_TYPE_2_COPIED = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyDate",
+    "StudyTime",
+    "ReferringPhysicianName",
+    "AccessionNumber",
+    "StudyID",
+)
+
+
+def with_type2_attributes(source: Dataset) -> Dataset:
+    """``source`` itself when it has every Type 2 patient / study attribute highdicom copies, else a copy with the
+    missing ones present and empty (as the standard allows; some exporters drop empty Type 2 attributes)."""
+    missing = [keyword for keyword in _TYPE_2_COPIED if keyword not in source]
+    if not missing:
+        return source
+    completed = Dataset()
+    completed.update(source)
+    if hasattr(source, "file_meta"):
+        completed.file_meta = source.file_meta
+    for keyword in missing:
+        setattr(completed, keyword, "")
+    return completed

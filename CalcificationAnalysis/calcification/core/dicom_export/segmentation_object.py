@@ -15,7 +15,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from . import codes
-from .dataset_rules import patient_orientation, quiet_highdicom
+from .dataset_rules import patient_orientation, quiet_highdicom, with_type2_attributes
 from .provenance import MANUFACTURER, MODEL_NAME, SEG_SERIES_NUMBER, SOFTWARE_VERSION, AlgorithmDescription
 
 #: Segment labels, as in the Slicer segmentation the product makes.
@@ -82,6 +82,7 @@ def build_segmentation(
     """
     import highdicom as hd
 
+    source = with_type2_attributes(source)
     shape = (int(source.Rows), int(source.Columns))
     masks = [(CALCIFICATION_LABEL, calcification_mask)]
     if vascular_mask is not None and np.any(vascular_mask):

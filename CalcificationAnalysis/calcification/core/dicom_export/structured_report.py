@@ -18,7 +18,7 @@ as evidence. Every numeric value is the one written to the CSVs (same float64), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import numpy as np
@@ -31,7 +31,7 @@ from ..classification.breast_level import DEFAULT_THRESHOLD
 from ..features import IMAGE_FEATURE_NAMES
 from ..image import Laterality
 from . import codes
-from .dataset_rules import quiet_highdicom
+from .dataset_rules import quiet_highdicom, with_type2_attributes
 from .provenance import (
     MANUFACTURER,
     MODEL_NAME,
@@ -111,7 +111,7 @@ def _image_group(inputs: ReportInputs):
     measurements = []
     for name in IMAGE_FEATURE_NAMES:
         concept, unit = codes.image_feature_code(name)
-        measurements.append(_measurement(concept, inputs.analysis.features[name], unit, algorithm))
+        measurements.append(_measurement(concept, inputs.analysis.features[name], unit))
     evaluations = []
     if inputs.malignancy is not None:
         classifier = classifier_algorithm(inputs.malignancy)
@@ -148,8 +148,8 @@ def _cluster_groups(inputs: ReportInputs) -> list:
     for index, box in enumerate(cluster_boxes(inputs.analysis)):
         cluster_id = int(table["cluster_id"][index])
         measurements = [
-            _measurement(codes.NUMBER_OF_CALCIFICATIONS, table["count"][index], codes.UNIT_COUNT, algorithm),
-            _measurement(codes.AREA, table["area_mm2"][index], codes.UNIT_MM2, algorithm),
+            _measurement(codes.NUMBER_OF_CALCIFICATIONS, table["count"][index], codes.UNIT_COUNT),
+            _measurement(codes.AREA, table["area_mm2"][index], codes.UNIT_MM2),
         ]
         for column, (concept, unit) in (
             ("calcifications_per_cm2", codes.CLUSTER_DENSITY),
@@ -158,7 +158,7 @@ def _cluster_groups(inputs: ReportInputs) -> list:
             ("centroid_x_mm", codes.CLUSTER_CENTRE_X),
             ("centroid_y_mm", codes.CLUSTER_CENTRE_Y),
         ):
-            measurements.append(_measurement(concept, table[column][index], unit, algorithm))
+            measurements.append(_measurement(concept, table[column][index], unit))
         shape = codes.LINEAR_DISTRIBUTION if str(table["shape"][index]) == "linear" else codes.GROUPED_DISTRIBUTION
         region = hd.sr.ImageRegion(
             graphic_type=hd.sr.GraphicTypeValues.POLYLINE, graphic_data=_box_polyline(box), source_image=source_ref
@@ -206,6 +206,7 @@ def build_measurement_report(inputs: ReportInputs, series_instance_uid: str, sop
     """
     import highdicom as hd
 
+    inputs = replace(inputs, source=with_type2_attributes(inputs.source))
     with quiet_highdicom():
         report = hd.sr.MeasurementReport(
             observation_context=_observation_context(),

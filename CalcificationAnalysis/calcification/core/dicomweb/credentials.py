@@ -55,8 +55,9 @@ def read_credentials_file(path: os.PathLike | str) -> Credentials:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"The credentials file {path} is not readable JSON ({type(exc).__name__}).") from None
     if not isinstance(data, dict) or not (data.get("token") or data.get("username")):
-        raise InputError(f'The credentials file {path} must hold {{"username": ..., "password": ...}} or '
-                         '{"token": ...}.')  # fmt: skip
+        raise InputError(
+            f'The credentials file {path} must hold {{"username": ..., "password": ...}} or {{"token": ...}}.'
+        )
     if not all(isinstance(data.get(key, ""), str) for key in ("username", "password", "token")):
         raise InputError(f"The credentials file {path} must hold text values.")
     return Credentials(data.get("username", ""), data.get("password", ""), data.get("token", ""))

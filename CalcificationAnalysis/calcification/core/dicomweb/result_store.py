@@ -31,8 +31,9 @@ def _label(dataset) -> str:
 def is_stored(client, dataset) -> bool:
     """True when the server holds an instance with the SOP Instance UID of ``dataset`` (QIDO-RS)."""
     try:
-        found = client.search_for_instances(study_instance_uid=dataset.StudyInstanceUID,
-                                            search_filters={"SOPInstanceUID": dataset.SOPInstanceUID})  # fmt: skip
+        found = client.search_for_instances(
+            study_instance_uid=dataset.StudyInstanceUID, search_filters={"SOPInstanceUID": dataset.SOPInstanceUID}
+        )
     except request_errors() as exc:
         raise server_error(exc, client.base_url, f"checking {_label(dataset)}") from exc
     return bool(found)

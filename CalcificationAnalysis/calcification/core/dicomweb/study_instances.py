@@ -50,8 +50,9 @@ def find_mammograms(client, study_uid: str, series_uid: Optional[str] = None) ->
         Server unreachable or refusing; study or series not found; no MG series in the study.
     """
     where = f"study {study_uid}"  # lower case inside sentences; capitalised where it starts one
-    studies = _query(client, f"finding {where}", client.search_for_studies,
-                     search_filters={"StudyInstanceUID": study_uid})  # fmt: skip
+    studies = _query(
+        client, f"finding {where}", client.search_for_studies, search_filters={"StudyInstanceUID": study_uid}
+    )
     if not studies:
         raise ServerError(f"Study {study_uid} was not found on {client.base_url}.")
     series = _query(client, f"listing the series of {where}", client.search_for_series, study_instance_uid=study_uid)
@@ -67,8 +68,13 @@ def find_mammograms(client, study_uid: str, series_uid: Optional[str] = None) ->
     instances = []
     for item in mammography:
         uid = _value(item, "0020000E")
-        found = _query(client, f"listing the instances of series {uid} of {where}", client.search_for_instances,
-                       study_instance_uid=study_uid, series_instance_uid=uid)  # fmt: skip
+        found = _query(
+            client,
+            f"listing the instances of series {uid} of {where}",
+            client.search_for_instances,
+            study_instance_uid=study_uid,
+            series_instance_uid=uid,
+        )
         for instance in sorted(found, key=lambda attributes: _value(attributes, "00200013").zfill(12)):
             instances.append(InstanceRef(study_uid, uid, _value(instance, "00080018"), _value(instance, "00080016")))
     return instances
@@ -85,8 +91,9 @@ def fetch_instance(client, ref: InstanceRef, folder: Path) -> Path:
     """
     what = f"fetching {ref.describe()}"
     try:
-        dataset = client.retrieve_instance(ref.study_uid, ref.series_uid, ref.sop_uid,
-                                           media_types=(("application/dicom", "*"),))  # fmt: skip
+        dataset = client.retrieve_instance(
+            ref.study_uid, ref.series_uid, ref.sop_uid, media_types=(("application/dicom", "*"),)
+        )
     except request_errors() as exc:
         raise server_error(exc, client.base_url, what) from exc
     path = Path(folder) / f"{ref.sop_uid}.dcm"
