@@ -1,13 +1,17 @@
-"""Checks the DICOM tests share: dciodvfy (dicom3tools) on every SEG and SR written, and the values of a TID 1500
-SR and a SEG read back with highdicom, keyed the way the CSV files are."""
+"""Checks the DICOM tests share: dciodvfy (dicom3tools) on every SEG and SR written, the values of a TID 1500 SR
+and a SEG read back with highdicom, and their comparison with the CSV files of the same analysis."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
+import pydicom
+import pytest
+from scipy import ndimage
 
 INSTALL_HINT = "dciodvfy is needed for the DICOM tests: apt-get install -y dicom3tools (as .ci/run does)"
 #: dciodvfy warnings every object of the product gets and that are expected: the private coding scheme is declared
@@ -75,3 +79,69 @@ def text_values(dataset) -> list[str]:
         elif element.keyword == "TextValue":
             found.append(str(element.value))
     return found
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _components(mask: np.ndarray) -> int:
+    return int(ndimage.label(mask, structure=np.ones((3, 3), bool))[1])
+
+
+def check_seg_against_csv(seg_path: Path, calcifications_csv: Path, source: pydicom.Dataset, spacing_mm: float):
+    """Assert that the SEG references ``source`` with the product's codes and holds, per kind, as many 8-connected
+    objects and as much area as ``calcifications.csv`` lists; returns the SEG dataset."""
+    seg = pydicom.dcmread(seg_path)
+    assert seg.PatientID == source.PatientID and seg.StudyInstanceUID == source.StudyInstanceUID
+    referenced = seg.ReferencedSeriesSequence[0]
+    assert referenced.SeriesInstanceUID == source.SeriesInstanceUID
+    assert referenced.ReferencedInstanceSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
+    for segment in seg.SegmentSequence:
+        assert segment.SegmentedPropertyCategoryCodeSequence[0].CodeValue == "49755003"  # SCT, as Slicer's entry
+        assert segment.SegmentedPropertyTypeCodeSequence[0].CodeValue == "18115005"
+        assert segment.SegmentedPropertyTypeCodeSequence[0].CodingSchemeDesignator == "SCT"
+    rows = _rows(calcifications_csv)
+    masks = seg_masks(seg)
+    for label, kind in (("Calcification", "calcification"), ("Vascular calcification", "vascular")):
+        kind_rows = [row for row in rows if row["kind"] == kind]
+        if not kind_rows:
+            assert label not in masks
+            continue
+        assert _components(masks[label]) == len(kind_rows)
+        area = np.count_nonzero(masks[label]) * spacing_mm * spacing_mm
+        assert area == pytest.approx(sum(float(row["area_mm2"]) for row in kind_rows), rel=1e-9)
+    return seg
+
+
+def check_sr_against_csv(sr_path: Path, out: Path, name: str, source: pydicom.Dataset) -> dict:
+    """Assert that the SR holds every value of ``<name>.features.csv`` and ``<name>.clusters.csv`` (exactly) and the
+    probability of ``summary.csv`` with the classifier's identification; returns its groups (:func:`sr_groups`)."""
+    groups = sr_groups(sr_path)
+    (features,) = _rows(out / f"{name}.features.csv")
+    image = groups["image"]
+    for feature, value in features.items():
+        if feature not in ("case_id", "patient_id", "laterality", "view"):
+            assert image[feature] == float(value), feature  # FD values: every digit of the CSV
+    clusters = _rows(out / f"{name}.clusters.csv")
+    assert sorted(k for k in groups if k.startswith("cluster")) == sorted(
+        f"cluster {r['cluster_id']}" for r in clusters
+    )
+    for row in clusters:
+        group = groups[f"cluster {row['cluster_id']}"]
+        assert group["111038"] == float(row["count"])  # DCM Number of calcifications
+        assert group["42798000"] == float(row["area_mm2"])  # SCT Area, mm2
+        for column, code in (("calcifications_per_cm2", "calcs_per_cm2"), ("spread_mm", "spread_mm"),
+                             ("linearity", "linearity"), ("centroid_x_mm", "centroid_x_mm"),
+                             ("centroid_y_mm", "centroid_y_mm")):  # fmt: skip
+            assert group[code] == float(row[column]), column
+        assert group["_evaluations"]["111008"] == ("112150" if row["shape"] == "linear" else "grouped")
+        assert group["_region"].shape == (5, 2)  # a closed polyline around the cluster, in pixel coordinates
+    summary = next(r for r in _rows(out / "summary.csv") if r["case_id"] == name)
+    assert image["111047"] == pytest.approx(float(summary["probability"]), abs=5e-5)  # DCM Probability of cancer
+    expected = "21594007" if image["111047"] >= 0.5 else "30807003"  # SCT Malignant / Benign
+    assert image["_evaluations"]["assessment"] == expected
+    texts = text_values(pydicom.dcmread(sr_path))  # TID 4019 of the classifier: name, version, calibration
+    assert summary["classifier"] in texts and any(text.startswith("calibration=") for text in texts)
+    return groups

@@ -127,8 +127,9 @@ def _analyze_study(client, study_uid, series_uid, work, out_dir, settings, store
         try:
             _analyze_instance(client, ref, work, out_dir, settings, store, collected, step)
         except InputError as exc:  # ServerError included: this image fails, the batch goes on
-            message = str(exc)
-            collected.failures.append(message if ref.sop_uid in message else f"{ref.describe()}: {message}")
+            # The fetched file's temporary path means nothing to the user: the message names the object by its UIDs.
+            message = str(exc).replace(f"{work / ref.sop_uid}.dcm: ", "").replace(f"{work / ref.sop_uid}.dcm", "it")
+            collected.failures.append(f"{ref.describe()}: {message}")
 
 
 def analyze_dicomweb_studies(

@@ -10,6 +10,9 @@ from .credentials import Credentials
 
 #: Seconds to wait for the server (connect, read); a PACS answering slower than this is reported as unreachable.
 TIMEOUT_S = (10.0, 120.0)
+#: Attempts per request and the exponential back-off multiplier (ms): dicomweb-client retries any failure, by
+#: default 5 times over 30 s, which makes a batch against a server that is down crawl; 3 attempts wait 3 s in all.
+RETRY_ATTEMPTS, RETRY_WAIT_MS = 3, 500
 
 
 class ServerError(InputError):
@@ -31,7 +34,9 @@ def connect(url: str, credentials: Optional[Credentials] = None):
         raise InputError(f"The DICOMweb address must start with http:// or https://, got {url!r}.")
     session = create_session()
     (credentials or Credentials()).apply_to(session)
-    return DICOMwebClient(url=str(url).rstrip("/"), session=session, timeout=TIMEOUT_S)
+    client = DICOMwebClient(url=str(url).rstrip("/"), session=session, timeout=TIMEOUT_S)
+    client.set_http_retry_params(retry=True, max_attempts=RETRY_ATTEMPTS, wait_exponential_multiplier=RETRY_WAIT_MS)
+    return client
 
 
 def server_error(exc: BaseException, url: str, what: str) -> ServerError:
