@@ -132,9 +132,13 @@ def check_sr_against_csv(sr_path: Path, out: Path, name: str, source: pydicom.Da
         group = groups[f"cluster {row['cluster_id']}"]
         assert group["111038"] == float(row["count"])  # DCM Number of calcifications
         assert group["42798000"] == float(row["area_mm2"])  # SCT Area, mm2
-        for column, code in (("calcifications_per_cm2", "calcs_per_cm2"), ("spread_mm", "spread_mm"),
-                             ("linearity", "linearity"), ("centroid_x_mm", "centroid_x_mm"),
-                             ("centroid_y_mm", "centroid_y_mm")):  # fmt: skip
+        for column, code in (
+            ("calcifications_per_cm2", "calcs_per_cm2"),
+            ("spread_mm", "spread_mm"),
+            ("linearity", "linearity"),
+            ("centroid_x_mm", "centroid_x_mm"),
+            ("centroid_y_mm", "centroid_y_mm"),
+        ):
             assert group[code] == float(row[column]), column
         assert group["_evaluations"]["111008"] == ("112150" if row["shape"] == "linear" else "grouped")
         assert group["_region"].shape == (5, 2)  # a closed polyline around the cluster, in pixel coordinates

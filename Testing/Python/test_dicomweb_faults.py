@@ -38,8 +38,13 @@ def _non_image(study_uid, series_uid, modality, patient_id):
     """A Basic Text SR instance (no pixel data) in the given series."""
     from dicom_factory import mammography_dataset
 
-    dataset = mammography_dataset(np.zeros((4, 4), np.uint16), StudyInstanceUID=study_uid,
-                                  SeriesInstanceUID=series_uid, Modality=modality, PatientID=patient_id)  # fmt: skip
+    dataset = mammography_dataset(
+        np.zeros((4, 4), np.uint16),
+        StudyInstanceUID=study_uid,
+        SeriesInstanceUID=series_uid,
+        Modality=modality,
+        PatientID=patient_id,
+    )
     del dataset.PixelData
     dataset.SOPClassUID = dataset.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"
     return dataset
@@ -55,11 +60,28 @@ def fault_studies(orthanc_pacs, ddsm_cases, tmp_path_factory):
     good = real_mammogram_crop(source, *CROP)
     mixed_study, mixed_series = generate_uid(), generate_uid()
     mixed_good = real_mammogram_crop(source, *CROP, StudyInstanceUID=mixed_study, SeriesInstanceUID=mixed_series)
-    broken = _undecodable(real_mammogram_crop(source, *CROP, StudyInstanceUID=mixed_study,
-                                              SeriesInstanceUID=mixed_series, InstanceNumber=3))  # fmt: skip
+    broken = _undecodable(
+        real_mammogram_crop(
+            source, *CROP, StudyInstanceUID=mixed_study, SeriesInstanceUID=mixed_series, InstanceNumber=3
+        )
+    )
     text = _non_image(mixed_study, mixed_series, "MG", good.PatientID)
     only_sr = _non_image(generate_uid(), generate_uid(), "SR", good.PatientID)
-    for index, dataset in enumerate((good, mixed_good, broken, text, only_sr)):
+    # One study whose two images carry different Patient IDs: Orthanc files it under two patients and lists its
+    # series twice; each image must still be analysed once.
+    split_study, split_series = generate_uid(), generate_uid()
+    split = [
+        real_mammogram_crop(
+            source,
+            *CROP,
+            StudyInstanceUID=split_study,
+            SeriesInstanceUID=split_series,
+            PatientID=f"SPLIT-{n}",
+            InstanceNumber=n,
+        )
+        for n in (1, 2)
+    ]
+    for index, dataset in enumerate((good, mixed_good, broken, text, only_sr, *split)):
         orthanc_pacs.upload(write_dicom(folder / f"{index}.dcm", dataset))
     return {
         "good": good.StudyInstanceUID,
@@ -69,6 +91,8 @@ def fault_studies(orthanc_pacs, ddsm_cases, tmp_path_factory):
         "broken": broken.SOPInstanceUID,
         "text": text.SOPInstanceUID,
         "no_mg": only_sr.StudyInstanceUID,
+        "split": split_study,
+        "split_instances": [dataset.SOPInstanceUID for dataset in split],
         "missing": generate_uid(),
         "patient_id": good.PatientID,
     }
@@ -91,10 +115,20 @@ def test_a_batch_reports_every_failure_and_finishes_the_other_images(
     orthanc_pacs, fault_studies, credentials_file, tmp_path, capsys
 ):
     studies = tmp_path / "studies.txt"
-    order = ("mixed", "no_mg", "missing", "good")
+    order = ("mixed", "no_mg", "missing", "good", "split")
     studies.write_text("# studies of the fault test\n" + "\n".join(fault_studies[key] for key in order) + "\n")
-    code = main(["analyze", "--dicomweb", orthanc_pacs.dicomweb_url, "--study-list", str(studies),
-                 "--credentials-file", str(credentials_file), *FAST])  # fmt: skip
+    code = main(
+        [
+            "analyze",
+            "--dicomweb",
+            orthanc_pacs.dicomweb_url,
+            "--study-list",
+            str(studies),
+            "--credentials-file",
+            str(credentials_file),
+            *FAST,
+        ]
+    )
     assert code == 2
     printed = capsys.readouterr()
     errors = _errors(printed.err)
@@ -105,7 +139,9 @@ def test_a_batch_reports_every_failure_and_finishes_the_other_images(
     assert any(fault_studies["missing"] in line and "not found" in line for line in errors)
     for key in ("mixed_good", "good_instance"):  # the other images of the batch complete
         assert f"instance {fault_studies[key]}:" in printed.out
-    assert "4 failure(s); 2 image(s) analysed" in printed.err
+    for uid in fault_studies["split_instances"]:
+        assert printed.out.count(f"instance {uid}:") == 1
+    assert "4 failure(s); 4 image(s) analysed" in printed.err
     assert fault_studies["patient_id"] not in printed.out + printed.err
 
 
@@ -116,8 +152,10 @@ def test_an_unusable_server_is_one_line_and_exit_code_2(orthanc_pacs, fault_stud
     if where != "no credentials":
         monkeypatch.setenv("CALCIFICATION_DICOMWEB_USER", orthanc_pacs.auth[0])
         monkeypatch.setenv("CALCIFICATION_DICOMWEB_PASSWORD", orthanc_pacs.auth[1])
-    url = {"server down": f"http://127.0.0.1:{free_port()}/dicom-web",
-           "wrong address": f"{orthanc_pacs.base_url}/not-dicom-web"}.get(where, orthanc_pacs.dicomweb_url)  # fmt: skip
+    url = {
+        "server down": f"http://127.0.0.1:{free_port()}/dicom-web",
+        "wrong address": f"{orthanc_pacs.base_url}/not-dicom-web",
+    }.get(where, orthanc_pacs.dicomweb_url)
     assert main(["analyze", "--dicomweb", url, "--study", fault_studies["good"], *FAST]) == 2
     errors = _errors(capsys.readouterr().err)
     expected = {"server down": "cannot reach", "wrong address": "HTTP 404", "no credentials": "HTTP 401"}[where]
@@ -132,10 +170,12 @@ def test_an_unusable_server_is_one_line_and_exit_code_2(orthanc_pacs, fault_stud
         (["--dicomweb", "ftp://pacs/dicom-web", "--study", "1.2.3"], "must start with http"),
         (["--dicomweb", "http://127.0.0.1:9/dicom-web"], "at least one Study Instance UID"),
         (["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study-list", "missing.txt"], "Cannot read the study list"),
-        (["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--credentials-file", "none.json"],
-         "does not exist"),
+        (
+            ["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--credentials-file", "none.json"],
+            "does not exist",
+        ),
     ],
-)  # fmt: skip
+)
 def test_option_mistakes_are_refused_before_any_work(arguments, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["analyze", *arguments, *FAST]) == 2

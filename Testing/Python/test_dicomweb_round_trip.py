@@ -4,6 +4,9 @@ line the command prints or logs at the default verbosity."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,23 +14,41 @@ import pydicom
 from dicomweb_client import DICOMwebClient
 from dicomweb_client.session_utils import create_session_from_user_pass
 
-from calcification.cli.main import main
-
 from dicom_checks import assert_valid_dicom, check_seg_against_csv, check_sr_against_csv, seg_masks, sr_groups
 
+CALCIFICATION = [sys.executable, "-c", "import sys; from calcification.cli.main import main; sys.exit(main())"]
 
-def test_round_trip_through_orthanc_matches_the_local_results(orthanc_pacs, ddsm_cases, tmp_path, capfd, monkeypatch):
+
+def test_round_trip_through_orthanc_matches_the_local_results(orthanc_pacs, ddsm_cases, tmp_path):
     image = Path(ddsm_cases[1]["lcc"])
     source = pydicom.dcmread(image, stop_before_pixels=True)
-    monkeypatch.setenv("CALCIFICATION_DICOMWEB_USER", orthanc_pacs.auth[0])
-    monkeypatch.setenv("CALCIFICATION_DICOMWEB_PASSWORD", orthanc_pacs.auth[1])
     out = tmp_path / "out"
-    command = ["analyze", "--dicomweb", orthanc_pacs.dicomweb_url, "--study", source.StudyInstanceUID, "--store",
-               "--method", "hdog", "--spacing", "0.05", "--out", str(out)]  # fmt: skip
-    assert main(command) == 0
-    printed = capfd.readouterr()
-    text = printed.out + printed.err
-    assert f"instance {source.SOPInstanceUID}:" in printed.out and "stored SEG" in text and "stored SR" in text
+    # A separate process, as a user runs it: everything printed or logged at the default verbosity is seen (warnings
+    # included, which pytest would otherwise capture), and credentials come from its environment.
+    environment = {
+        **os.environ,
+        "CALCIFICATION_DICOMWEB_USER": orthanc_pacs.auth[0],
+        "CALCIFICATION_DICOMWEB_PASSWORD": orthanc_pacs.auth[1],
+    }
+    command = [
+        *CALCIFICATION,
+        "analyze",
+        "--dicomweb",
+        orthanc_pacs.dicomweb_url,
+        "--study",
+        source.StudyInstanceUID,
+        "--store",
+        "--method",
+        "hdog",
+        "--spacing",
+        "0.05",
+        "--out",
+        str(out),
+    ]
+    printed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+    assert printed.returncode == 0, printed.stderr
+    text = printed.stdout + printed.stderr
+    assert f"instance {source.SOPInstanceUID}:" in printed.stdout and "stored SEG" in text and "stored SR" in text
     for identifier in (source.PatientID, str(source.PatientName), "P_00820"):
         assert identifier not in text, f"patient identifier {identifier!r} printed"
 

@@ -65,7 +65,7 @@ def find_mammograms(client, study_uid: str, series_uid: Optional[str] = None) ->
     if not mammography:
         scope = f"series {series_uid} of {where}" if series_uid else where
         raise ServerError(f"{scope} holds no mammograms (modality MG); it has {', '.join(modalities) or 'nothing'}.")
-    instances, seen = [], set()
+    instances = []
     # A UID can be listed twice (e.g. Orthanc files one study under two patients when their Patient IDs differ).
     for uid in dict.fromkeys(_value(item, "0020000E") for item in mammography):
         found = _query(
@@ -76,10 +76,7 @@ def find_mammograms(client, study_uid: str, series_uid: Optional[str] = None) ->
             series_instance_uid=uid,
         )
         for instance in sorted(found, key=lambda attributes: _value(attributes, "00200013").zfill(12)):
-            sop_uid = _value(instance, "00080018")
-            if sop_uid not in seen:
-                seen.add(sop_uid)
-                instances.append(InstanceRef(study_uid, uid, sop_uid, _value(instance, "00080016")))
+            instances.append(InstanceRef(study_uid, uid, _value(instance, "00080018"), _value(instance, "00080016")))
     return instances
 
 
