@@ -86,6 +86,7 @@ def fault_studies(orthanc_pacs, ddsm_cases, tmp_path_factory):
     return {
         "good": good.StudyInstanceUID,
         "good_instance": good.SOPInstanceUID,
+        "good_series": good.SeriesInstanceUID,
         "mixed": mixed_study,
         "mixed_good": mixed_good.SOPInstanceUID,
         "broken": broken.SOPInstanceUID,
@@ -143,6 +144,27 @@ def test_a_batch_reports_every_failure_and_finishes_the_other_images(
         assert printed.out.count(f"instance {uid}:") == 1
     assert "4 failure(s); 4 image(s) analysed" in printed.err
     assert fault_studies["patient_id"] not in printed.out + printed.err
+
+
+def test_series_option_analyses_that_series_and_refuses_an_unknown_one(
+    orthanc_pacs, fault_studies, credentials_file, capsys
+):
+    base = [
+        "analyze",
+        "--dicomweb",
+        orthanc_pacs.dicomweb_url,
+        "--study",
+        fault_studies["good"],
+        "--credentials-file",
+        str(credentials_file),
+        *FAST,
+    ]
+    assert main([*base, "--series", fault_studies["good_series"]]) == 0
+    assert f"instance {fault_studies['good_instance']}:" in capsys.readouterr().out
+    unknown = generate_uid()
+    assert main([*base, "--series", unknown]) == 2
+    (error,) = _errors(capsys.readouterr().err)
+    assert unknown in error and fault_studies["good"] in error and "not found" in error
 
 
 @pytest.mark.parametrize("where", ["server down", "wrong address", "no credentials"])
