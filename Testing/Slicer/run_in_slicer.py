@@ -8,8 +8,10 @@ Run from the repository root (README.md, "Testing in a real Slicer"):
 Steps: install the Python packages (no question), open Calcification Analysis, load the sample through Sample
 Data, trace one calcification with the "Calcification trace" effect in a slice view and undo it, segment with the
 shipped network, analyse and export; open Calcification Training, check a two-case synthetic dataset and train one
-epoch on it in the panel's own training process. Exits 0 when every step passed and Slicer's log has no Python
-traceback, else 1 (slicer.util.exit). Cannot run without Slicer; the pytest suite checks the rest.
+epoch on it in the panel's own training process; write the sample as a DICOM mammogram, analyse it into a DICOM SEG
+and SR, import both into a temporary DICOM database and load the SEG through Slicer's DICOM module (the
+QuantitativeReporting extension's SEG plugin must be installed). Exits 0 when every step passed and Slicer's log
+has no Python traceback, else 1 (slicer.util.exit). Cannot run without Slicer; the pytest suite checks the rest.
 """
 
 import logging
@@ -140,12 +142,87 @@ def runTrainingPanel(folder):
     slicer.util.selectModule("Data")
 
 
+def writeSampleAsDicom(volumeNode, path):
+    """The sample mammogram as a single-frame MG DICOM file with a patient coordinate system (pydicom, bundled)."""
+    import numpy as np
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    pixels = slicer.util.arrayFromVolume(volumeNode)[0]
+    pixels = np.clip(pixels, 0, 65535).astype(np.uint16)
+    dataset = Dataset()
+    dataset.file_meta = FileMetaDataset()
+    dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    dataset.SOPClassUID = dataset.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.2"
+    dataset.SOPInstanceUID = dataset.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    dataset.StudyInstanceUID, dataset.SeriesInstanceUID = generate_uid(), generate_uid()
+    dataset.PatientID, dataset.PatientName, dataset.Modality = "RUN-IN-SLICER", "Sample^Synthetic", "MG"
+    dataset.Rows, dataset.Columns = pixels.shape
+    dataset.SamplesPerPixel, dataset.PhotometricInterpretation = 1, "MONOCHROME2"
+    dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit, dataset.PixelRepresentation = 16, 16, 15, 0
+    rowSpacing, columnSpacing = volumeNode.GetSpacing()[1], volumeNode.GetSpacing()[0]
+    dataset.ImagerPixelSpacing = dataset.PixelSpacing = [f"{rowSpacing:.6g}", f"{columnSpacing:.6g}"]
+    # A patient coordinate system, so the SEG carries plane positions: QuantitativeReporting converts SEG with dcmqi,
+    # which cannot read planar segmentations without them (QIICR/dcmqi issue 319, open).
+    dataset.FrameOfReferenceUID = generate_uid()
+    dataset.ImageOrientationPatient, dataset.ImagePositionPatient = [1, 0, 0, 0, 1, 0], [0, 0, 0]
+    dataset.SliceThickness = 1
+    dataset.PixelData = pixels.tobytes()
+    dataset.save_as(path, enforce_file_format=True)
+
+
+def runDicomSegmentation(folder):
+    """Load the product's DICOM SEG through Slicer's DICOM database. API checked against Slicer's
+    Modules/Scripted/DICOMLib/DICOMUtils.py (TemporaryDICOMDatabase, importDicom, loadSeriesWithVerification) and
+    QIICR/QuantitativeReporting DICOMPlugins/DICOMSegmentationPlugin.py (loadType "DICOMSegmentation", registered in
+    slicer.modules.dicomPlugins as "DICOMSegmentationPlugin")."""
+    from DICOMLib import DICOMUtils
+
+    from calcification.logic.workflows.analysis_files import analyze_files
+    from calcification.logic.workflows.dicom_results import dicom_results_for, write_dicom_results
+
+    assert "DICOMSegmentationPlugin" in slicer.modules.dicomPlugins, (
+        "Slicer's DICOM module has no SEG plugin: install the QuantitativeReporting extension"
+    )
+    step("DICOM SEG: write the sample as DICOM, analyse, write SEG and SR")
+    slicer.mrmlScene.Clear()
+    volumeNode = slicer.util.getModuleLogic(ANALYSIS).loadSample()
+    dicomFolder = pathlib.Path(folder) / "dicom"
+    dicomFolder.mkdir()
+    writeSampleAsDicom(volumeNode, dicomFolder / "sample.dcm")
+    batch = analyze_files([dicomFolder / "sample.dcm"], pathlib.Path(folder) / "results", segmenter="hdog")
+    results = dicom_results_for(batch.files[0])
+    write_dicom_results(results, dicomFolder, "sample")
+    step("DICOM SEG: import into a temporary DICOM database and load the SEG")
+    slicer.mrmlScene.Clear()
+    with DICOMUtils.TemporaryDICOMDatabase(str(pathlib.Path(folder) / "database")):
+        assert DICOMUtils.importDicom(str(dicomFolder)), "the DICOM files could not be imported"
+        loaded = DICOMUtils.loadSeriesWithVerification(
+            [results.segmentation.SeriesInstanceUID],
+            expectedSelectedPlugins={"DICOMSegmentation": 1},
+            expectedLoadedNodes={"vtkMRMLSegmentationNode": 1},
+        )
+    assert loaded, "the SEG did not load through the DICOM module (see the log)"
+    segmentationNode = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLSegmentationNode")
+    names = [
+        segmentationNode.GetSegmentation().GetNthSegment(i).GetName()
+        for i in range(segmentationNode.GetSegmentation().GetNumberOfSegments())
+    ]
+    assert "Calcification" in names, f"segments loaded: {names}"
+    slicer.util.selectModule("Data")
+
+
 def main():
     watcher = LogWatcher()
     logging.getLogger().addHandler(watcher)
     failures = []
     os.environ.setdefault("CALCIFICATION_MODELS_DIR", tempfile.mkdtemp(prefix="calcification-models-"))
-    for name, run in (("analysis panel", runAnalysisPanel), ("training panel", runTrainingPanel)):
+    runs = (
+        ("analysis panel", runAnalysisPanel),
+        ("training panel", runTrainingPanel),
+        ("DICOM SEG in the DICOM module", runDicomSegmentation),
+    )
+    for name, run in runs:
         with tempfile.TemporaryDirectory() as folder:
             try:
                 run(folder)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..logic.workflows.analysis_files import analyze_files
 from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
+from .dicom_options import add_dicom_options, run_dicomweb, wants_dicomweb, write_local_dicom_results
 from .progress_bar import terminal_progress
 
 
@@ -21,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ignoring side and view words at the end of the id), OUT/breasts.csv with the breast-level result (Lin et "
         "al. 2023). On any error no new file is left behind.",
     )
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files")
-    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    parser.add_argument("images", nargs="*", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files")
+    parser.add_argument("--out", type=Path, help="output folder (created if missing; optional with --dicomweb)")
     add_segmenter_options(parser)
     parser.add_argument(
         "--classifier",
@@ -30,13 +31,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "measurements without a probability",
     )
     add_spacing_option(parser)
+    add_dicom_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    remote = wants_dicomweb(args)
     segmenter = segmenter_choice(args)
     classifier = False if (args.classifier or "").lower() == "none" else args.classifier
     with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
+        if remote:
+            return run_dicomweb(args, segmenter, classifier, progress)
         batch = analyze_files(args.images, args.out, segmenter, args.spacing, progress, classifier)
     notes = set()
     for analyzed in batch.files:
@@ -50,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
               f"({breast.result.note})")  # fmt: skip
     for note in sorted(notes):
         print(note)
-    for path in batch.paths:
+    for path in (*batch.paths, *(write_local_dicom_results(batch) if args.dicom else ())):
         print(f"wrote {path}")
     return 0
