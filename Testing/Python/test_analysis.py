@@ -137,8 +137,11 @@ def test_bad_input_leaves_the_scene_untouched(case, tmp_path):
 def test_export_writes_tables_and_a_self_contained_report(case, tiny_classifier, tmp_path):
     scene, volume, segmentation = _scene_with_case(case)
     run = analyze_segmentation_node(scene, volume, segmentation, classifier=tiny_classifier)
-    with pytest.raises(InputError, match="does not exist"):
-        export_analysis(run, tmp_path / "missing")
+    created = export_analysis(run, tmp_path / "new" / "folder")  # created, as the command does (README snippet)
+    assert sorted(p.name for p in created) == sorted(p.name for p in (tmp_path / "new" / "folder").iterdir())
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InputError, match="Cannot create the export folder"):
+        export_analysis(run, tmp_path / "file" / "below")
     written = export_analysis(run, tmp_path)
     names = sorted(p.name for p in written)
     assert names == sorted(["case.features.csv", "case.calcifications.csv", "case.calcifications.schema.csv",
@@ -147,7 +150,7 @@ def test_export_writes_tables_and_a_self_contained_report(case, tiny_classifier,
         (row,) = list(csv.DictReader(handle))
     assert float(row["calc_num"]) == run.calcification_count
     report = (tmp_path / "case.report.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in report and "<script" not in report
+    assert "data:image/png;base64," in report and report.count("<script") == 1 and "<script src" not in report
     assert "synthetic" in report and f"{100 * run.probability:.0f}" in report
     assert report.count("Cluster ") >= 2  # one zoomed crop per cluster
 
