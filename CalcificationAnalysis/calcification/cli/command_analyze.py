@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.analysis_files import analyze_files
 from .arguments import add_segmenter_options, add_spacing_option, network_options
 from .progress_bar import terminal_progress
 
@@ -34,9 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..logic.analysis_files import analyze_files
+
     options = network_options(args)
     classifier = False if (args.classifier or "").lower() == "none" else args.classifier
-    with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
+    with terminal_progress("Analysing", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         batch = analyze_files(args.images, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
                               model=args.model, options=options, classifier=classifier)  # fmt: skip
     notes = set()

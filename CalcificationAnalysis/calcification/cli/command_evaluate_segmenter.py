@@ -217,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         spacing = (config.spacing_mm, config.spacing_mm)
     meta: dict = {"names": []}  # filled by the generator: each name is appended before its case is yielded
-    with terminal_progress("Evaluating", enabled=sys.stderr.isatty()) as progress:
+    with terminal_progress("Evaluating", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         if sources:
             pairs = _data_cases(args, sources, spacing, options, progress, meta)
         else:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.file_workflow import segment_file
 from .arguments import add_segmenter_options, add_spacing_option, network_options
 from .progress_bar import terminal_progress
 
@@ -26,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..logic.file_workflow import segment_file
+
     options = network_options(args)
-    with terminal_progress("Segmenting", enabled=sys.stderr.isatty()) as progress:
+    with terminal_progress("Segmenting", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         result = segment_file(args.image, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
                               model=args.model, options=options)  # fmt: skip
     if result.segmentation.details.get("synthetic_training"):

@@ -20,6 +20,7 @@ from ..core.errors import InputError
 from ..core.io import read_mammogram
 from ..core.progress import ProgressCallback
 from ..core.rendering.overlay import render_overlay, save_png
+from ..core.reporting.cluster_pictures import close_up_geometry, cluster_close_up
 from ..core.reporting.csv_cells import safe_writer
 from .agreement_nodes import compare_segmentation_nodes, load_segmentation_file
 from .file_workflow import prepare_output_folder
@@ -73,7 +74,7 @@ def trace_file(
     annotator = LevelTracingAnnotator(volume, segmentation)
     results = tuple(annotator.click(row, col, options or TraceOptions()) for row, col in pixels)
     mask = segment_mask(segmentation, annotator.segment_id, volume)
-    overlay = render_overlay(mammogram.pixels, mask)  # drawn before writing, so a drawing error writes nothing
+    overlay = traced_close_up(mammogram, mask, pixels)  # drawn before writing, so a drawing error writes nothing
     seg_path = save_segmentation(segmentation, out_dir / f"{mammogram.name}.seg.nrrd")
     try:
         png_path = save_png(overlay, out_dir / f"{mammogram.name}.trace.png")
@@ -82,6 +83,24 @@ def trace_file(
         raise
     area = float(mask.sum()) * mammogram.spacing_mm[0] * mammogram.spacing_mm[1]
     return TracedFile(results, area, (seg_path, png_path))
+
+
+def traced_close_up(mammogram, mask: np.ndarray, points_rc: Sequence[tuple[int, int]]) -> np.ndarray:
+    """A magnified close-up around the traced points and outlines (at least 6 mm across, 1 mm scale bar), so the
+    traced shape can be judged; the whole image with a dot would show nothing.
+
+    Returns
+    -------
+    np.ndarray, uint8 (h, w, 3)
+    """
+    rows, cols = [r for r, _ in points_rc], [c for _, c in points_rc]
+    if mask.any():
+        traced_rows, traced_cols = np.nonzero(mask)
+        rows += [int(traced_rows.min()), int(traced_rows.max())]
+        cols += [int(traced_cols.min()), int(traced_cols.max())]
+    box = (min(rows), min(cols), max(rows), max(cols))
+    geometry = close_up_geometry([box], mammogram.spacing_mm)
+    return cluster_close_up(mammogram.pixels, mask, box, None, mammogram.spacing_mm, geometry)
 
 
 def write_candidates_file(

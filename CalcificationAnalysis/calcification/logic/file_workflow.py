@@ -20,7 +20,8 @@ from ..core.errors import InputError
 from ..core.io import read_mammogram
 from ..core.progress import ProgressCallback, report_progress, sub_progress
 from ..core.rendering.overlay import render_overlay, save_png
-from ..core.segmentation import CalcificationSegmentation, SegmentationMethod
+from ..core.segmentation import DEFAULT_METHOD, CalcificationSegmentation, SegmentationMethod
+from .output_names import output_name
 from .scene_factory import create_headless_scene
 from .scene_storage import save_scene_bundle, save_segmentation, save_volume
 from .segmentation_workflow import segment_volume_node
@@ -88,11 +89,12 @@ class SegmentedScene:
     scene: object
     volume_node: object
     run: object
+    name: str = ""  # of the output files (see :func:`~.output_names.output_name`); the volume node's name too
 
 
 def segment_into_scene(
     image_path: os.PathLike | str,
-    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    method: SegmentationMethod | str = DEFAULT_METHOD,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
     model=None,
@@ -102,9 +104,10 @@ def segment_into_scene(
     mammogram = read_mammogram(image_path, spacing_mm=spacing_mm)
     method = SegmentationMethod.parse(method)
     scene = create_headless_scene()
-    volume_node = volume_node_from_mammogram(scene, mammogram)
+    name = output_name(mammogram)
+    volume_node = volume_node_from_mammogram(scene, mammogram, name=name)
     run = segment_volume_node(scene, volume_node, method=method, progress=progress, model=model, options=options)
-    return SegmentedScene(mammogram, scene, volume_node, run)
+    return SegmentedScene(mammogram, scene, volume_node, run, name)
 
 
 def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: list) -> SegmentedFile:
@@ -113,7 +116,7 @@ def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: 
     Every path is appended to ``written`` as soon as it exists; inside
     :func:`~calcification.core.atomic_files.all_or_nothing` a later failure takes them all back.
     """
-    name, run = segmented.mammogram.name, segmented.run
+    name, run = segmented.name or segmented.mammogram.name, segmented.run
     outputs = SegmentedFile(
         out_dir / f"{name}.seg.nrrd",
         out_dir / f"{name}.mrb",
@@ -133,7 +136,7 @@ def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: 
 def segment_file(
     image_path: os.PathLike | str,
     out_dir: os.PathLike | str,
-    method: SegmentationMethod | str = SegmentationMethod.HDOG,
+    method: SegmentationMethod | str = DEFAULT_METHOD,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
     model=None,

@@ -128,6 +128,20 @@ def _tables(analysis: ImageAnalysis) -> tuple:
     )
 
 
+def numbered_overview(
+    pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional[np.ndarray], max_size_px: int = OVERVIEW_SIZE_PX
+) -> np.ndarray:
+    """The whole mammogram with outlines and the numbered cluster boxes, as in the report and ``<name>.overlay.png``.
+
+    Returns
+    -------
+    np.ndarray, uint8 (rows / f, cols / f, 3), the longest side at most ``max_size_px``
+    """
+    return overview_picture(pixels, analysis.labels, breast, cluster_boxes(analysis), max_size_px=max_size_px,
+                            vascular=analysis.vascular_labels,
+                            numbers=[c.cluster_id for c in analysis.clusters.clusters])  # fmt: skip
+
+
 def build_report_content(
     title: str,
     pixels: np.ndarray,
@@ -159,10 +173,7 @@ def build_report_content(
     warnings = [RESEARCH_USE_WARNING, *extra_warnings]
     if malignancy is not None and malignancy.warning:
         warnings.append(malignancy.warning)
-    boxes = cluster_boxes(analysis)
-    overview = overview_picture(pixels, analysis.labels, breast, boxes, max_size_px=OVERVIEW_SIZE_PX,
-                                vascular=analysis.vascular_labels,
-                                numbers=[c.cluster_id for c in analysis.clusters.clusters])  # fmt: skip
+    overview = numbered_overview(pixels, analysis, breast)
     crops, geometry = _cluster_crops(pixels, analysis, breast)
     return ReportContent(
         title=title,

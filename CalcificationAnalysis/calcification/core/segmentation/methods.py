@@ -10,7 +10,6 @@ from ..errors import InputError
 from ..image import Mammogram
 from ..progress import ProgressCallback
 from .result import CalcificationSegmentation
-from .vascular_split import split_vascular
 
 
 class SegmentationMethod(str, enum.Enum):
@@ -62,6 +61,8 @@ def segment_mammogram(
     trained methods only; giving them with ``hdog`` is an InputError rather than ignored. Whatever the method,
     vascular calcifications are then moved out of ``labels`` into ``vascular_labels`` (:func:`split_vascular`).
     """
+    from .vascular_split import split_vascular  # here, not at the top: `calcification --help` stays light
+
     method = SegmentationMethod.parse(method)
     return split_vascular(_segment_with(mammogram, method, progress, model, options), mammogram)
 
