@@ -117,3 +117,22 @@ def test_page_is_self_contained_and_escapes_every_text(image, tmp_path):
 def test_page_without_a_classifier_says_so():
     page = render_html_report(ReportContent(title="case"))
     assert "No classifier was applied." in page and "<img" not in page
+
+
+def test_objects_too_small_to_have_a_shape_show_a_dash_and_no_cluster_shows_a_dash():
+    from calcification.core.analysis import analyze_mask
+    from calcification.core.analysis.report_content import SHAPE_COLUMNS, build_report_content
+
+    pixels = np.full((60, 60), 1000.0, np.float32)
+    mask = np.zeros((60, 60), bool)
+    mask[10, 10] = True  # one pixel: roundness would read 1, a perfect circle
+    mask[30:34, 30:36] = True  # 4 x 6 pixels: a shape
+    pixels[mask] = 3000.0
+    analysis = analyze_mask(pixels, mask, (0.1, 0.1))
+    table = next(t for t in build_report_content("c", pixels, analysis).tables if t.title == "Calcification table")
+    rows = {row[table.columns.index("area_mm2")]: dict(zip(table.columns, row, strict=True)) for row in table.rows}
+    tiny, shaped = rows[min(rows)], rows[max(rows)]
+    assert all(tiny[c] is None for c in SHAPE_COLUMNS) and all(shaped[c] is not None for c in SHAPE_COLUMNS)
+    assert tiny["cluster_id"] is None  # in no cluster: a dash, not -1
+    page = render_html_report(build_report_content("c", pixels, analysis))
+    assert page.count(f">{MISSING}<") >= len(SHAPE_COLUMNS) + 2
