@@ -185,3 +185,31 @@ def test_library_chatter_stays_off_the_terminal(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and "removing old version" not in done.stdout, done.stderr
     assert list(tmp_path.glob("*.nrrd"))  # volumes were written
+
+
+def test_segment_in_a_terminal_shows_a_bar_with_the_time_left(clustered_image, tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a terminal 120 columns wide
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "CalcificationAnalysis"))
+    command = [sys.executable, "-m", "calcification.cli.main", "segment", str(clustered_image), "--out",
+               str(tmp_path), "--method", "hdog"]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=terminal, env=env) as process:
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert process.wait(timeout=300) == 0
+    os.close(controller)
+    text = shown.decode("utf-8", "replace")
+    assert "Segmenting:" in text and "< left" not in text and " left" in text and "<" in text
