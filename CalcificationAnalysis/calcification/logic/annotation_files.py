@@ -25,6 +25,7 @@ from ..core.reporting.csv_cells import safe_writer
 from .agreement_nodes import compare_segmentation_nodes, load_segmentation_file
 from .file_workflow import prepare_output_folder
 from .level_tracing import LevelTracingAnnotator, TraceOptions, TraceResult
+from .output_names import output_name
 from .scene_factory import create_headless_scene
 from .scene_storage import atomic_destination, save_segmentation
 from .segmentation_nodes import create_calcification_segmentation, segment_mask
@@ -75,9 +76,9 @@ def trace_file(
     results = tuple(annotator.click(row, col, options or TraceOptions()) for row, col in pixels)
     mask = segment_mask(segmentation, annotator.segment_id, volume)
     overlay = traced_close_up(mammogram, mask, pixels)  # drawn before writing, so a drawing error writes nothing
-    seg_path = save_segmentation(segmentation, out_dir / f"{mammogram.name}.seg.nrrd")
+    seg_path = save_segmentation(segmentation, out_dir / f"{output_name(mammogram)}.seg.nrrd")
     try:
-        png_path = save_png(overlay, out_dir / f"{mammogram.name}.trace.png")
+        png_path = save_png(overlay, out_dir / f"{output_name(mammogram)}.trace.png")
     except BaseException:
         seg_path.unlink(missing_ok=True)  # both files or neither
         raise
@@ -116,7 +117,7 @@ def write_candidates_file(
     out_dir = prepare_output_folder(out_dir)
     detection, breast = detect_review_candidates(mammogram, config, progress)
     review = CandidateReview(detection.candidates)
-    csv_path = out_dir / f"{mammogram.name}.candidates.csv"
+    csv_path = out_dir / f"{output_name(mammogram)}.candidates.csv"
     with atomic_destination(csv_path) as temporary:
         with open(temporary, "w", newline="") as handle:
             writer = safe_writer(handle)
@@ -126,7 +127,7 @@ def write_candidates_file(
                 values = (c.row, c.col, c.row * row_mm, c.col * col_mm, c.sigma_mm, c.area_mm2, c.contrast)
                 writer.writerow([rank, *(f"{v:.4f}" for v in values)])
     png_path = save_png(
-        render_overlay(mammogram.pixels, detection.labels, breast), out_dir / f"{mammogram.name}.candidates.png"
+        render_overlay(mammogram.pixels, detection.labels, breast), out_dir / f"{output_name(mammogram)}.candidates.png"
     )
     return review, (csv_path, png_path)
 
