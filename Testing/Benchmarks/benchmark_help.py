@@ -20,8 +20,9 @@ COMMANDS = ([], ["segment"], ["analyze"], ["train-segmenter"], ["evaluate-segmen
 
 def seconds_for(arguments: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "calcification.cli.main", *arguments, "--help"], check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "calcification.cli.main", *arguments, "--help"], check=True, stdout=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 

@@ -34,8 +34,14 @@ def main() -> None:
     overview = overview_picture(case.mammogram.pixels, analysis.labels, result.breast, boxes, max_size_px=840)
     largest = int(np.argmax([c.count for c in analysis.clusters.clusters]))
     geometry = close_up_geometry(boxes, analysis.spacing_mm)  # the report's close-up of that cluster
-    crop = cluster_close_up(case.mammogram.pixels, analysis.labels, boxes[largest],
-                            analysis.clusters.clusters[largest].cluster_id, analysis.spacing_mm, geometry)  # fmt: skip
+    crop = cluster_close_up(
+        case.mammogram.pixels,
+        analysis.labels,
+        boxes[largest],
+        analysis.clusters.clusters[largest].cluster_id,
+        analysis.spacing_mm,
+        geometry,
+    )
     crop = np.asarray(Image.fromarray(crop).resize((overview.shape[0] * crop.shape[1] // crop.shape[0],
                                                     overview.shape[0]), Image.NEAREST))  # fmt: skip
     gap = np.full((overview.shape[0], 12, 3), 255, dtype=np.uint8)

@@ -20,8 +20,14 @@ from calcification.logic.analysis_workflow import analyze_mammogram
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: The flags Chromium needs as root in a container, and none of its own network traffic.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LAPTOP = {"width": 1400, "height": 900}
 
 
@@ -48,9 +54,15 @@ def report_page(tmp_path_factory):
     case = generate_case(SynthesisConfig(shape=(512, 448)), seed=9100, index=2)
     analysis, malignancy, breast = analyze_mammogram(case.mammogram, case.mask)
     assert analysis.cluster_count >= 2 and malignancy is not None and malignancy.warning
-    content = build_report_content("case", case.mammogram.pixels, analysis, malignancy, breast,
-                                   "prounext (model pro_unext_synthetic)", ("The segmentation model was trained on "
-                                   "synthetic mammograms only.",))  # fmt: skip
+    content = build_report_content(
+        "case",
+        case.mammogram.pixels,
+        analysis,
+        malignancy,
+        breast,
+        "prounext (model pro_unext_synthetic)",
+        ("The segmentation model was trained on synthetic mammograms only.",),
+    )
     path = write_html_report(content, tmp_path_factory.mktemp("report") / "case.report.html")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

@@ -69,8 +69,12 @@ def test_close_ups_share_one_magnification_with_a_one_millimetre_bar_and_thin_ou
     # Outlines are one screen pixel outside each calcification: the 3 x 3 spot (15 x 15 on screen) keeps its inside.
     outline = np.all(first == OUTLINE_RGB, axis=2)
     rows, cols = np.nonzero(outline)
-    assert outline.any() and not np.all(first[rows.min() + 2 : rows.min() + 12, cols.min() + 2 : cols.min() + 12]
-                                        == OUTLINE_RGB, axis=2).any()  # fmt: skip
+    assert (
+        outline.any()
+        and not np.all(
+            first[rows.min() + 2 : rows.min() + 12, cols.min() + 2 : cols.min() + 12] == OUTLINE_RGB, axis=2
+        ).any()
+    )
     assert np.all(first[5:15, 5:15] == CLUSTER_BOX_RGB, axis=2).any()  # the number tag
 
 

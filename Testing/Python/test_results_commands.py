@@ -49,8 +49,10 @@ def _run(module, argv):
 
 
 def test_building_the_parser_imports_no_heavy_library():
-    code = ("import sys, calcification.cli.main as m; m.build_parser(); "
-            f"print(','.join(k for k in {HEAVY!r} if k in sys.modules))")  # fmt: skip
+    code = (
+        "import sys, calcification.cli.main as m; m.build_parser(); "
+        f"print(','.join(k for k in {HEAVY!r} if k in sys.modules))"
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "CalcificationAnalysis"))
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert loaded.stdout.strip() == "", f"calcification --help loads {loaded.stdout.strip()}"
@@ -98,8 +100,9 @@ def test_plain_progress_lines_give_the_time_left_and_stay_quiet_for_quick_work()
 
 def test_analyze_without_a_terminal_prints_progress_lines(clustered_image, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(progress_bar, "LINE_INTERVAL_S", 0.0)
-    assert main(["analyze", str(clustered_image), "--out", str(tmp_path), "--method", "hdog",
-                 "--classifier", "none"]) == 0  # fmt: skip
+    assert (
+        main(["analyze", str(clustered_image), "--out", str(tmp_path), "--method", "hdog", "--classifier", "none"]) == 0
+    )
     err = capsys.readouterr().err
     assert "Analysing:" in err and " left" in err
 
@@ -143,10 +146,20 @@ def test_outputs_are_named_after_patient_side_and_view_and_never_collide(tmp_pat
     pixels = ramp_pattern(160, 128)
     for folder in ("a", "b", "c"):
         (tmp_path / folder).mkdir()
-    tagged = write_dicom(tmp_path / "a" / "1-1.dcm", mammography_dataset(pixels, PixelSpacing=[0.07, 0.07],
-                         PatientID="Mass-Test_P_00173_LEFT_CC", ImageLaterality="L", ViewPosition="CC"))  # fmt: skip
-    plain = [write_dicom(tmp_path / f / "1-1.dcm", mammography_dataset(pixels, PixelSpacing=[0.07, 0.07]))
-             for f in ("b", "c")]  # fmt: skip
+    tagged = write_dicom(
+        tmp_path / "a" / "1-1.dcm",
+        mammography_dataset(
+            pixels,
+            PixelSpacing=[0.07, 0.07],
+            PatientID="Mass-Test_P_00173_LEFT_CC",
+            ImageLaterality="L",
+            ViewPosition="CC",
+        ),
+    )
+    plain = [
+        write_dicom(tmp_path / f / "1-1.dcm", mammography_dataset(pixels, PixelSpacing=[0.07, 0.07]))
+        for f in ("b", "c")
+    ]
     batch = analyze_files([tagged, *plain], tmp_path / "out", method="hdog", classifier=False)
     assert [f.run.name for f in batch.files] == ["Mass-Test_P_00173_L_CC", "1-1", "1-1_2"]
     reports = sorted(p.name for p in (tmp_path / "out").glob("*.report.html"))
@@ -179,8 +192,19 @@ def test_library_chatter_stays_off_the_terminal(tmp_path):
     """Writing NRRD volumes makes MRML print "WriteData: removing old version of file" through VTK's output window;
     at the default verbosity it must not reach the terminal."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "CalcificationAnalysis"))
-    command = [sys.executable, "-m", "calcification.cli.main", "synth", "--out", str(tmp_path), "--cases", "1",
-               "--size", "256x224", "--crop"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "calcification.cli.main",
+        "synth",
+        "--out",
+        str(tmp_path),
+        "--cases",
+        "1",
+        "--size",
+        "256x224",
+        "--crop",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and "removing old version" not in done.stdout, done.stderr
@@ -196,8 +220,17 @@ def test_segment_in_a_terminal_shows_a_bar_with_the_time_left(clustered_image, t
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a terminal 120 columns wide
     env = dict(os.environ, PYTHONPATH=str(ROOT / "CalcificationAnalysis"))
-    command = [sys.executable, "-m", "calcification.cli.main", "segment", str(clustered_image), "--out",
-               str(tmp_path), "--method", "hdog"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "calcification.cli.main",
+        "segment",
+        str(clustered_image),
+        "--out",
+        str(tmp_path),
+        "--method",
+        "hdog",
+    ]
     with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=terminal, env=env) as process:
         os.close(terminal)
         shown = b""

@@ -32,8 +32,11 @@ def plain_progress_lines(description: str, stream=None, clock=time.monotonic) ->
         if now - last["time"] < LINE_INTERVAL_S:
             return True
         left = time_left_text(now - start, fraction)
-        print(f"{description}: {100 * fraction:3.0f}% {message}" + (f", {left}" if left else ""),
-              file=stream or sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"{description}: {100 * fraction:3.0f}% {message}" + (f", {left}" if left else ""),
+            file=stream or sys.stderr,
+            flush=True,
+        )
         last["time"] = now
         return True
 

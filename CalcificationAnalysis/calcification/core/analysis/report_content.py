@@ -26,8 +26,18 @@ MAX_CLUSTER_CROPS = 12
 OVERVIEW_SIZE_PX = 2400
 
 #: Calcification-table columns shown by default; the rest are one click away.
-MAIN_CALCIFICATION_COLUMNS = ("label", "kind", "cluster_id", "area_mm2", "feret_max_mm", "roundness", "aspect_ratio",
-                              "mean_intensity", "contrast", "contrast_to_noise")  # fmt: skip
+MAIN_CALCIFICATION_COLUMNS = (
+    "label",
+    "kind",
+    "cluster_id",
+    "area_mm2",
+    "feret_max_mm",
+    "roundness",
+    "aspect_ratio",
+    "mean_intensity",
+    "contrast",
+    "contrast_to_noise",
+)
 
 #: Shape measures that need more than a couple of pixels to mean anything (a 1-pixel square has roundness 1).
 SHAPE_COLUMNS = ("roundness", "aspect_ratio", "rectangularity", "perimeter_ratio")
@@ -47,8 +57,9 @@ LEGEND = (
 
 
 def _report_table(table: ResultTable, title: str, **layout) -> ReportTable:
-    return ReportTable(title, tuple(table.columns), tuple(table.rows()), dict(table.descriptions), dict(table.units),
-                       **layout)  # fmt: skip
+    return ReportTable(
+        title, tuple(table.columns), tuple(table.rows()), dict(table.descriptions), dict(table.units), **layout
+    )
 
 
 def _facts(analysis: ImageAnalysis, segmentation_note: str) -> tuple:
@@ -73,10 +84,20 @@ def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional
     window = display_window(pixels, breast)
     crops = []
     for cluster, box in zip(analysis.clusters.clusters[:MAX_CLUSTER_CROPS], boxes, strict=True):
-        caption = (f"Cluster {cluster.cluster_id}: {cluster.count} calcifications, {cluster.area_mm2:.1f} mm², "
-                   f"{cluster.shape.value}")  # fmt: skip
-        picture = cluster_close_up(pixels, analysis.labels, box, cluster.cluster_id, analysis.spacing_mm, geometry,
-                                   vascular=analysis.vascular_labels, window=window)  # fmt: skip
+        caption = (
+            f"Cluster {cluster.cluster_id}: {cluster.count} calcifications, {cluster.area_mm2:.1f} mm², "
+            f"{cluster.shape.value}"
+        )
+        picture = cluster_close_up(
+            pixels,
+            analysis.labels,
+            box,
+            cluster.cluster_id,
+            analysis.spacing_mm,
+            geometry,
+            vascular=analysis.vascular_labels,
+            window=window,
+        )
         crops.append((caption, png_data_uri(picture)))
     return tuple(crops), geometry
 
@@ -84,8 +105,10 @@ def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional
 def _crops_note(analysis: ImageAnalysis, geometry) -> str:
     shown = min(analysis.cluster_count, MAX_CLUSTER_CROPS)
     more = f" (the first {shown} of {analysis.cluster_count})" if analysis.cluster_count > shown else ""
-    return (f"In cluster-number order{more}, all at the same magnification ({geometry.field_mm:.1f} mm across, "
-            "bar = 1 mm); outlines are drawn just outside each calcification.")  # fmt: skip
+    return (
+        f"In cluster-number order{more}, all at the same magnification ({geometry.field_mm:.1f} mm across, "
+        "bar = 1 mm); outlines are drawn just outside each calcification."
+    )
 
 
 def _calcification_rows(table: ResultTable, spacing_mm) -> tuple:
@@ -98,15 +121,18 @@ def _calcification_rows(table: ResultTable, spacing_mm) -> tuple:
     rows = []
     for row in table.rows():
         shapeless = row[area] / pixel_mm2 < MAX_SHAPELESS_PIXELS + 0.5
-        rows.append(tuple(None if (shapeless and i in shape) or (i == cluster and v < 0) else v
-                          for i, v in enumerate(row)))  # fmt: skip
+        rows.append(
+            tuple(None if (shapeless and i in shape) or (i == cluster and v < 0) else v for i, v in enumerate(row))
+        )
     return tuple(rows)
 
 
 def _tables(analysis: ImageAnalysis) -> tuple:
     features = image_feature_table(analysis)
-    feature_rows = tuple((name, round(value) if name in INTENSITY_FEATURES or float(value).is_integer() else value,
-                          text) for name, value, text in features.rows())  # fmt: skip
+    feature_rows = tuple(
+        (name, round(value) if name in INTENSITY_FEATURES or float(value).is_integer() else value, text)
+        for name, value, text in features.rows()
+    )
     calcifications = calcification_table(analysis)
     return (
         _report_table(cluster_table(analysis), "Cluster table"),
@@ -117,14 +143,14 @@ def _tables(analysis: ImageAnalysis) -> tuple:
             dict(calcifications.descriptions),
             dict(calcifications.units),
             main_columns=MAIN_CALCIFICATION_COLUMNS,
-        ),  # fmt: skip
+        ),
         ReportTable(
             "Image features (Tong et al. 2024)",
             tuple(features.columns),
             feature_rows,
             dict(features.descriptions),
             text_columns=("description",),
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -137,9 +163,15 @@ def numbered_overview(
     -------
     np.ndarray, uint8 (rows / f, cols / f, 3), the longest side at most ``max_size_px``
     """
-    return overview_picture(pixels, analysis.labels, breast, cluster_boxes(analysis), max_size_px=max_size_px,
-                            vascular=analysis.vascular_labels,
-                            numbers=[c.cluster_id for c in analysis.clusters.clusters])  # fmt: skip
+    return overview_picture(
+        pixels,
+        analysis.labels,
+        breast,
+        cluster_boxes(analysis),
+        max_size_px=max_size_px,
+        vascular=analysis.vascular_labels,
+        numbers=[c.cluster_id for c in analysis.clusters.clusters],
+    )
 
 
 def build_report_content(

@@ -111,26 +111,45 @@ def describe_features() -> dict[str, str]:
     return {name: described[name] for name in IMAGE_FEATURE_NAMES}
 
 
-#: Per binned feature: (what is counted, how it is measured, words for below / above). The sentence reads
+#: Per binned feature: (what is counted, how it is measured, words for below / above / between). The sentence reads
 #: "<what> <measure> <below> 0.05 mm²", e.g. "Calcifications smaller than 0.05 mm²".
 _BIN_SENTENCES = {
     "size": ("Calcifications", "", "smaller than", "larger than", "with an area between"),
-    "density": ("Calcifications", "with a contrast-to-noise ratio ", "below", "above",
-                "with a contrast-to-noise ratio between"),
+    "density": (
+        "Calcifications",
+        "with a contrast-to-noise ratio ",
+        "below",
+        "above",
+        "with a contrast-to-noise ratio between",
+    ),
     "length": ("Calcifications", "", "shorter than", "longer than", "with a largest diameter between"),
     "clu_Density": ("Clusters", "with ", "fewer than", "more than", "with between"),
     "perimeter": ("Calcifications", "with a perimeter ", "shorter than", "longer than", "with a perimeter between"),
     "round": ("Calcifications", "with a roundness ", "below", "above", "with a roundness between"),
-    "long": ("Calcifications", "whose bounding rectangle's long side is ", "shorter than", "longer than",
-             "whose bounding rectangle's long side is between"),
+    "long": (
+        "Calcifications",
+        "whose bounding rectangle's long side is ",
+        "shorter than",
+        "longer than",
+        "whose bounding rectangle's long side is between",
+    ),
     "rectangularity": ("Calcifications", "filling ", "less than", "more than", "filling between"),
-    "lenratio": ("Calcifications", "with a length-to-width ratio ", "below", "above",
-                 "with a length-to-width ratio between"),
-}  # fmt: skip
+    "lenratio": (
+        "Calcifications",
+        "with a length-to-width ratio ",
+        "below",
+        "above",
+        "with a length-to-width ratio between",
+    ),
+}
 
 #: What follows the number, per binned feature (units in words where a bare unit would not say what is measured).
-_BIN_TAILS = {"length": " (largest diameter)", "clu_Density": " calcifications per cm²",
-              "rectangularity": " of their bounding rectangle", "round": " (1 is a circle)"}  # fmt: skip
+_BIN_TAILS = {
+    "length": " (largest diameter)",
+    "clu_Density": " calcifications per cm²",
+    "rectangularity": " of their bounding rectangle",
+    "round": " (1 is a circle)",
+}
 
 
 def _describe_bin(prefix: str, suffix: str, cut: CutPoints) -> str:

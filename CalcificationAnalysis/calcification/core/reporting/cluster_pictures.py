@@ -47,8 +47,9 @@ def draw_numbered_boxes(
     font = _font(size)
     width = max(2, max(rgb.shape[:2]) // 600)
     for (r0, c0, r1, c1), number in zip(boxes, numbers, strict=True):
-        draw.rectangle((int(c0) - width, int(r0) - width, int(c1) + width, int(r1) + width), outline=CLUSTER_BOX_RGB,
-                       width=width)  # fmt: skip
+        draw.rectangle(
+            (int(c0) - width, int(r0) - width, int(c1) + width, int(r1) + width), outline=CLUSTER_BOX_RGB, width=width
+        )
         text = str(number)
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         tag_w, tag_h = right - left + 6, bottom - top + 6

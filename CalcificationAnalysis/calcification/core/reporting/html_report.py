@@ -139,12 +139,16 @@ def _table_html(table: ReportTable, table_id: str) -> str:
     hidden = sum("extra" in cls for cls in classes)
     toggle = ""
     if hidden:
-        toggle = (f'<p class="toggle"><label><input type="checkbox" onchange="toggleColumns(this, \'{table_id}\')"> '
-                  f"Show all {len(table.columns)} columns ({hidden} more)</label></p>")  # fmt: skip
+        toggle = (
+            f'<p class="toggle"><label><input type="checkbox" onchange="toggleColumns(this, \'{table_id}\')"> '
+            f"Show all {len(table.columns)} columns ({hidden} more)</label></p>"
+        )
     css = "data compact" if hidden else "data"
     empty = "" if table.rows else "<p>No rows.</p>"
-    return (f'<h2>{esc(table.title)}</h2>{toggle}<div class="table-wrap"><table class="{css}" id="{table_id}">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{empty}")  # fmt: skip
+    return (
+        f'<h2>{esc(table.title)}</h2>{toggle}<div class="table-wrap"><table class="{css}" id="{table_id}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{empty}"
+    )
 
 
 def _probability_html(content: ReportContent) -> str:
@@ -202,8 +206,10 @@ def render_html_report(content: ReportContent) -> str:
     facts = "".join(
         f"<tr><td>{esc(str(k))}</td><td><b>{esc(format_for_people(v))}</b></td></tr>" for k, v in content.facts
     )
-    side = (f'<aside class="side">{strong}{_probability_html(content)}<section><table class="facts">{facts}</table>'
-            f"</section>{_legend_html(content)}</aside>")  # fmt: skip
+    side = (
+        f'<aside class="side">{strong}{_probability_html(content)}<section><table class="facts">{facts}</table>'
+        f"</section>{_legend_html(content)}</aside>"
+    )
     tables = "".join(_table_html(t, f"table-{i + 1}") for i, t in enumerate(content.tables))
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(content.title)}</title>'
