@@ -157,6 +157,8 @@ def test_headings_are_unique_and_numbers_are_for_people(report_page):
     assert "e+0" not in text and "e-0" not in text
     descriptions = page.locator("table#table-3 td.text").all()
     assert descriptions and all(d.evaluate("e => getComputedStyle(e).textAlign") == "left" for d in descriptions)
+    names = page.locator("table#table-3 tbody td:first-child").all()  # feature names read left-aligned too
+    assert names and all(n.evaluate("e => getComputedStyle(e).textAlign") == "left" for n in names)
     assert "mm2" not in text and "area_mm2" not in " ".join(d.inner_text() for d in descriptions)
 
 

@@ -112,10 +112,12 @@ def _header(column: str, unit: str) -> str:
 
 def _cell_classes(table: ReportTable) -> list[str]:
     classes = []
-    for column in table.columns:
+    for index, column in enumerate(table.columns):
         extra = bool(table.main_columns) and column not in table.main_columns
         text = column in table.text_columns
-        classes.append(" ".join(name for name, on in (("extra", extra), ("text", text)) if on))
+        words = bool(table.rows) and all(isinstance(row[index], str) for row in table.rows)  # names read left-aligned
+        flags = (("extra", extra), ("text", text), ("word", words and not text))
+        classes.append(" ".join(name for name, on in flags if on))
     return classes
 
 

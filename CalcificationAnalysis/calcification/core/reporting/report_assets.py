@@ -32,6 +32,7 @@ vertical-align:top}
 table.data{border-collapse:collapse;font-size:12px}table.data td,table.data th{border:1px solid #ddd;
 padding:3px 6px;text-align:right;white-space:nowrap}table.data th{background:#f4f4f4;cursor:pointer;
 position:sticky;top:0}table.data td.text,table.data th.text{text-align:left;white-space:normal}
+table.data td.word,table.data th.word{text-align:left}
 table.data th[aria-sort=ascending]::after{content:" ▲"}table.data th[aria-sort=descending]::after{content:" ▼"}
 table.compact .extra{display:none}.toggle{font-size:13px;margin:0 0 6px}
 #zoom{display:none;position:fixed;inset:0;background:rgba(0,0,0,.92);overflow:auto;cursor:zoom-out;z-index:9}
