@@ -1,5 +1,5 @@
 """Draw the README picture: the product's sample mammogram analysed by the shipped model (outlines, breast,
-cluster boxes) beside the report's zoomed crop of the largest cluster.
+numbered cluster boxes) beside the report's close-up of the largest cluster.
 
 Usage (from the repository root)::
 
@@ -16,7 +16,8 @@ from PIL import Image
 
 from calcification.core.analysis import analyze_mask
 from calcification.core.analysis.result_tables import cluster_boxes
-from calcification.core.reporting.report_figures import cluster_crop, overview_picture
+from calcification.core.reporting.cluster_pictures import close_up_geometry, cluster_close_up
+from calcification.core.reporting.report_figures import overview_picture
 from calcification.core.segmentation import segment_mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
 from calcification.logic.workflows.sample_data import SAMPLE_INDEX, SAMPLE_SEED, SAMPLE_SHAPE
@@ -32,7 +33,15 @@ def main() -> None:
     boxes = cluster_boxes(analysis)
     overview = overview_picture(case.mammogram.pixels, analysis.labels, result.breast, boxes, max_size_px=840)
     largest = int(np.argmax([c.count for c in analysis.clusters.clusters]))
-    crop = cluster_crop(case.mammogram.pixels, analysis.labels, boxes[largest], analysis.spacing_mm, min_size_px=420)
+    geometry = close_up_geometry(boxes, analysis.spacing_mm)  # the report's close-up of that cluster
+    crop = cluster_close_up(
+        case.mammogram.pixels,
+        analysis.labels,
+        boxes[largest],
+        analysis.clusters.clusters[largest].cluster_id,
+        analysis.spacing_mm,
+        geometry,
+    )
     crop = np.asarray(Image.fromarray(crop).resize((overview.shape[0] * crop.shape[1] // crop.shape[0],
                                                     overview.shape[0]), Image.NEAREST))  # fmt: skip
     gap = np.full((overview.shape[0], 12, 3), 255, dtype=np.uint8)

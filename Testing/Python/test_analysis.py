@@ -137,8 +137,11 @@ def test_bad_input_leaves_the_scene_untouched(case, tmp_path):
 def test_export_writes_tables_and_a_self_contained_report(case, tiny_classifier, tmp_path):
     scene, volume, segmentation = _scene_with_case(case)
     run = analyze_segmentation_node(scene, volume, segmentation, classifier=tiny_classifier)
-    with pytest.raises(InputError, match="does not exist"):
-        export_analysis(run, tmp_path / "missing")
+    created = export_analysis(run, tmp_path / "new" / "folder")  # created, as the command does (README snippet)
+    assert sorted(p.name for p in created) == sorted(p.name for p in (tmp_path / "new" / "folder").iterdir())
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InputError, match="Cannot create the export folder"):
+        export_analysis(run, tmp_path / "file" / "below")
     written = export_analysis(run, tmp_path)
     names = sorted(p.name for p in written)
     assert names == sorted(["case.features.csv", "case.calcifications.csv", "case.calcifications.schema.csv",
@@ -147,7 +150,7 @@ def test_export_writes_tables_and_a_self_contained_report(case, tiny_classifier,
         (row,) = list(csv.DictReader(handle))
     assert float(row["calc_num"]) == run.calcification_count
     report = (tmp_path / "case.report.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in report and "<script" not in report
+    assert "data:image/png;base64," in report and report.count("<script") == 1 and "<script src" not in report
     assert "synthetic" in report and f"{100 * run.probability:.0f}" in report
     assert report.count("Cluster ") >= 2  # one zoomed crop per cluster
 
@@ -195,8 +198,10 @@ def test_headless_analyze_is_all_or_nothing(case, tmp_path):
     (out / "keep.txt").write_text("earlier work")
     assert main(["analyze", str(image), str(broken), "--out", str(out), "--method", "hdog"]) == 2
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
-    assert main(["analyze", str(image), str(image), "--out", str(out), "--method", "hdog"]) == 2
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    # Two images of one name no longer stop the run: the second one's files get a suffix (issue 20).
+    assert main(["analyze", str(image), str(image), "--out", str(out), "--method", "hdog", "--classifier", "none"]) == 0
+    name = case.record.case_id
+    assert {f"{name}.report.html", f"{name}_2.report.html"} <= {p.name for p in out.iterdir()}
 
 
 def test_exported_table_reads_back_in_slicer_with_types_and_units(case, tmp_path):

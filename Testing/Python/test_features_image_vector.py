@@ -48,7 +48,10 @@ def test_names_are_the_papers_in_order():
     assert IMAGE_FEATURE_NAMES == tuple(PAPER_ORDER)
     assert list(describe_features()) == PAPER_ORDER
     assert all(isinstance(text, str) and len(text) > 10 for text in describe_features().values())
-    assert "mm²" in describe_features()["size_10"] and "0.0462" in describe_features()["size_10"]
+    # Plain sentences for people, without column names (issue 20): "Calcifications smaller than 0.05 mm²".
+    assert describe_features()["size_10"] == "Calcifications smaller than 0.05 mm²."
+    assert "groups of more than 5 calcifications within about 1 mm of each other" in describe_features()["clu_num"]
+    assert not any("_" in text or "mm2" in text for text in describe_features().values())
 
 
 def test_size_bins_count_exactly_at_the_paper_thresholds():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
 from ..core.annotation.agreement import AgreementConfig
-from ..logic.workflows.annotation_files import compare_segmentation_files, write_agreement_csv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,15 +27,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+#: Flagged calcifications listed on the terminal at most; the CSV has every one.
+MAX_LISTED = 10
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..logic.workflows.annotation_files import compare_segmentation_files, write_agreement_csv
+
     report = compare_segmentation_files(
         args.seg_a, args.seg_b, AgreementConfig(max_centroid_distance_mm=args.max_distance_mm)
     )
     verdict = "discrepancy: send to a senior reader" if report.needs_senior_reader else "agreement"
     print(f"Dice {report.dice:.4f} ({verdict}); {len(report.matches)} calcifications, {len(report.flagged)} flagged")
-    for match in report.flagged:
+    counts = Counter(match.status.value for match in report.matches)
+    if counts:
+        print("  " + ", ".join(f"{status} {count}" for status, count in sorted(counts.items())))
+    for match in report.flagged[:MAX_LISTED]:
         row, col = match.centroid_a_rc if match.label_a else match.centroid_b_rc
         print(f"  {match.status.value:16s} at x={col:.0f} y={row:.0f}: Dice {match.dice:.2f}")
+    hidden = len(report.flagged) - MAX_LISTED
+    if hidden > 0:
+        where = "in the CSV" if args.csv is not None else "with --csv FILE"
+        print(f"  ... and {hidden} more flagged; every calcification {where}")
     if args.csv is not None:
         print(f"wrote {write_agreement_csv(report, args.csv)}")
     return 0

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.workflows.analysis_files import analyze_files
 from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
 from .dicom_options import add_dicom_options, run_dicomweb, wants_dicomweb, write_local_dicom_results
 from .progress_bar import terminal_progress
@@ -36,10 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..logic.workflows.analysis_files import analyze_files
+
     remote = wants_dicomweb(args)
     segmenter = segmenter_choice(args)
     classifier = False if (args.classifier or "").lower() == "none" else args.classifier
-    with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
+    with terminal_progress("Analysing", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         if remote:
             return run_dicomweb(args, segmenter, classifier, progress)
         batch = analyze_files(args.images, args.out, segmenter, args.spacing, progress, classifier)

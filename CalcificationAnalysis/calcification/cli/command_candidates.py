@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.workflows.annotation_files import write_candidates_file
 from .arguments import add_spacing_option
 from .progress_bar import terminal_progress
 
@@ -26,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..logic.workflows.annotation_files import write_candidates_file
+
     with terminal_progress("Detecting", enabled=sys.stderr.isatty()) as progress:
         review, paths = write_candidates_file(args.image, args.out, spacing_mm=args.spacing, progress=progress)
     print(f"{len(review)} candidates")

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     print(table.summary(), file=sys.stderr)
     if args.classifier:
         return _score(args, table)
-    with terminal_progress("Evaluating", enabled=sys.stderr.isatty()) as progress:
+    with terminal_progress("Evaluating", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         evaluation = evaluate_classifiers(table, args.out, algorithms, args.chosen, args.folds, args.seed,
                                           args.n_boot, progress)  # fmt: skip
     print(f"{'algorithm':<36} {'AUC [95% CI]':<22} accuracy sensitivity specificity  Brier")

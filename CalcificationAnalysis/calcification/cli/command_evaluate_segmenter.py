@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"--out {args.out} is a file; give a folder.")
     sources = _data_sources(args) if args.data else None
-    with terminal_progress("Evaluating", enabled=sys.stderr.isatty()) as progress:
+    with terminal_progress("Evaluating", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         run = evaluate_segmenter(segmenter, args.out, sources, args.spacing, synthetic, args.n_boot, progress)
     print(_table(run.evaluation, run.report))
     for path in run.paths:

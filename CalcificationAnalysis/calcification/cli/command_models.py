@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..core.models.model_store import list_models, user_models_dir
-from ..core.models.preferred_model import preferred_model, set_preferred_model
-from ..core.segmentation.network_method import DEFAULT_MODEL_NAME
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -23,7 +19,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+#: Which Dice a model card holds, and how to name it for a reader: a figure without its kind is easy to misread.
+DICE_LABELS = (("test_dice", "test Dice"), ("mean_validation_dice", "validation Dice"))
+
+
+def _labelled_dice(metrics: dict) -> str:
+    """ ", validation Dice 0.883" (the test Dice instead when the card has one), or "" when it has neither."""
+    for key, label in DICE_LABELS:
+        if metrics.get(key) is not None:
+            return f", {label} {float(metrics[key]):.3f}"
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..core.models.model_store import list_models, user_models_dir
+    from ..core.models.preferred_model import preferred_model, set_preferred_model
+    from ..core.segmentation.network_method import DEFAULT_MODEL_NAME
+
     if args.prefer or args.prefer_shipped:
         stored = set_preferred_model(None if args.prefer_shipped else args.prefer)
         print(f"default model: {stored or DEFAULT_MODEL_NAME}")
@@ -35,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     for entry in entries:
         card = entry.card
         data = "SYNTHETIC training data" if card.synthetic_training else (card.trained_on or "training data not stated")
-        dice = card.metrics.get("test_dice", card.metrics.get("mean_validation_dice"))
-        quality = f", Dice {dice}" if dice is not None else ""
+        quality = _labelled_dice(card.metrics)
         mark = "  (default)" if entry.name == default else ""
         print(f"{card.name}{mark}  [{entry.origin}]  {card.architecture}, {len(card.folds)} fold(s){quality}; {data}")
         print(f"    {entry.folder}")

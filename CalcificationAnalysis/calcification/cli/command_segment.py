@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..logic.workflows.file_workflow import segment_file
 from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
 from .progress_bar import terminal_progress
 
@@ -26,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..logic.workflows.file_workflow import segment_file
+
     segmenter = segmenter_choice(args)
-    with terminal_progress("Segmenting", enabled=sys.stderr.isatty()) as progress:
+    with terminal_progress("Segmenting", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         result = segment_file(args.image, args.out, segmenter, spacing_mm=args.spacing, progress=progress)
     if result.segmentation.details.get("synthetic_training"):
         print(f"note: the model {result.segmentation.details['model_name']!r} was trained on synthetic data only.")

@@ -14,10 +14,7 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.image import DEFAULT_SPACING_MM, View
-from ..core.io import read_mammogram
 from ..core.memory import check_fits_in_memory
-from ..core.synthetic import BreastDensity, SynthesisConfig
-from ..logic.workflows.synthetic_dataset import write_synthetic_dataset
 from .progress_bar import terminal_progress
 
 
@@ -62,8 +59,10 @@ def _parse_size(text: str) -> tuple[int, int]:
     return height, width
 
 
-def build_config(args: argparse.Namespace) -> SynthesisConfig:
+def build_config(args: argparse.Namespace):
     """Turn the arguments into a validated :class:`SynthesisConfig` (raises :class:`InputError`)."""
+    from ..core.synthetic import BreastDensity, SynthesisConfig  # here: `calcification --help` stays light
+
     if args.cases < 1:
         raise InputError(f"--cases must be at least 1, got {args.cases}.")
     if getattr(args, "seed", 0) < 0:
@@ -83,6 +82,9 @@ def build_config(args: argparse.Namespace) -> SynthesisConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..core.io import read_mammogram
+    from ..logic.workflows.synthetic_dataset import write_synthetic_dataset
+
     """Generate ``args.cases`` cases into ``args.out``; returns 0."""
     config = build_config(args)
     background = None

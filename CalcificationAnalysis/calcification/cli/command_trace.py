@@ -6,8 +6,6 @@ import argparse
 import math
 from pathlib import Path
 
-from ..logic.workflows.annotation_files import trace_file
-from ..logic.workflows.level_tracing import TraceOptions
 from .arguments import add_spacing_option
 
 
@@ -77,22 +75,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     parser.add_argument("--raw", action="store_true", help="Slicer's behaviour: the clicked value is the level")
     parser.add_argument(
-        "--fraction", type=fraction_argument, default=TraceOptions.level_fraction, metavar="F",
-        help="automatic level: background + F x (peak - background); 0.5 is the half maximum (default %(default)s)",
+        "--fraction", type=fraction_argument, default=None, metavar="F",
+        help="automatic level: background + F x (peak - background); 0.5 is the half maximum (default 0.3)",
     )  # fmt: skip
     parser.add_argument(
-        "--snap-mm", type=snap_argument, default=TraceOptions.snap_radius_mm, metavar="MM",
-        help="search radius for the peak around each point, mm (default %(default)s)",
+        "--snap-mm", type=snap_argument, default=None, metavar="MM",
+        help="search radius for the peak around each point, mm (default 0.3)",
     )  # fmt: skip
     add_spacing_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, so `calcification --help` does not load VTK; the help's defaults are TraceOptions' (a test
+    # checks that they agree).
+    from ..logic.workflows.annotation_files import trace_file
+    from ..logic.workflows.level_tracing import TraceOptions
+
     options = TraceOptions(
-        snap_radius_mm=args.snap_mm,
+        snap_radius_mm=TraceOptions.snap_radius_mm if args.snap_mm is None else args.snap_mm,
         automatic_level=not args.raw,
-        level_fraction=args.fraction,
+        level_fraction=TraceOptions.level_fraction if args.fraction is None else args.fraction,
         intensity_range=args.range,
     )
     traced = trace_file(args.image, args.point, args.out, options, spacing_mm=args.spacing)
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             f"point x={x:g} y={y:g}: peak x={peak_col} y={peak_row}, level {result.level:g}, "
             f"{result.changed_pixels} pixels added"
         )
-    print(f"traced area {traced.area_mm2:.3f} mm2")
+    print(f"traced area {traced.area_mm2:.3f} mm²")
     for path in traced.paths:
         print(f"wrote {path}")
     return 0

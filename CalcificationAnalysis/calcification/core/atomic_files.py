@@ -151,23 +151,30 @@ def all_or_nothing() -> Iterator[OutputLedger]:
         _CURRENT_LEDGER.reset(token)
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
+def current_umask() -> int:
+    """The process's file-creation mask now (read from ``/proc`` on Linux without touching it; elsewhere set and put
+    back at once), so files get the permissions a plain ``open()`` would give them under the umask of the moment."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-_UMASK = _current_umask()
 
 
 def move_into_place(temporary: os.PathLike | str, path: os.PathLike | str) -> None:
     """Rename a complete temporary file to ``path`` (atomic on one file system), recorded for a rollback.
 
-    The file gets the usual permissions first (``mkstemp`` makes private files).
+    The file gets the permissions ``open()`` would give it under the current umask first (``mkstemp`` makes private
+    files), so every output of a run has the same permissions.
     """
     path = Path(path)
     if not Path(temporary).is_dir():
-        os.chmod(temporary, 0o666 & ~_UMASK)
+        os.chmod(temporary, 0o666 & ~current_umask())
     ledger = _CURRENT_LEDGER.get()
     if ledger is not None:
         ledger.before_replace(path)

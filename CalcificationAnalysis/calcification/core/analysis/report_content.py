@@ -7,8 +7,11 @@ from typing import Optional
 
 import numpy as np
 
+from ..features.clusters import CLUSTER_RULE_TEXT
+from ..rendering.overlay import BREAST_RGB, OUTLINE_RGB, VASCULAR_RGB, display_window
+from ..reporting.cluster_pictures import CLUSTER_BOX_RGB, close_up_geometry, cluster_close_up
 from ..reporting.html_report import ReportContent, ReportTable
-from ..reporting.report_figures import cluster_crop, overview_picture, png_data_uri
+from ..reporting.report_figures import overview_picture, png_data_uri
 from .image_analysis import ImageAnalysis
 from .malignancy import MalignancyResult
 from .result_tables import ResultTable, calcification_table, cluster_boxes, cluster_table, image_feature_table
@@ -16,19 +19,54 @@ from .result_tables import ResultTable, calcification_table, cluster_boxes, clus
 #: Always on the page: what the product is and is not.
 RESEARCH_USE_WARNING = "Research software: not a medical device; every finding needs a radiologist's reading."
 
-#: At most this many cluster crops on one page (the largest clusters first).
+#: At most this many cluster close-ups on one page (the lowest cluster numbers first).
 MAX_CLUSTER_CROPS = 12
 
+#: Longest side of the embedded mammogram (pixels): shown 860 px tall, and at full size when clicked.
+OVERVIEW_SIZE_PX = 2400
 
-def _report_table(table: ResultTable, title: str) -> ReportTable:
-    return ReportTable(title, tuple(table.columns), tuple(table.rows()), dict(table.descriptions))
+#: Calcification-table columns shown by default; the rest are one click away.
+MAIN_CALCIFICATION_COLUMNS = (
+    "label",
+    "kind",
+    "cluster_id",
+    "area_mm2",
+    "feret_max_mm",
+    "roundness",
+    "aspect_ratio",
+    "mean_intensity",
+    "contrast",
+    "contrast_to_noise",
+)
+
+#: Shape measures that need more than a couple of pixels to mean anything (a 1-pixel square has roundness 1).
+SHAPE_COLUMNS = ("roundness", "aspect_ratio", "rectangularity", "perimeter_ratio")
+
+#: Objects of at most this many pixels have no shape: their shape measures are shown as a dash.
+MAX_SHAPELESS_PIXELS = 2
+
+#: Image features measured in grey levels, shown as integers.
+INTENSITY_FEATURES = ("density", "density_32", "density_8")
+
+LEGEND = (
+    (OUTLINE_RGB, "Calcification outline"),
+    (VASCULAR_RGB, "Vascular calcification (benign, in no cluster)"),
+    (CLUSTER_BOX_RGB, "Cluster, numbered as in the close-ups and the cluster table"),
+    (BREAST_RGB, "Breast region searched"),
+)
+
+
+def _report_table(table: ResultTable, title: str, **layout) -> ReportTable:
+    return ReportTable(
+        title, tuple(table.columns), tuple(table.rows()), dict(table.descriptions), dict(table.units), **layout
+    )
 
 
 def _facts(analysis: ImageAnalysis, segmentation_note: str) -> tuple:
     facts = [
         ("Calcifications", str(analysis.calcification_count)),
         ("Total calcified area", f"{float(np.sum(analysis.measurements.area_mm2)):.2f} mm²"),
-        ("Clusters (more than 5 within 1.088 mm)", str(analysis.cluster_count)),
+        (f"Clusters ({CLUSTER_RULE_TEXT})", str(analysis.cluster_count)),
         ("Vascular calcifications (benign, not in clusters)", str(analysis.vascular_count)),
         ("Pixel spacing", f"{analysis.spacing_mm[0]:.3f} × {analysis.spacing_mm[1]:.3f} mm"),
     ]
@@ -39,19 +77,101 @@ def _facts(analysis: ImageAnalysis, segmentation_note: str) -> tuple:
     return tuple(facts)
 
 
-def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis) -> tuple:
-    boxes = cluster_boxes(analysis)
-    order = sorted(range(len(boxes)), key=lambda i: -analysis.clusters.clusters[i].count)[:MAX_CLUSTER_CROPS]
+def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional[np.ndarray]) -> tuple:
+    """Close-ups in cluster-number order, all at one magnification and one grey scale."""
+    boxes = cluster_boxes(analysis)[:MAX_CLUSTER_CROPS]
+    geometry = close_up_geometry(boxes, analysis.spacing_mm)
+    window = display_window(pixels, breast)
     crops = []
-    for index in order:
-        cluster = analysis.clusters.clusters[index]
+    for cluster, box in zip(analysis.clusters.clusters[:MAX_CLUSTER_CROPS], boxes, strict=True):
         caption = (
             f"Cluster {cluster.cluster_id}: {cluster.count} calcifications, {cluster.area_mm2:.1f} mm², "
             f"{cluster.shape.value}"
         )
-        crop = cluster_crop(pixels, analysis.labels, boxes[index], analysis.spacing_mm)
-        crops.append((caption, png_data_uri(crop)))
-    return tuple(crops)
+        picture = cluster_close_up(
+            pixels,
+            analysis.labels,
+            box,
+            cluster.cluster_id,
+            analysis.spacing_mm,
+            geometry,
+            vascular=analysis.vascular_labels,
+            window=window,
+        )
+        crops.append((caption, png_data_uri(picture)))
+    return tuple(crops), geometry
+
+
+def _crops_note(analysis: ImageAnalysis, geometry) -> str:
+    shown = min(analysis.cluster_count, MAX_CLUSTER_CROPS)
+    more = f" (the first {shown} of {analysis.cluster_count})" if analysis.cluster_count > shown else ""
+    return (
+        f"In cluster-number order{more}, all at the same magnification ({geometry.field_mm:.1f} mm across, "
+        "bar = 1 mm); outlines are drawn just outside each calcification."
+    )
+
+
+def _calcification_rows(table: ResultTable, spacing_mm) -> tuple:
+    """Rows with the shape measures of 1-2 pixel objects, and the cluster of calcifications in none (-1 in the CSV),
+    replaced by None (shown as a dash)."""
+    columns = list(table.columns)
+    area, cluster = columns.index("area_mm2"), columns.index("cluster_id")
+    shape = [columns.index(c) for c in SHAPE_COLUMNS]
+    pixel_mm2 = float(spacing_mm[0]) * float(spacing_mm[1])
+    rows = []
+    for row in table.rows():
+        shapeless = row[area] / pixel_mm2 < MAX_SHAPELESS_PIXELS + 0.5
+        rows.append(
+            tuple(None if (shapeless and i in shape) or (i == cluster and v < 0) else v for i, v in enumerate(row))
+        )
+    return tuple(rows)
+
+
+def _tables(analysis: ImageAnalysis) -> tuple:
+    features = image_feature_table(analysis)
+    feature_rows = tuple(
+        (name, round(value) if name in INTENSITY_FEATURES or float(value).is_integer() else value, text)
+        for name, value, text in features.rows()
+    )
+    calcifications = calcification_table(analysis)
+    return (
+        _report_table(cluster_table(analysis), "Cluster table"),
+        ReportTable(
+            "Calcification table",
+            tuple(calcifications.columns),
+            _calcification_rows(calcifications, analysis.spacing_mm),
+            dict(calcifications.descriptions),
+            dict(calcifications.units),
+            main_columns=MAIN_CALCIFICATION_COLUMNS,
+        ),
+        ReportTable(
+            "Image features (Tong et al. 2024)",
+            tuple(features.columns),
+            feature_rows,
+            dict(features.descriptions),
+            text_columns=("description",),
+        ),
+    )
+
+
+def numbered_overview(
+    pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional[np.ndarray], max_size_px: int = OVERVIEW_SIZE_PX
+) -> np.ndarray:
+    """The whole mammogram with outlines and the numbered cluster boxes, as in the report and ``<name>.overlay.png``.
+
+    Returns
+    -------
+    np.ndarray, uint8 (rows / f, cols / f, 3), the longest side at most ``max_size_px``
+    """
+    return overview_picture(
+        pixels,
+        analysis.labels,
+        breast,
+        cluster_boxes(analysis),
+        max_size_px=max_size_px,
+        vascular=analysis.vascular_labels,
+        numbers=[c.cluster_id for c in analysis.clusters.clusters],
+    )
 
 
 def build_report_content(
@@ -64,7 +184,7 @@ def build_report_content(
     extra_warnings: tuple = (),
 ) -> ReportContent:
     """The report of one mammogram: probability with the classifier's card summary, key facts, the picture with
-    outlines and cluster boxes, a zoomed crop per cluster, and the three tables.
+    outlines and numbered cluster boxes, a close-up per cluster, and the three tables.
 
     Parameters
     ----------
@@ -76,7 +196,7 @@ def build_report_content(
     malignancy : MalignancyResult, optional
         None when no classifier was used (the page says so).
     breast : np.ndarray, bool (rows, cols), optional
-        Drawn as the breast boundary.
+        Drawn as the breast boundary; sets the grey scale of the close-ups.
     segmentation_note : str
         How the calcifications were found (method, model), shown among the facts.
     extra_warnings : tuple of str
@@ -85,8 +205,8 @@ def build_report_content(
     warnings = [RESEARCH_USE_WARNING, *extra_warnings]
     if malignancy is not None and malignancy.warning:
         warnings.append(malignancy.warning)
-    overview = overview_picture(pixels, analysis.labels, breast, cluster_boxes(analysis),
-                                vascular=analysis.vascular_labels)  # fmt: skip
+    overview = numbered_overview(pixels, analysis, breast)
+    crops, geometry = _cluster_crops(pixels, analysis, breast)
     return ReportContent(
         title=title,
         probability=None if malignancy is None else malignancy.probability,
@@ -94,10 +214,9 @@ def build_report_content(
         facts=_facts(analysis, segmentation_note),
         warnings=tuple(dict.fromkeys(warnings)),
         overview_uri=png_data_uri(overview),
-        cluster_crops=_cluster_crops(pixels, analysis),
-        tables=(
-            _report_table(image_feature_table(analysis), "Image features (Tong et al. 2024)"),
-            _report_table(cluster_table(analysis), "Clusters"),
-            _report_table(calcification_table(analysis), "Calcifications"),
-        ),
+        cluster_crops=crops,
+        tables=_tables(analysis),
+        probability_secondary=malignancy is not None and bool(malignancy.warning),
+        crops_note=_crops_note(analysis, geometry) if crops else "",
+        legend=LEGEND,
     )

@@ -13,7 +13,6 @@ import enum
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from ..errors import InputError
 from ..image import validate_spacing_mm
@@ -119,6 +118,8 @@ def dice_coefficient(mask_a: np.ndarray, mask_b: np.ndarray) -> float:
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     """(labels, count, centroids (count, 2) in pixels, sizes (count,) in pixels)."""
+    from scipy import ndimage  # here: `calcification --help` imports this module's AgreementConfig
+
     labels, count = ndimage.label(mask, structure=_EIGHT_CONNECTED)
     index = np.arange(1, count + 1)
     centroids = np.array(ndimage.center_of_mass(mask, labels, index), dtype=float).reshape(count, 2)

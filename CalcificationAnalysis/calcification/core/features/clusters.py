@@ -28,6 +28,10 @@ from .per_calcification import CalcificationMeasurements
 #: The paper's dilation element: 16 x 16 pixels at 0.068 mm.
 ELEMENT_MM = 16 * PAPER_SPACING_MM
 
+#: The default rule in a radiologist's words, for reports and tables: dilating by the 1.088 mm element joins
+#: calcifications whose gaps are under about 1 mm, and a cluster needs at least 6 (the paper's "more than 5").
+CLUSTER_RULE_TEXT = "groups of more than 5 calcifications within about 1 mm of each other"
+
 #: A cluster whose member centroids have linearity (1 - minor / major eigenvalue of their covariance) of at least
 #: this is called linear/segmental: the spread along the main axis is at least sqrt(5) = 2.2 times the spread across
 #: it (points spread evenly over a 2.2 : 1 rectangle). Points drawn evenly in a disc exceed it by chance in about 23 %

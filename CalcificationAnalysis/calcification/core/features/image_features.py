@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .clusters import ClusterResult
+from .clusters import CLUSTER_RULE_TEXT, ClusterResult
 from .feature_bins import BINS, CutPoints
 from .per_calcification import RING_8_MM, RING_32_MM, CalcificationMeasurements
 
@@ -48,7 +48,6 @@ IMAGE_FEATURE_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 _SIZE_LABELS = {"s": "size_10", "m": "size_10_30", "l": "size_30"}
-_BIN_WORDS = {"s": "below", "m": "between", "l": "above"}
 
 
 def image_feature_vector(measurements: CalcificationMeasurements, clusters: ClusterResult) -> dict[str, float]:
@@ -92,18 +91,18 @@ def _mean(column: np.ndarray) -> float:
 
 
 def describe_features() -> dict[str, str]:
-    """One sentence per image feature (with its unit and bin limits), for table tooltips and reports."""
+    """One plain sentence per image feature (with its unit and bin limits), for table tooltips and reports."""
     described = {
         "calc_num": "Number of calcifications.",
         "density": "Mean calcification intensity (image grey units), averaged over calcifications.",
-        "density_32": f"Mean intensity of the tissue within {RING_32_MM:.3f} mm around each calcification "
+        "density_32": f"Mean intensity of the tissue within {RING_32_MM:.2f} mm around each calcification "
         "(calcifications excluded), averaged over calcifications.",
-        "density_8": f"Mean intensity of the tissue within {RING_8_MM:.3f} mm around each calcification "
+        "density_8": f"Mean intensity of the tissue within {RING_8_MM:.2f} mm around each calcification "
         "(calcifications excluded), averaged over calcifications.",
         "calc_area": "Total calcification area (mm²).",
-        "clu_num": "Number of clusters (domains of the 1.088 mm dilation holding at least 6 calcifications).",
+        "clu_num": f"Number of clusters ({CLUSTER_RULE_TEXT}).",
         "clu_max_num": "Number of calcifications in the largest cluster.",
-        "clu_max_area": "Area of the largest cluster's dilated domain (mm²).",
+        "clu_max_area": "Area of the largest cluster, calcifications widened by about 1 mm (mm²).",
     }
     for prefix, cut in BINS.items():
         for suffix in "sml":
@@ -112,11 +111,58 @@ def describe_features() -> dict[str, str]:
     return {name: described[name] for name in IMAGE_FEATURE_NAMES}
 
 
+#: Per binned feature: (what is counted, how it is measured, words for below / above / between). The sentence reads
+#: "<what> <measure> <below> 0.05 mm²", e.g. "Calcifications smaller than 0.05 mm²".
+_BIN_SENTENCES = {
+    "size": ("Calcifications", "", "smaller than", "larger than", "with an area between"),
+    "density": (
+        "Calcifications",
+        "with a contrast-to-noise ratio ",
+        "below",
+        "above",
+        "with a contrast-to-noise ratio between",
+    ),
+    "length": ("Calcifications", "", "shorter than", "longer than", "with a largest diameter between"),
+    "clu_Density": ("Clusters", "with ", "fewer than", "more than", "with between"),
+    "perimeter": ("Calcifications", "with a perimeter ", "shorter than", "longer than", "with a perimeter between"),
+    "round": ("Calcifications", "with a roundness ", "below", "above", "with a roundness between"),
+    "long": (
+        "Calcifications",
+        "whose bounding rectangle's long side is ",
+        "shorter than",
+        "longer than",
+        "whose bounding rectangle's long side is between",
+    ),
+    "rectangularity": ("Calcifications", "filling ", "less than", "more than", "filling between"),
+    "lenratio": (
+        "Calcifications",
+        "with a length-to-width ratio ",
+        "below",
+        "above",
+        "with a length-to-width ratio between",
+    ),
+}
+
+#: What follows the number, per binned feature (units in words where a bare unit would not say what is measured).
+_BIN_TAILS = {
+    "length": " (largest diameter)",
+    "clu_Density": " calcifications per cm²",
+    "rectangularity": " of their bounding rectangle",
+    "round": " (1 is a circle)",
+}
+
+
 def _describe_bin(prefix: str, suffix: str, cut: CutPoints) -> str:
-    what = "Clusters" if prefix == "clu_Density" else "Calcifications"
-    unit = "" if cut.unit == "1" else f" {cut.unit}"
+    what, measure, below, above, between = _BIN_SENTENCES[prefix]
+    unit = "" if cut.unit in ("1", "1/cm²") else f" {cut.unit}"
+    tail = _BIN_TAILS.get(prefix, "")
     if suffix == "m":
-        limits = f"between {cut.low:.4g} and {cut.high:.4g}{unit}"
-    else:
-        limits = f"{_BIN_WORDS[suffix]} {cut.low if suffix == 's' else cut.high:.4g}{unit}"
-    return f"{what} with {cut.feature.replace('_', ' ')} {limits} (count)."
+        tail = "" if prefix == "length" else tail
+        return f"{what} {between} {_number(cut.low)} and {_number(cut.high)}{unit}{tail}."
+    limit = cut.low if suffix == "s" else cut.high
+    return f"{what} {measure}{below if suffix == 's' else above} {_number(limit)}{unit}{tail}."
+
+
+def _number(value: float) -> str:
+    """Cut points for people: at most two decimals, no trailing zeros (0.05, 1.5, 5, 134)."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.2f}".rstrip("0").rstrip(".")

@@ -42,10 +42,21 @@ def window_to_uint8(pixels: np.ndarray, region: Optional[np.ndarray] = None) -> 
     -------
     np.ndarray, uint8, shape (rows, cols)
     """
+    return apply_window(pixels, display_window(pixels, region))
+
+
+def display_window(pixels: np.ndarray, region: Optional[np.ndarray] = None) -> tuple[float, float]:
+    """The 0.5th and 99.8th percentiles of ``pixels`` inside ``region`` (all pixels when None or empty)."""
     sample = pixels[region] if region is not None and region.any() else pixels
     if sample.size > 1_000_000:  # percentiles of a sub-sample are indistinguishable and much faster
         sample = sample[:: sample.size // 1_000_000]
     low, high = np.percentile(sample, [0.5, 99.8])
+    return float(low), float(high)
+
+
+def apply_window(pixels: np.ndarray, window: tuple[float, float]) -> np.ndarray:
+    """Map ``window`` (low, high) of ``pixels`` to 0-255 (uint8, clipped)."""
+    low, high = window
     scale = 255.0 / max(float(high - low), 1e-6)
     return np.clip((pixels - low) * scale, 0, 255).astype(np.uint8)
 

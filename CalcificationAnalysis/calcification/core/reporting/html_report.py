@@ -2,7 +2,8 @@
 picture, the clusters), then the tables for whoever wants the numbers.
 
 No template engine and no external file: pictures are embedded as data URIs, every text is HTML-escaped, so the
-page can be mailed or archived as one file and cannot run anything.
+page can be mailed or archived as one file. Its only script is the product's own few lines (sorting, a column
+switch, zoom), which fetch nothing.
 """
 
 from __future__ import annotations
@@ -15,17 +16,39 @@ from pathlib import Path
 from typing import Optional
 
 from ..atomic_files import write_text_atomically
+from .number_format import format_for_people, sort_key
+from .report_assets import SCRIPT, STYLE
 
 
 @dataclass(frozen=True)
 class ReportTable:
-    """A table for the page: ``columns`` names, ``rows`` of values (numbers formatted with 4 significant digits),
-    and optional ``descriptions`` (column -> text, shown as a tooltip on the header)."""
+    """A table for the page.
+
+    Attributes
+    ----------
+    title : str
+        Its heading (unique on the page).
+    columns : tuple of str
+        Column names (shown as readable headers with their unit, e.g. ``area_mm2`` as "area (mm²)").
+    rows : tuple of tuples
+        Values; numbers are formatted by :func:`~.number_format.format_for_people` with the column's unit.
+    descriptions : dict
+        Column -> text, shown as a tooltip on the header.
+    units : dict
+        Column -> unit (``"mm²"``, ``"mm"``, ``"grey"``, ``"px"``, ...).
+    main_columns : tuple of str
+        Columns shown by default; the others appear with the table's "Show all columns" switch. Empty: all shown.
+    text_columns : tuple of str
+        Columns of sentences, left-aligned and wrapped.
+    """
 
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple, ...]
     descriptions: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    main_columns: tuple = ()
+    text_columns: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -39,15 +62,24 @@ class ReportContent:
     probability : float or None
         Probability of malignancy in [0, 1]; None when no classifier was used.
     classifier_summary : str
-        Name and model-card summary of the classifier (and its calibration).
+        Name and model-card summary of the classifier (calibration, training data), one line under the bar.
     facts : sequence of (label, value)
-        Key figures shown beside the probability (calcifications, clusters, models used ...).
+        Key figures shown beside the mammogram (calcifications, clusters, models used ...).
     warnings : sequence of str
-        Shown in a highlighted box (synthetic-trained models, research use).
+        Those starting with "Research" go under the title; the others in highlighted boxes beside the mammogram,
+        above the probability.
     overview_uri : str
-        PNG data URI of the whole mammogram with outlines and cluster boxes ("" for none).
+        PNG data URI of the whole mammogram with outlines and numbered cluster boxes ("" for none).
     cluster_crops : sequence of (caption, data URI)
+        Close-ups in cluster-number order.
     tables : sequence of ReportTable
+    probability_secondary : bool
+        True when the probability comes from a classifier trained on synthetic data only: the number is then drawn
+        small and grey, below the warning, so the warning is what the eye meets first.
+    crops_note : str
+        One line above the close-ups (order, magnification, scale bar).
+    legend : sequence of (RGB colour, text)
+        What each colour on the mammogram means, shown beside it.
     """
 
     title: str
@@ -58,63 +90,135 @@ class ReportContent:
     overview_uri: str = ""
     cluster_crops: tuple = ()
     tables: tuple = ()
+    probability_secondary: bool = False
+    crops_note: str = ""
+    legend: tuple = ()
 
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:24px;color:#222;max-width:1200px}
-h1{font-size:22px;margin:0 0 12px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
-.top{display:flex;gap:24px;flex-wrap:wrap}.overview img{max-width:560px;max-height:720px;border:1px solid #ccc}
-.prob{font-size:40px;font-weight:600}.warn{background:#fff4e0;border-left:4px solid #e08a00;padding:8px 12px;
-margin:10px 0}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 6px;
-text-align:right}th{background:#f4f4f4;cursor:help}td:first-child,th:first-child{text-align:left}
-.crops{display:flex;flex-wrap:wrap;gap:12px}.crops figure{margin:0}.crops figcaption{font-size:12px}
-.facts td{border:none;padding:2px 10px 2px 0;text-align:left}
-"""
+#: Text below every page.
+FOOTER = "Research use only; not a medical device."
 
 
-def _format(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+def _header(column: str, unit: str) -> str:
+    """``area_mm2`` with unit mm² reads "area (mm²)"; ``centroid_row_px`` reads "centroid row (px)"."""
+    words = column
+    for suffix in ("_mm2", "_mm", "_px", "_per_mm", "_per_cm2"):
+        if words.endswith(suffix):
+            words = words[: -len(suffix)]
+            break
+    words = words.replace("_", " ")
+    return f"{words} ({unit})" if unit and unit != "grey" else words
 
 
-def _table_html(table: ReportTable) -> str:
+def _cell_classes(table: ReportTable) -> list[str]:
+    classes = []
+    for index, column in enumerate(table.columns):
+        extra = bool(table.main_columns) and column not in table.main_columns
+        text = column in table.text_columns
+        words = bool(table.rows) and all(isinstance(row[index], str) for row in table.rows)  # names read left-aligned
+        flags = (("extra", extra), ("text", text), ("word", words and not text))
+        classes.append(" ".join(name for name, on in flags if on))
+    return classes
+
+
+def _table_html(table: ReportTable, table_id: str) -> str:
     esc = html.escape
-    head = "".join(f'<th title="{esc(str(table.descriptions.get(c, "")))}">{esc(str(c))}</th>' for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{esc(_format(v))}</td>" for v in row) + "</tr>" for row in table.rows)
+    classes = _cell_classes(table)
+    head = "".join(
+        f'<th class="{cls}" title="{esc(str(table.descriptions.get(c, "")))}" onclick="sortBy(this)">'
+        f"{esc(_header(str(c), table.units.get(c, '')))}</th>"
+        for c, cls in zip(table.columns, classes, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{cls}" data-v="{esc(sort_key(v))}">{esc(format_for_people(v, table.units.get(c, "")))}</td>'
+            for c, cls, v in zip(table.columns, classes, row, strict=True)
+        )
+        + "</tr>"
+        for row in table.rows
+    )
+    hidden = sum("extra" in cls for cls in classes)
+    toggle = ""
+    if hidden:
+        toggle = (
+            f'<p class="toggle"><label><input type="checkbox" onchange="toggleColumns(this, \'{table_id}\')"> '
+            f"Show all {len(table.columns)} columns ({hidden} more)</label></p>"
+        )
+    css = "data compact" if hidden else "data"
     empty = "" if table.rows else "<p>No rows.</p>"
-    return f"<h2>{esc(table.title)}</h2><table><tr>{head}</tr>{body}</table>{empty}"
+    return (
+        f'<h2>{esc(table.title)}</h2>{toggle}<div class="table-wrap"><table class="{css}" id="{table_id}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{empty}"
+    )
 
 
 def _probability_html(content: ReportContent) -> str:
     esc = html.escape
     if content.probability is None:
-        return "<p>No classifier was applied.</p>"
+        return "<section><p>No classifier was applied.</p></section>"
+    percent = 100 * content.probability
+    secondary = " secondary" if content.probability_secondary else ""
     return (
-        f'<div>Probability of malignancy</div><div class="prob">{100 * content.probability:.0f}%</div>'
-        f"<div>{esc(content.classifier_summary)}</div>"
+        f'<section class="probability"><div class="prob-line">Probability of malignancy '
+        f'<span class="prob{secondary}">{percent:.0f}%</span></div>'
+        f'<div class="bar{secondary}" role="img" aria-label="{percent:.0f} percent"><span style="width:{percent:.1f}%">'
+        f'</span></div><div class="note">{esc(content.classifier_summary)}</div></section>'
     )
+
+
+def _legend_html(content: ReportContent) -> str:
+    items = "".join(
+        f'<li><span class="swatch" style="border-color:rgb{tuple(int(v) for v in colour)}"></span>{html.escape(text)}'
+        "</li>"
+        for colour, text in content.legend
+    )
+    return f'<section><ul class="legend">{items}</ul></section>' if items else ""
+
+
+def _overview_html(content: ReportContent) -> str:
+    if not content.overview_uri:
+        return ""
+    return (
+        f'<figure class="overview"><img id="overview" src="{content.overview_uri}" alt="mammogram with outlines and '
+        'numbered cluster boxes" onclick="openZoom(this, event)"><figcaption>Click the mammogram to see it at full '
+        'size (click again or Esc to close).</figcaption></figure><div id="zoom" '
+        f'onclick="this.classList.remove(\'open\')"><img src="{content.overview_uri}" alt="mammogram at full size">'
+        "</div>"
+    )
+
+
+def _crops_html(content: ReportContent) -> str:
+    esc = html.escape
+    if not content.cluster_crops:
+        return ""
+    figures = "".join(
+        f'<figure><img src="{uri}" alt="{esc(caption)}"><figcaption>{esc(caption)}</figcaption></figure>'
+        for caption, uri in content.cluster_crops
+    )
+    note = f'<p class="note">{esc(content.crops_note)}</p>' if content.crops_note else ""
+    return f'<h2>Cluster close-ups</h2>{note}<div class="crops">{figures}</div>'
 
 
 def render_html_report(content: ReportContent) -> str:
     """The page as a string (UTF-8 HTML5)."""
     esc = html.escape
-    warnings = "".join(f'<div class="warn">{esc(w)}</div>' for w in content.warnings)
-    facts = "".join(f"<tr><td>{esc(str(k))}</td><td><b>{esc(_format(v))}</b></td></tr>" for k, v in content.facts)
-    overview = f'<div class="overview"><img src="{content.overview_uri}" alt="mammogram with outlines"></div>'
-    crops = "".join(
-        f'<figure><img src="{uri}" alt="{esc(caption)}"><figcaption>{esc(caption)}</figcaption></figure>'
-        for caption, uri in content.cluster_crops
+    research = [w for w in content.warnings if w.startswith("Research")]
+    strong = "".join(f'<div class="warn strong">{esc(w)}</div>' for w in content.warnings if w not in research)
+    facts = "".join(
+        f"<tr><td>{esc(str(k))}</td><td><b>{esc(format_for_people(v))}</b></td></tr>" for k, v in content.facts
     )
+    side = (
+        f'<aside class="side">{strong}{_probability_html(content)}<section><table class="facts">{facts}</table>'
+        f"</section>{_legend_html(content)}</aside>"
+    )
+    tables = "".join(_table_html(t, f"table-{i + 1}") for i, t in enumerate(content.tables))
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(content.title)}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>Calcification analysis: {esc(content.title)}</h1>{warnings}"
-        f'<div class="top">{overview if content.overview_uri else ""}<div>{_probability_html(content)}'
-        f'<table class="facts">{facts}</table></div></div>'
-        + (f'<h2>Clusters</h2><div class="crops">{crops}</div>' if crops else "")
-        + "".join(_table_html(t) for t in content.tables)
-        + "<p><small>Yellow: calcification outlines; orange-red: vascular calcifications; magenta: clusters; blue: "
-        "breast region. Research use only; not a medical device.</small></p></body></html>"
+        f"<style>{STYLE}</style></head><body><h1>Calcification analysis: {esc(content.title)}</h1>"
+        + "".join(f'<p class="sub">{esc(w)}</p>' for w in research)
+        + f'<div class="top">{_overview_html(content)}{side}</div>{_crops_html(content)}{tables}'
+        f"<footer>{esc(FOOTER)}</footer><script>{SCRIPT}</script></body></html>"
     )
 
 

@@ -9,7 +9,6 @@ from ..progress import ProgressCallback
 from .registry import MethodSpec
 from .result import CalcificationSegmentation
 from .segmenter_choice import SegmenterChoice
-from .vascular_split import split_vascular
 
 
 def segment_mammogram(
@@ -23,6 +22,8 @@ def segment_mammogram(
     settings, or None for the default method. Whatever the method, vascular calcifications are then moved out of
     ``labels`` into ``vascular_labels`` (:func:`split_vascular`).
     """
+    from .vascular_split import split_vascular  # here, not at the top: `calcification --help` stays light
+
     choice = SegmenterChoice.of(segmenter)
     result = choice.spec.segment_function()(mammogram, choice, progress)
     return split_vascular(result, mammogram)

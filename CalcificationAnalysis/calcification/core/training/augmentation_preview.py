@@ -8,7 +8,6 @@ the calcification mask outlined in colour, so a misaligned mask or an implausibl
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from ..atomic_files import replaced_when_done
 from ..errors import InputError
 from .training_cases import TrainingCase
 from .training_config import TrainingConfig
@@ -55,14 +55,8 @@ def _save_png(canvas: np.ndarray, path: Path, size: int) -> None:
     draw = ImageDraw.Draw(picture)
     draw.text((_GAP_PX, 2), "original", fill=(0, 0, 0))
     draw.text((2 * _GAP_PX + size, 2), "augmented", fill=(0, 0, 0))
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=path.parent)
-    os.close(handle)
-    try:
+    with replaced_when_done(path) as temporary:  # the product's one safe writer (and the usual permissions)
         picture.save(temporary, format="PNG")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def check_preview_path(path: os.PathLike) -> Path:

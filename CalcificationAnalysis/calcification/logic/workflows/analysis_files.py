@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
+from ...core.analysis.report_content import numbered_overview
 from ...core.atomic_files import all_or_nothing
 from ...core.classification import BreastResult, breast_patient_id, combine_views
 from ...core.errors import InputError
 from ...core.image import Laterality, View
 from ...core.progress import ProgressCallback, report_progress, sub_progress
+from ...core.rendering.overlay import save_png
 from ...core.reporting.csv_cells import safe_writer
 from ...core.segmentation import SegmenterChoice
 from ..mrml.scene_storage import atomic_destination
@@ -37,7 +39,11 @@ from .file_workflow import (
     segment_into_scene,
     write_segmentation_files,
 )
+from .output_names import unique_name
 from .shared_tables import folder_lock, merged_rows
+
+#: Longest side of ``<name>.overlay.png`` (pixels), as ``calcification segment`` draws it.
+OVERLAY_SIZE_PX = 2048
 
 #: Columns of ``summary.csv``: one row per image.
 SUMMARY_COLUMNS = ("case_id", "patient_id", "laterality", "view", "calcifications", "clusters", "calcified_area_mm2",
@@ -116,9 +122,10 @@ def _analyze_one(image_path, settings: _BatchSettings, progress, written: list, 
     out_dir, classifier = settings.out_dir, settings.classifier
     stage = sub_progress(progress, 0.0, 0.7)
     segmented_scene = segment_into_scene(image_path, settings.segmenter, settings.spacing_mm, stage)
-    if segmented_scene.mammogram.name in used_names:  # checked before writing: its files would replace the other's
-        raise InputError(f"Two images are named {segmented_scene.mammogram.name!r}; their outputs would overwrite.")
-    used_names.add(segmented_scene.mammogram.name)
+    name = unique_name(segmented_scene.name, used_names)  # before writing: files of one name would overwrite
+    if name != segmented_scene.name:
+        segmented_scene.volume_node.SetName(name)
+        segmented_scene = replace(segmented_scene, name=name)
     prepare_output_folder(out_dir)  # only now: a run refused on its first image creates no folder
     report_progress(progress, 0.7, "Saving the segmentation")
     segmented = write_segmentation_files(segmented_scene, out_dir, written)
@@ -128,7 +135,8 @@ def _analyze_one(image_path, settings: _BatchSettings, progress, written: list, 
                                     progress=sub_progress(progress, 0.75, 0.9), segmentation_note=note,
                                     breast=segmented.segmentation.breast)  # fmt: skip
     report_progress(progress, 0.9, "Writing the tables and the report")
-    name = segmented_scene.mammogram.name
+    # The quick-look PNG gets the report's numbered cluster boxes (the segmentation step drew it before clustering).
+    save_png(numbered_overview(run.mammogram.pixels, run.analysis, run.breast, OVERLAY_SIZE_PX), segmented.overlay_path)
     paths = export_analysis(run, out_dir, name, extra_warnings=_model_warnings(segmented))
     written.extend(paths)
     return AnalyzedFile(segmented, run, tuple(paths))
@@ -224,7 +232,7 @@ def analyze_files(
     Raises
     ------
     InputError
-        No image, two images of one name, an unusable image, folder or classifier; CancelledError when ``progress``
+        No image, an unusable image, folder or classifier; CancelledError when ``progress``
         returns False. Either way no new file is left in ``out_dir``.
     """
     paths = [Path(p) for p in image_paths]

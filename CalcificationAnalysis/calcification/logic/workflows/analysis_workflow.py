@@ -270,7 +270,7 @@ def export_analysis(
     """Write ``<name>.features.csv`` (one row, the ``train-classifier`` form), ``<name>.calcifications.csv`` and
     ``<name>.clusters.csv`` (every digit kept; each with Slicer's ``.schema.csv`` holding types, descriptions and
     units, so Slicer opens them as typed tables) and
-    ``<name>.report.html`` into ``folder``; all or nothing.
+    ``<name>.report.html`` into ``folder`` (created when missing); all or nothing.
 
     Returns
     -------
@@ -280,8 +280,11 @@ def export_analysis(
     if not folder:
         raise InputError("Choose a folder to export the results to.")
     folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"The export folder {folder} does not exist.")
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # as `calcification analyze --out` does
+    except OSError as exc:
+        raise InputError(f"Cannot create the export folder {folder}: {exc.strerror or exc}.") from exc
     name = name or run.name
     planned = [f"{name}.features.csv", f"{name}.calcifications.csv", f"{name}.calcifications.schema.csv",
                f"{name}.clusters.csv", f"{name}.clusters.schema.csv", f"{name}.report.html"]  # fmt: skip
@@ -303,5 +306,7 @@ def export_analysis(
         for path in written:
             if path not in existed:  # an earlier export's file stays; only this run's new files go
                 path.unlink(missing_ok=True)
+        if created and not any(folder.iterdir()):
+            folder.rmdir()
         raise
     return written

@@ -20,6 +20,7 @@ from ...core.errors import InputError
 from ...core.io import read_mammogram
 from ...core.progress import ProgressCallback
 from ...core.rendering.overlay import render_overlay, save_png
+from ...core.reporting.cluster_pictures import close_up_geometry, cluster_close_up
 from ...core.reporting.csv_cells import safe_writer
 from ..mrml.scene_factory import create_headless_scene
 from ..mrml.scene_storage import atomic_destination, save_segmentation
@@ -28,6 +29,7 @@ from ..mrml.volume_nodes import volume_node_from_mammogram
 from .agreement_nodes import compare_segmentation_nodes, load_segmentation_file
 from .file_workflow import prepare_output_folder
 from .level_tracing import LevelTracingAnnotator, TraceOptions, TraceResult
+from .output_names import output_name
 
 #: Columns of the candidates CSV.
 CANDIDATE_COLUMNS = ("rank", "row", "col", "y_mm", "x_mm", "sigma_mm", "area_mm2", "contrast")
@@ -73,15 +75,33 @@ def trace_file(
     annotator = LevelTracingAnnotator(volume, segmentation)
     results = tuple(annotator.click(row, col, options or TraceOptions()) for row, col in pixels)
     mask = segment_mask(segmentation, annotator.segment_id, volume)
-    overlay = render_overlay(mammogram.pixels, mask)  # drawn before writing, so a drawing error writes nothing
-    seg_path = save_segmentation(segmentation, out_dir / f"{mammogram.name}.seg.nrrd")
+    overlay = traced_close_up(mammogram, mask, pixels)  # drawn before writing, so a drawing error writes nothing
+    seg_path = save_segmentation(segmentation, out_dir / f"{output_name(mammogram)}.seg.nrrd")
     try:
-        png_path = save_png(overlay, out_dir / f"{mammogram.name}.trace.png")
+        png_path = save_png(overlay, out_dir / f"{output_name(mammogram)}.trace.png")
     except BaseException:
         seg_path.unlink(missing_ok=True)  # both files or neither
         raise
     area = float(mask.sum()) * mammogram.spacing_mm[0] * mammogram.spacing_mm[1]
     return TracedFile(results, area, (seg_path, png_path))
+
+
+def traced_close_up(mammogram, mask: np.ndarray, points_rc: Sequence[tuple[int, int]]) -> np.ndarray:
+    """A magnified close-up around the traced points and outlines (at least 6 mm across, 1 mm scale bar), so the
+    traced shape can be judged; the whole image with a dot would show nothing.
+
+    Returns
+    -------
+    np.ndarray, uint8 (h, w, 3)
+    """
+    rows, cols = [r for r, _ in points_rc], [c for _, c in points_rc]
+    if mask.any():
+        traced_rows, traced_cols = np.nonzero(mask)
+        rows += [int(traced_rows.min()), int(traced_rows.max())]
+        cols += [int(traced_cols.min()), int(traced_cols.max())]
+    box = (min(rows), min(cols), max(rows), max(cols))
+    geometry = close_up_geometry([box], mammogram.spacing_mm)
+    return cluster_close_up(mammogram.pixels, mask, box, None, mammogram.spacing_mm, geometry)
 
 
 def write_candidates_file(
@@ -97,7 +117,7 @@ def write_candidates_file(
     out_dir = prepare_output_folder(out_dir)
     detection, breast = detect_review_candidates(mammogram, config, progress)
     review = CandidateReview(detection.candidates)
-    csv_path = out_dir / f"{mammogram.name}.candidates.csv"
+    csv_path = out_dir / f"{output_name(mammogram)}.candidates.csv"
     with atomic_destination(csv_path) as temporary:
         with open(temporary, "w", newline="") as handle:
             writer = safe_writer(handle)
@@ -107,7 +127,7 @@ def write_candidates_file(
                 values = (c.row, c.col, c.row * row_mm, c.col * col_mm, c.sigma_mm, c.area_mm2, c.contrast)
                 writer.writerow([rank, *(f"{v:.4f}" for v in values)])
     png_path = save_png(
-        render_overlay(mammogram.pixels, detection.labels, breast), out_dir / f"{mammogram.name}.candidates.png"
+        render_overlay(mammogram.pixels, detection.labels, breast), out_dir / f"{output_name(mammogram)}.candidates.png"
     )
     return review, (csv_path, png_path)
 

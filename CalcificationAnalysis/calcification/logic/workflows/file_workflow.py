@@ -24,6 +24,7 @@ from ...core.segmentation import CalcificationSegmentation, SegmenterChoice
 from ..mrml.scene_factory import create_headless_scene
 from ..mrml.scene_storage import save_scene_bundle, save_segmentation, save_volume_from_bundle
 from ..mrml.volume_nodes import volume_node_from_mammogram
+from .output_names import output_name
 from .segmentation_workflow import segment_volume_node
 
 
@@ -88,6 +89,7 @@ class SegmentedScene:
     scene: object
     volume_node: object
     run: object
+    name: str = ""  # of the output files (see :func:`~.output_names.output_name`); the volume node's name too
 
 
 def segment_into_scene(
@@ -99,9 +101,10 @@ def segment_into_scene(
     """Read ``image_path`` into a new headless scene and segment it (see :func:`segment_volume_node`)."""
     mammogram = read_mammogram(image_path, spacing_mm=spacing_mm)
     scene = create_headless_scene()
-    volume_node = volume_node_from_mammogram(scene, mammogram)
+    name = output_name(mammogram)
+    volume_node = volume_node_from_mammogram(scene, mammogram, name=name)
     run = segment_volume_node(scene, volume_node, segmenter=segmenter, progress=progress)
-    return SegmentedScene(mammogram, scene, volume_node, run)
+    return SegmentedScene(mammogram, scene, volume_node, run, name)
 
 
 def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: list) -> SegmentedFile:
@@ -110,7 +113,7 @@ def write_segmentation_files(segmented: SegmentedScene, out_dir: Path, written: 
     Every path is appended to ``written`` as soon as it exists; inside
     :func:`~calcification.core.atomic_files.all_or_nothing` a later failure takes them all back.
     """
-    name, run = segmented.mammogram.name, segmented.run
+    name, run = segmented.name or segmented.mammogram.name, segmented.run
     outputs = SegmentedFile(
         out_dir / f"{name}.seg.nrrd",
         out_dir / f"{name}.mrb",
