@@ -62,6 +62,19 @@ def dicomweb_run(server: OrthancServer, study: str, settings: dict, store: bool)
     return elapsed
 
 
+def transfer_run(server: OrthancServer, study: str) -> float:
+    """Seconds for the PACS part alone: QIDO-RS query and WADO-RS retrieval of the study's image into a file."""
+    from calcification.core.dicomweb.connection import connect
+    from calcification.core.dicomweb.study_instances import fetch_instance, find_mammograms
+
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        client = connect(server.dicomweb_url, Credentials(*server.auth))
+        for ref in find_mammograms(client, study):
+            fetch_instance(client, ref, Path(folder))
+        return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="network")
@@ -81,10 +94,11 @@ def main() -> None:
         try:
             server.upload(image)
             local_run(image, settings)  # warm-up: model and classifier loaded, files cached, for both paths alike
-            local, remote = [], []
+            local, remote, transfer = [], [], []
             for _ in range(args.repeats):
                 local.append(local_run(image, settings))
                 remote.append(dicomweb_run(server, study, settings, args.store))
+                transfer.append(transfer_run(server, study))
         finally:
             server.stop()
     local_s, remote_s = statistics.median(local), statistics.median(remote)
@@ -92,6 +106,7 @@ def main() -> None:
     print(f"local file:   {local_s:.2f} s")
     print(f"DICOMweb:     {remote_s:.2f} s (query, retrieve, analyse, SEG + SR{', store' if args.store else ''})")
     print(f"ratio DICOMweb / local: {remote_s / local_s:.3f} (overhead {remote_s - local_s:+.2f} s)")
+    print(f"query + retrieve alone: {statistics.median(transfer):.2f} s")
 
 
 if __name__ == "__main__":

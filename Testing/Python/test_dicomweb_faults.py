@@ -236,3 +236,12 @@ def test_a_store_that_fails_half_way_is_completed_by_a_rerun_without_duplicates(
         assert modalities == ["MG", "SEG", "SR"]  # checked by a query: nothing stored twice
     finally:
         server.stop()
+
+
+def test_an_output_file_in_place_of_the_folder_is_refused(tmp_path, capsys):
+    occupied = tmp_path / "results"
+    occupied.write_text("not a folder")
+    arguments = ["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--out", str(occupied)]
+    assert main(["analyze", *arguments, *FAST]) == 2
+    (error,) = capsys.readouterr().err.strip().splitlines()
+    assert "is not a folder" in error and occupied.read_text() == "not a folder"

@@ -6,8 +6,8 @@ density of a cluster, the classifier's call), a private coding scheme is used:
 
 - Designator ``99CALCAN`` (PS3.16 8.2: designators starting with "99" are private), version ``1``.
 - Code values are the column names of the product's CSV files (``features.csv`` and ``clusters.csv``), so a value
-  read from the SR is matched to its CSV column by code value alone; no code value is longer than 16 characters
-  (the SH limit of Code Value).
+  read from the SR is matched to its CSV column by code value alone; the one name longer than the 16 characters a
+  Code Value (SH) holds is shortened: ``calcifications_per_cm2`` -> ``calcs_per_cm2``.
 - Every object that uses the scheme declares it in its Coding Scheme Identification Sequence (0008,0110) with
   :func:`private_scheme_identification`.
 

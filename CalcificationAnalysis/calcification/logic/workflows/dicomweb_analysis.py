@@ -30,6 +30,7 @@ from ...core.segmentation import SegmenterChoice
 from .analysis_files import AnalyzedFile, analyze_files
 from .analysis_workflow import ClassifierChoice, resolve_classifier
 from .dicom_results import DicomResults, dicom_results_for, write_dicom_results
+from .file_workflow import check_output_folder
 
 _LOG = logging.getLogger(__name__)
 
@@ -181,6 +182,8 @@ def analyze_dicomweb_studies(
         raise InputError("Give at least one Study Instance UID (--study, or --study-list FILE).")
     if series_uid is not None and len(study_uids) != 1:
         raise InputError("--series selects a series of one study; give exactly one --study with it.")
+    if out_dir is not None:
+        check_output_folder(out_dir)  # a file in its place fails here, not once per image
     client = connect(url, credentials)
     settings = {
         "segmenter": SegmenterChoice.of(segmenter),
