@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..logic.analysis_files import analyze_files
+from .analyze_archive import add_archive_options, archive_requested, run_archive
 from .arguments import add_segmenter_options, add_spacing_option, network_options
 from .progress_bar import terminal_progress
 
@@ -21,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ignoring side and view words at the end of the id), OUT/breasts.csv with the breast-level result (Lin et "
         "al. 2023). On any error no new file is left behind.",
     )
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files")
+    parser.add_argument("images", nargs="*", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files "
+                        "(folders in archive mode)")  # fmt: skip
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     add_segmenter_options(parser)
     parser.add_argument(
@@ -30,12 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "measurements without a probability",
     )
     add_spacing_option(parser)
+    add_archive_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     options = network_options(args)
     classifier = False if (args.classifier or "").lower() == "none" else args.classifier
+    if archive_requested(args):
+        return run_archive(args, options, classifier)
     with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
         batch = analyze_files(args.images, args.out, method=args.method, spacing_mm=args.spacing, progress=progress,
                               model=args.model, options=options, classifier=classifier)  # fmt: skip

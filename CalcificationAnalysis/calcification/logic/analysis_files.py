@@ -205,8 +205,13 @@ def analyze_files(
     model=None,
     options=None,
     classifier: ClassifierChoice = None,
+    client=None,
 ) -> BatchAnalysis:
     """Segment and analyse every image of ``image_paths`` into ``out_dir``.
+
+    With a Dask ``client`` the images run as tasks on its cluster instead, each kept as it finishes, with a manifest
+    and resume, and the result is an :class:`~calcification.logic.archive_run.ArchiveAnalysis`
+    (:func:`~calcification.logic.archive_run.analyze_archive`).
 
     Per image ``<name>``: ``.seg.nrrd``, ``.mrb``, ``.overlay.png`` (and ``.probability.nrrd`` for networks),
     ``.features.csv``, ``.calcifications.csv``, ``.clusters.csv`` (with ``.schema.csv``), ``.report.html``. Over all:
@@ -218,6 +223,11 @@ def analyze_files(
         No image, two images of one name, an unusable image, folder or classifier; CancelledError when ``progress``
         returns False. Either way no new file is left in ``out_dir``.
     """
+    if client is not None:
+        from .archive_run import analyze_archive
+
+        return analyze_archive(image_paths, out_dir, method, spacing_mm, model, options, classifier, client=client,
+                               progress=progress)  # fmt: skip
     paths = [Path(p) for p in image_paths]
     if not paths:
         raise InputError("Give at least one mammogram file to analyse.")
