@@ -172,7 +172,7 @@ def analyze_archive(
     settings = ArchiveSettings(SegmentationMethod.parse(method).value, None if model is None else str(model), options,
                                None if classifier is None else (classifier if classifier is False else str(classifier)),
                                spacing_mm)  # fmt: skip
-    from .worker_setup import archive_client
+    from .worker_setup import archive_client, dashboard_link
 
     with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy):
         out_dir = prepare_output_folder(out_dir)  # only once the cluster is reachable: a refused run writes nothing
@@ -182,7 +182,7 @@ def analyze_archive(
         try:
             _set_up_workers(dask_client, policy, settings)
             if on_start is not None:
-                on_start(ArchiveStart(len(paths), len(dask_client.nthreads()), _dashboard_link(dask_client)))
+                on_start(ArchiveStart(len(paths), len(dask_client.nthreads()), dashboard_link(dask_client)))
             finished = _run_tasks(dask_client, paths, out_dir, settings, earlier, log, progress,
                                   _window(dask_client, policy))  # fmt: skip
         finally:
@@ -218,8 +218,3 @@ def _set_up_workers(dask_client, policy, settings: ArchiveSettings) -> None:
 
     by_host = {} if policy.workers else torch_threads_by_host(dask_client, usable_cores())
     dask_client.register_plugin(ArchiveWorkerSetup(settings, by_host, policy.torch_threads or 1), name=PLUGIN_NAME)
-
-
-def _dashboard_link(dask_client) -> str:
-    """The dashboard's address, or "" when the scheduler runs none (no bokeh)."""
-    return dask_client.dashboard_link if dask_client.scheduler_info().get("services", {}).get("dashboard") else ""

@@ -141,12 +141,14 @@ def torch_threads_by_host(client, default_cores: int) -> dict[str, int]:
     return {host: max(1, threads[host] // images[host]) for host in threads}
 
 
-def _dashboard_address() -> Optional[str]:
+def dashboard_link(client) -> str:
+    """The Dask dashboard's address, or "" when there is none to show (its pages need bokeh; without it the
+    scheduler's HTTP server only answers health and metrics requests)."""
     try:
-        import bokeh  # noqa: F401  (Dask's dashboard needs it)
+        import bokeh  # noqa: F401
     except ImportError:
-        return None
-    return ":0"
+        return ""
+    return client.dashboard_link if client.scheduler_info().get("services", {}).get("dashboard") else ""
 
 
 @contextmanager
@@ -186,6 +188,6 @@ def archive_client(client=None, scheduler: Optional[str] = None, scheduler_file:
     policy = local_thread_policy(workers)
     environment = {name: str(policy.torch_threads) for name in THREAD_VARIABLES}
     with LocalCluster(n_workers=policy.workers, threads_per_worker=policy.threads_per_worker, processes=True,
-                      dashboard_address=_dashboard_address(), env=environment) as cluster:  # fmt: skip
+                      dashboard_address=":0", env=environment) as cluster:  # fmt: skip
         with Client(cluster, set_as_default=False) as own:
             yield own, policy
