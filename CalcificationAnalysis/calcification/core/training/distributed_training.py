@@ -115,7 +115,7 @@ class ProcessGroup:
             run.network = torch.nn.SyncBatchNorm.convert_sync_batchnorm(run.network)  # same parameters, same keys
         # Buffers (BatchNorm running statistics) are merged over the parts by backward(), not copied from rank 0.
         run.forward = DistributedDataParallel(run.network, device_ids=[device] if device.type == "cuda" else None,
-                                              broadcast_buffers=False)  # fmt: skip
+                                              forward_sync_buffers=False)  # fmt: skip
 
     def shared(self, load: Callable[[], Any]) -> Any:
         """``load()`` run by rank 0 and its result (or its InputError) sent to every process."""
