@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from ...core.atomic_files import remove_stale_temporaries
-from ...core.errors import CancelledError
+from ...core.errors import CancelledError, InputError
 from ...core.image import name_from_path
 from ...core.progress import ProgressCallback
 from ...core.segmentation import DEFAULT_METHOD, SegmentationMethod
@@ -168,6 +168,8 @@ def analyze_archive(
     if classifier is not False:  # a bad classifier name fails here, before any worker starts
         from ..analysis_workflow import resolve_classifier
 
+        if not isinstance(classifier, str | os.PathLike | None):
+            raise InputError("Give the classifier by name or folder: each Dask worker loads it itself.")
         resolve_classifier(classifier)
     settings = ArchiveSettings(SegmentationMethod.parse(method).value, None if model is None else str(model), options,
                                None if classifier is None else (classifier if classifier is False else str(classifier)),
