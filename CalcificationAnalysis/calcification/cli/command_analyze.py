@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..core.errors import InputError
+from .analyze_archive import add_archive_options, archive_requested, run_archive
 from .arguments import add_segmenter_options, add_spacing_option, segmenter_choice
 from .dicom_options import add_dicom_options, run_dicomweb, wants_dicomweb, write_local_dicom_results
 from .progress_bar import terminal_progress
@@ -21,7 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ignoring side and view words at the end of the id), OUT/breasts.csv with the breast-level result (Lin et "
         "al. 2023). On any error no new file is left behind.",
     )
-    parser.add_argument("images", nargs="*", metavar="IMAGE", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files")
+    parser.add_argument(
+        "images",
+        nargs="*",
+        metavar="IMAGE",
+        help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA files (folders in archive mode)",
+    )
     parser.add_argument("--out", type=Path, help="output folder (created if missing; optional with --dicomweb)")
     add_segmenter_options(parser)
     parser.add_argument(
@@ -31,15 +38,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_spacing_option(parser)
     add_dicom_options(parser)
+    add_archive_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..logic.workflows.analysis_files import analyze_files
 
+    classifier = False if (args.classifier or "").lower() == "none" else args.classifier
+    if archive_requested(args):
+        if args.out is None:
+            raise InputError("Give the output folder with --out.")
+        return run_archive(args, segmenter_choice(args), classifier)
     remote = wants_dicomweb(args)
     segmenter = segmenter_choice(args)
-    classifier = False if (args.classifier or "").lower() == "none" else args.classifier
     with terminal_progress("Analysing", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         if remote:
             return run_dicomweb(args, segmenter, classifier, progress)

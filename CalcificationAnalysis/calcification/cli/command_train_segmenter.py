@@ -74,6 +74,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-augment", action="store_true", help="switch off the paper's eight augmentations")
     parser.add_argument("--seed", type=int, default=0, help="seed of crops, augmentations and initial weights")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
+    parser.add_argument("--batch-parts", type=int, metavar="M",
+                        help="under torchrun: process each batch in M parts (a multiple of the process count; "
+                        "default one per process); runs with the same M give the same weights under any number of "
+                        "processes")  # fmt: skip
     parser.add_argument("--checkpoints", type=Path, help="folder for per-epoch checkpoints; a rerun resumes from them")
     parser.add_argument("--events-json", action="store_true", help="print progress as JSON lines on stdout")
     parser.add_argument("--augmentation-preview", type=Path, metavar="PNG",
@@ -177,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.models.model_card import NormalisationSpec
     from ..core.models.model_store import user_models_dir
     from ..core.training.segmenter_training import train_segmenter
+    from .torchrun_job import torchrun_job
 
     _check_source(args)
     if args.augmentation_preview is not None:
@@ -198,12 +203,18 @@ def run(args: argparse.Namespace) -> int:
         cases, trained_on = _synthetic_cases(args, config, normalisation, args.synthetic)
     if config.init_model:
         trained_on += f", fine-tuned from the model {start!r}"
-    with terminal_progress("Training", enabled=sys.stderr.isatty() and not args.events_json) as progress:
-        card = train_segmenter(cases, out, args.name, config, folds=args.folds, trained_on=trained_on,
-                               synthetic_training=not args.data, normalisation=normalisation,
-                               checkpoint_folder=args.checkpoints, overwrite=args.overwrite,
-                               half_precision_weights=args.half_precision_weights, progress=progress,
-                               events=_printer(args.events_json))  # fmt: skip
+    # One process unless started by torchrun (then each process trains its share of every batch).
+    with torchrun_job(config, args.checkpoints, args.batch_parts) as processes:
+        main = processes is None or processes.is_main  # only rank 0 shows progress
+        with terminal_progress("Training", enabled=sys.stderr.isatty() and not args.events_json and main) as progress:
+            card = train_segmenter(cases, out, args.name, config, folds=args.folds, trained_on=trained_on,
+                                   synthetic_training=not args.data, normalisation=normalisation,
+                                   checkpoint_folder=args.checkpoints, overwrite=args.overwrite,
+                                   half_precision_weights=args.half_precision_weights, progress=progress,
+                                   events=_printer(args.events_json) if main else None,
+                                   processes=processes)  # fmt: skip
+    if not main:
+        return 0
     summary = {"model": card.name, "folder": str(out), "metrics": card.metrics}
     print(json.dumps(summary) if args.events_json else f"wrote {out} ({card.metrics})")
     return 0

@@ -147,10 +147,13 @@ class Mammogram:
     @property
     def name(self) -> str:
         """File name without extension(s), used to name outputs; ``"mammogram"`` when read from memory."""
-        if self.source_path is None:
-            return "mammogram"
-        name = Path(self.source_path).name
-        for suffix in (".nii.gz", ".seg.nrrd"):
-            if name.lower().endswith(suffix):
-                return name[: -len(suffix)]
-        return Path(name).stem
+        return "mammogram" if self.source_path is None else name_from_path(self.source_path)
+
+
+def name_from_path(path) -> str:
+    """The name outputs of the image file ``path`` get: its file name without extension(s)."""
+    name = Path(path).name
+    for suffix in (".nii.gz", ".seg.nrrd"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem

@@ -19,13 +19,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..compute_device import resolve_device
 from ..errors import CancelledError, InputError
 from ..progress import ProgressCallback
 from .crop_batches import CropBatcher
 from .training_cases import TrainingCase
 from .training_config import TrainingConfig
-from .validation import validation_dice
 
 #: ``events(record)`` receives machine-readable progress: dicts with ``event`` = ``"step"`` or ``"epoch"``.
 EventCallback = Optional[Callable[[dict], None]]
@@ -100,6 +98,7 @@ class _Run:
 
             self.network.load_state_dict(initial_state(config, fold))
         self.network = self.network.to(device)
+        self.forward = self.network  # what the training steps call: the network, or its DDP wrapper
         self.optimizer = torch.optim.AdamW(
             self.network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
@@ -138,7 +137,7 @@ class _Run:
 
 
 def _train_epoch(run: _Run, batcher: CropBatcher, config: TrainingConfig, device, events: EventCallback,
-                 report: Callable[[int], None]) -> float:  # fmt: skip
+                 report: Callable[[int], None], processes) -> float:  # fmt: skip
     """One epoch of optimiser steps; returns the mean training loss."""
     import torch
 
@@ -154,11 +153,9 @@ def _train_epoch(run: _Run, batcher: CropBatcher, config: TrainingConfig, device
             group["lr"] = _learning_rate(config, run.epoch, step)
         images, masks = batcher.next_batch()
         x, y = torch.from_numpy(images).to(device), torch.from_numpy(masks).to(device)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-            logits = run.network(x)
-        loss = loss_fn(logits.float(), y, config.losses)
         run.optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
+        loss = processes.backward(run, x, y, lambda logits, target: loss_fn(logits.float(), target, config.losses),
+                                  use_amp, scaler)  # fmt: skip
         scaler.step(run.optimizer)
         scaler.update()
         losses.append(float(loss.detach()))
@@ -184,6 +181,7 @@ def train_fold(
     checkpoint: Optional[os.PathLike] = None,
     progress: ProgressCallback = None,
     events: EventCallback = None,
+    processes=None,
 ) -> FoldResult:
     """Train one network on ``train_cases`` and keep its epoch with the best Dice on ``validation_cases``.
 
@@ -204,6 +202,9 @@ def train_fold(
         Receives ``{"event": "step", ...}`` and ``{"event": "epoch", ...}`` dicts (losses, validation Dice, ETA).
         After resuming, the checkpoint's epochs are sent first as ``epoch`` events with ``"from_checkpoint": True``,
         so a listener's curves show the whole fold, not only the epochs of this run.
+    processes : ProcessGroup, optional
+        This process's place in a ``torchrun`` job (:mod:`.distributed_training`): the batch's crops are spread over
+        the processes, rank 0 alone reads and writes the checkpoint. One process when None.
 
     Returns
     -------
@@ -217,10 +218,13 @@ def train_fold(
     config = config or TrainingConfig()
     if not validation_cases:
         raise InputError("Each fold needs at least one validation case to choose its best epoch.")
-    device = resolve_device(config.device)
+    from .distributed_training import SINGLE_PROCESS
+
+    processes = processes or SINGLE_PROCESS
+    device = processes.device(config)
     run = _Run(config, fold, device)
     checkpoint = Path(checkpoint) if checkpoint is not None else None
-    saved = _load_checkpoint(checkpoint, config) if checkpoint is not None else None
+    saved = processes.shared(lambda: _load_checkpoint(checkpoint, config)) if checkpoint is not None else None
     if saved is not None:
         try:
             run.restore(saved)
@@ -229,7 +233,8 @@ def train_fold(
                              "delete it to start this fold again.") from exc  # fmt: skip
         if events:
             _replay_history(run.history, fold, events)
-    batcher = CropBatcher(train_cases, config, run.rng)
+    processes.prepare(run)
+    batcher = processes.batcher(train_cases, config, run, fold)
     started, first_epoch = time.perf_counter(), run.epoch
     total_steps = config.total_epochs * config.steps_per_epoch
 
@@ -245,8 +250,8 @@ def train_fold(
     step_events = (lambda record: events({**record, "fold": fold})) if events else None
     while run.epoch < config.total_epochs:
         epoch_started = time.perf_counter()
-        train_loss = _train_epoch(run, batcher, config, device, step_events, report)
-        dice = validation_dice(run.network, validation_cases, device, config.validation_threshold)
+        train_loss = _train_epoch(run, batcher, config, device, step_events, report, processes)
+        dice = processes.validation_dice(run.network, validation_cases, device, config.validation_threshold)
         record = {"epoch": run.epoch, "phase": 1 if run.epoch < config.phase_one_epochs else 2,
                   "train_loss": train_loss, "val_dice": dice, "seconds": time.perf_counter() - epoch_started,
                   "learning_rate": _learning_rate(config, run.epoch, config.steps_per_epoch - 1)}  # fmt: skip
@@ -257,6 +262,6 @@ def train_fold(
         run.epoch += 1
         if events:
             events({"event": "epoch", "fold": fold, **record, "best_dice": run.best_dice})
-        if checkpoint is not None:
+        if checkpoint is not None and processes.is_main:
             _save_checkpoint(checkpoint, run.snapshot(config))
     return FoldResult(run.best_state, run.best_dice, run.best_epoch, tuple(run.history))

@@ -47,6 +47,7 @@ def train_segmenter(
     half_precision_weights: bool = False,
     progress: ProgressCallback = None,
     events: EventCallback = None,
+    processes=None,
 ) -> ModelCard:
     """Cross-validate, train every fold and save the ensemble with its model card.
 
@@ -76,6 +77,9 @@ def train_segmenter(
         when loaded, and the probability maps differ by about 1e-3).
     progress, events : callables, optional
         See :func:`calcification.core.training.fold_trainer.train_fold`.
+    processes : ProcessGroup, optional
+        Under ``torchrun``: this process's place in the job (:mod:`.distributed_training`); every process trains,
+        rank 0 alone writes checkpoints and the model folder (the others return the same card).
 
     Returns
     -------
@@ -108,6 +112,7 @@ def train_segmenter(
                 checkpoint=checkpoint,
                 progress=sub_progress(progress, k / len(splits), (k + 1) / len(splits)),
                 events=events,
+                processes=processes,
             )  # fmt: skip
         )
     architecture, kwargs = PRESETS[config.preset]
@@ -128,4 +133,6 @@ def train_segmenter(
     states = [r.state_dict for r in results]
     if half_precision_weights:
         states = [{k: v.half() if v.is_floating_point() else v for k, v in state.items()} for state in states]
+    if processes is not None and not processes.is_main:
+        return card  # rank 0 writes the one model folder
     return save_model(out_folder, card, states, overwrite=overwrite)

@@ -7,7 +7,11 @@ Segmentation and analysis:
   the report (the panel's Analyze and Export)
 - :mod:`.file_workflow` -- from a mammogram file to segmentation files (``calcification segment``)
 - :mod:`.analysis_files` -- from mammogram files to every result file and the batch tables (``calcification analyze``)
+- :mod:`.output_names` -- result file names from patient, side and view, unique in a batch
 - :mod:`.shared_tables` -- tables several runs share in one folder, merged under a lock
+- :mod:`.archive_run` -- the same over an archive on a Dask cluster: one task per image, manifest, resume
+- :mod:`.dicom_results` -- the DICOM SEG and TID 1500 SR of an analysed image
+- :mod:`.dicomweb_analysis` -- studies from a PACS through DICOMweb, results stored back (``analyze --dicomweb``)
 - :mod:`.segmenter_evaluation_workflow` -- measure a segmenter on held-out cases (``evaluate-segmenter``)
 
 Annotation:

@@ -221,9 +221,14 @@ def analyze_files(
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
     classifier: ClassifierChoice = None,
+    client=None,
 ) -> BatchAnalysis:
     """Segment every image of ``image_paths`` with ``segmenter`` (the default method when None) and analyse it into
     ``out_dir``.
+
+    With a Dask ``client`` the images run as tasks on its cluster instead, each kept as it finishes, with a manifest
+    and resume, and the result is an :class:`~calcification.logic.workflows.archive_run.ArchiveAnalysis`
+    (:func:`~calcification.logic.workflows.archive_run.analyze_archive`).
 
     Per image ``<name>``: ``.seg.nrrd``, ``.mrb``, ``.overlay.png`` (and ``.probability.nrrd`` for networks),
     ``.features.csv``, ``.calcifications.csv``, ``.clusters.csv`` (with ``.schema.csv``), ``.report.html``. Over all:
@@ -235,6 +240,12 @@ def analyze_files(
         No image, an unusable image, folder or classifier; CancelledError when ``progress``
         returns False. Either way no new file is left in ``out_dir``.
     """
+    if client is not None:
+        from .archive_run import analyze_archive
+
+        return analyze_archive(
+            image_paths, out_dir, segmenter, spacing_mm, classifier, client=client, progress=progress
+        )
     paths = [Path(p) for p in image_paths]
     if not paths:
         raise InputError("Give at least one mammogram file to analyse.")

@@ -1,0 +1,72 @@
+"""``features.csv``, ``summary.csv`` and ``breasts.csv`` of an archive run, assembled at its end from the per-image
+records of the manifest (every image done in this run or verified from an earlier one), and merged into the folder's
+tables under the folder lock as ``analyze`` merges them (:mod:`calcification.logic.workflows.shared_tables`)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from ....core.classification import breast_patient_id, combine_views
+from ..analysis_files import BREAST_COLUMNS, SUMMARY_COLUMNS, BreastRow, _write_rows
+from ..analysis_workflow import write_feature_rows
+from ..shared_tables import folder_lock, merged_rows
+from .manifest import ImageRecord
+
+_LOG = logging.getLogger(__name__)
+
+
+def _probability(record: ImageRecord):
+    text = str(record.summary.get("probability", ""))
+    return float(text) if text else None
+
+
+def breast_rows(records: Sequence[ImageRecord]) -> list[BreastRow]:
+    """Breast-level results (Lin et al. 2023) of the breasts with a CC and/or MLO view among ``records``.
+
+    A breast with two images of one view (an archive holds several screening rounds) is left out with a warning:
+    which round should count is the user's choice, not the product's.
+    """
+    views: dict[tuple[str, str], dict[str, list[ImageRecord]]] = defaultdict(lambda: defaultdict(list))
+    for record in records:
+        row = record.features
+        patient = breast_patient_id(str(row.get("patient_id", "")))
+        if patient and row.get("laterality") in ("L", "R") and row.get("view") in ("CC", "MLO"):
+            views[(patient, row["laterality"])][row["view"]].append(record)
+    results = []
+    for (patient, side), breast in sorted(views.items()):
+        if any(len(images) > 1 for images in breast.values()):
+            _LOG.warning("Patient %s, side %s has more than one image of a view; no breast-level result for it.",
+                         patient, side)  # fmt: skip
+            continue
+        cc, mlo = (breast[view][0] if breast.get(view) else None for view in ("CC", "MLO"))
+        cc_p, mlo_p = (None if r is None else _probability(r) for r in (cc, mlo))
+        if cc_p is None and mlo_p is None:
+            continue
+        results.append(BreastRow(patient, side, cc.name if cc else "", mlo.name if mlo else "",
+                                 combine_views(cc_p, mlo_p)))  # fmt: skip
+    return results
+
+
+def write_archive_tables(out_dir: Path, records: Sequence[ImageRecord]) -> list[Path]:
+    """Merge the rows of ``records`` (done images) into the folder's three tables; returns the files written."""
+    written: list[Path] = []
+    cases = {r.name for r in records}
+    ordered = sorted(records, key=lambda r: r.name)
+    breasts = breast_rows(ordered)
+    with folder_lock(out_dir):
+        features = [r.features for r in ordered]
+        columns = [*features[0]] if features else []
+        rows = merged_rows(out_dir / "features.csv", columns, features, cases)
+        written.append(write_feature_rows(rows, out_dir / "features.csv"))
+        summary = merged_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [r.summary for r in ordered], cases)
+        written.append(_write_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [list(r.values()) for r in summary]))
+        mine = [dict(zip(BREAST_COLUMNS, b.as_row(), strict=True)) for b in breasts]
+        keys = {(b.patient_id, b.laterality) for b in breasts}
+        earlier = merged_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [], cases, ("cc_case", "mlo_case"))
+        rows = [r for r in earlier if (r["patient_id"], r["laterality"]) not in keys] + mine
+        if rows:
+            written.append(_write_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [list(r.values()) for r in rows]))
+    return written
