@@ -64,8 +64,10 @@ Lin et al. 2023 (breast-level aggregation).
 """)
         if (slicer.app.majorVersion, slicer.app.minorVersion) < MINIMUM_SLICER_VERSION:
             minimum = ".".join(str(part) for part in MINIMUM_SLICER_VERSION)
-            logging.error(f"Calcification Analysis needs 3D Slicer {minimum} or later; this is "
-                          f"{slicer.app.applicationVersion}. Install a newer Slicer.")  # fmt: skip
+            logging.error(
+                f"Calcification Analysis needs 3D Slicer {minimum} or later; this is "
+                f"{slicer.app.applicationVersion}. Install a newer Slicer."
+            )
         slicer.app.connect("startupCompleted()", registerCalcificationTraceEffect)
         slicer.app.connect("startupCompleted()", registerSampleData)
 
@@ -95,9 +97,11 @@ def registerSampleData():
     sample = existing_sample_files()
     if sample is None:
         SampleData.SampleDataLogic.registerCustomSampleDataSource(
-            category=_("Calcification"), sampleName=SAMPLE_NAME, thumbnailFileName=thumbnail,
+            category=_("Calcification"),
+            sampleName=SAMPLE_NAME,
+            thumbnailFileName=thumbnail,
             customDownloader=lambda source: CalcificationAnalysisLogic().loadSample(),
-        )  # fmt: skip
+        )
         return
     SampleData.SampleDataLogic.registerCustomSampleDataSource(
         category=_("Calcification"),
@@ -402,8 +406,9 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             return
         with slicer.util.tryWithErrorDisplay(_("Could not compute a density range."), waitCursor=True):
             low, high = self.logic.defaultIntensityRange(self._parameterNode.inputVolume)
-            self.ui.intensityRangeWidget.setRange(*self.logic.intensityWidgetRange(self._parameterNode.inputVolume,
-                                                                                   FloatRange(low, high)))  # fmt: skip
+            self.ui.intensityRangeWidget.setRange(
+                *self.logic.intensityWidgetRange(self._parameterNode.inputVolume, FloatRange(low, high))
+            )
             self._parameterNode.intensityRange = FloatRange(low, high)
 
     def onIntensityRangeChanged(self, low: float, high: float) -> None:
@@ -768,9 +773,13 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
 
         previous = self.lastAnalysis.table_nodes if self.lastAnalysis is not None else None
         self.lastAnalysis = analyze_segmentation_node(
-            slicer.mrmlScene, volumeNode, segmentationNode, classifier=classifier, progress=progress,
+            slicer.mrmlScene,
+            volumeNode,
+            segmentationNode,
+            classifier=classifier,
+            progress=progress,
             table_nodes=previous,
-        )  # fmt: skip
+        )
         logging.info(self.lastAnalysis.summary)
         return self.lastAnalysis
 

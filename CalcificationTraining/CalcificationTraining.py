@@ -131,8 +131,9 @@ class CalcificationTrainingWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.stopButton.connect("clicked(bool)", self.onStopTraining)
         self.ui.useForAnalysisButton.connect("clicked(bool)", self.onUseForAnalysis)
         self.ui.outputDirectoryButton.connect("directoryChanged(QString)", self.onOutputDirectoryChanged)
-        self._syntheticSection = SyntheticCasesSection(self.ui, self.logic, lambda: self._parameterNode,
-                                                       self._updateButtons)  # fmt: skip
+        self._syntheticSection = SyntheticCasesSection(
+            self.ui, self.logic, lambda: self._parameterNode, self._updateButtons
+        )
         self._classifierSection = ClassifierSection(self.ui, self.logic, lambda: self._parameterNode)
         self.initializeParameterNode()
 
@@ -348,12 +349,21 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
 
         dataPaths = tuple(parameters.dataPaths)
         return TrainingSettings(
-            name=parameters.modelName.strip(), data_paths=dataPaths, labels_csv=parameters.labelsCsv,
-            synthetic_cases=0 if dataPaths else parameters.syntheticCases, preset=parameters.preset,
-            folds=parameters.folds, epochs=parameters.epochs, fine_tune_epochs=parameters.fineTuneEpochs,
-            steps=parameters.steps, batch=parameters.batch, crop=parameters.crop, device=parameters.device,
-            checkpoints=parameters.checkpointsFolder, init_model=parameters.initModel,
-        )  # fmt: skip
+            name=parameters.modelName.strip(),
+            data_paths=dataPaths,
+            labels_csv=parameters.labelsCsv,
+            synthetic_cases=0 if dataPaths else parameters.syntheticCases,
+            preset=parameters.preset,
+            folds=parameters.folds,
+            epochs=parameters.epochs,
+            fine_tune_epochs=parameters.fineTuneEpochs,
+            steps=parameters.steps,
+            batch=parameters.batch,
+            crop=parameters.crop,
+            device=parameters.device,
+            checkpoints=parameters.checkpointsFolder,
+            init_model=parameters.initModel,
+        )
 
     def createCurveNodes(self, name="Training curves"):
         """New table and plot chart nodes (loss and validation Dice per epoch) for a run; kept as ``curveNodes``."""
@@ -393,8 +403,9 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         if self._datasetTableNode is not None and self._datasetTableNode.GetScene() is not slicer.mrmlScene:
             self._datasetTableNode = None  # the scene was closed since the last check
         columns = report_columns(report)
-        self._datasetTableNode = table_node_from_columns(slicer.mrmlScene, "Dataset check", columns,
-                                                         node=self._datasetTableNode)  # fmt: skip
+        self._datasetTableNode = table_node_from_columns(
+            slicer.mrmlScene, "Dataset check", columns, node=self._datasetTableNode
+        )
         return self._datasetTableNode, report_summary(report)
 
     def useForAnalysis(self, modelNameOrFolder, modelsDir=None) -> str:
@@ -424,8 +435,9 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         ``.trained.card``)."""
         from calcification.logic.training.classifier_training import train_classifier_from_files
 
-        saved = train_classifier_from_files(featuresCsv, labelsCsv, name, out=outputFolder, algorithm=algorithm,
-                                            overwrite=overwrite, progress=progress)  # fmt: skip
+        saved = train_classifier_from_files(
+            featuresCsv, labelsCsv, name, out=outputFolder, algorithm=algorithm, overwrite=overwrite, progress=progress
+        )
         logging.info(saved.summary())
         return saved
 
@@ -440,12 +452,18 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         )
         from calcification.logic.training.classifier_training_data import training_table
 
-        evaluation = evaluate_classifiers(training_table(featuresCsv, labelsCsv), outputDirectory, chosen=chosen,
-                                          progress=progress)  # fmt: skip
+        evaluation = evaluate_classifiers(
+            training_table(featuresCsv, labelsCsv), outputDirectory, chosen=chosen, progress=progress
+        )
         node = slicer.mrmlScene.GetFirstNodeByName("Classifier comparison")
         node = node if node is not None and node.IsA("vtkMRMLTableNode") else None
-        node = table_node_from_columns(slicer.mrmlScene, "Classifier comparison", comparison_columns(evaluation),
-                                       descriptions=COMPARISON_COLUMNS, node=node)  # fmt: skip
+        node = table_node_from_columns(
+            slicer.mrmlScene,
+            "Classifier comparison",
+            comparison_columns(evaluation),
+            descriptions=COMPARISON_COLUMNS,
+            node=node,
+        )
         return node, evaluation
 
     def generateSyntheticCases(
@@ -460,8 +478,14 @@ class CalcificationTrainingLogic(ScriptedLoadableModuleLogic):
         from calcification.logic.workflows.synthetic_dataset import write_synthetic_dataset
 
         background = mammogram_from_volume_node(backgroundVolumeNode) if backgroundVolumeNode else None
-        written = write_synthetic_dataset(outputDirectory, numberOfCases, seed=seed, write_scenes=writeScenes,
-                                          background=background, progress=progress)  # fmt: skip
+        written = write_synthetic_dataset(
+            outputDirectory,
+            numberOfCases,
+            seed=seed,
+            write_scenes=writeScenes,
+            background=background,
+            progress=progress,
+        )
         summary = f"Wrote {len(written.cases)} synthetic cases to {outputDirectory}"
         logging.info(summary)
         return summary
@@ -489,10 +513,19 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
 
         with tempfile.TemporaryDirectory() as modelsDir:
             settings = TrainingSettings(
-                name="selftest_tiny", synthetic_cases=4, synthetic_shape=(256, 256), folds=1, epochs=2,
-                fine_tune_epochs=0, steps=2, batch=2, crop=64, device="cpu", augment=False,
+                name="selftest_tiny",
+                synthetic_cases=4,
+                synthetic_shape=(256, 256),
+                folds=1,
+                epochs=2,
+                fine_tune_epochs=0,
+                steps=2,
+                batch=2,
+                crop=64,
+                device="cpu",
+                augment=False,
                 out_folder=os.path.join(modelsDir, "selftest_tiny"),
-            )  # fmt: skip
+            )
             self.delayDisplay("Training a tiny model on 4 synthetic cases")
             logic = CalcificationTrainingLogic()
             outcome, nodes = logic.runTraining(settings)
@@ -532,12 +565,18 @@ class CalcificationTrainingTest(ScriptedLoadableModuleTest):
             features, labels = os.path.join(folder, "features.csv"), os.path.join(folder, "labels.csv")
             write_feature_rows(rows.features, features)
             write_label_rows(rows.labels, labels)
-            saved = logic.trainClassifier(features, labels, "selftest_classifier", "logistic_regression",
-                                          outputFolder=os.path.join(folder, "classifier"))  # fmt: skip
+            saved = logic.trainClassifier(
+                features,
+                labels,
+                "selftest_classifier",
+                "logistic_regression",
+                outputFolder=os.path.join(folder, "classifier"),
+            )
             self.assertEqual(saved.trained.card.n_cases, len(rows.features))  # a case too small for a group is normal
             self.assertTrue(os.path.isfile(os.path.join(folder, "classifier", "classifier_card.json")))
-            node, evaluation = logic.compareClassifiers(features, labels, os.path.join(folder, "comparison"),
-                                                        chosen="logistic_regression")  # fmt: skip
+            node, evaluation = logic.compareClassifiers(
+                features, labels, os.path.join(folder, "comparison"), chosen="logistic_regression"
+            )
             self.assertEqual(node.GetNumberOfRows(), 8)
             self.assertTrue(os.path.isfile(os.path.join(folder, "comparison", "roc.png")))
         self.delayDisplay("Test passed")

@@ -91,25 +91,41 @@ class ClassifierSection:
 
     def onTrain(self) -> None:
         def train(parameters) -> str:
-            saved = self.logic.trainClassifier(parameters.classifierFeaturesCsv, parameters.classifierLabelsCsv,
-                                               parameters.classifierName.strip(), parameters.classifierAlgorithm,
-                                               progress=self._progress)  # fmt: skip
-            return (saved.summary() + "\n" + _("Saved in {folder}; choose it in Calcification Analysis "
-                                               "(Classifier list).").format(folder=saved.folder))  # fmt: skip
+            saved = self.logic.trainClassifier(
+                parameters.classifierFeaturesCsv,
+                parameters.classifierLabelsCsv,
+                parameters.classifierName.strip(),
+                parameters.classifierAlgorithm,
+                progress=self._progress,
+            )
+            return (
+                saved.summary()
+                + "\n"
+                + _("Saved in {folder}; choose it in Calcification Analysis (Classifier list).").format(
+                    folder=saved.folder
+                )
+            )
 
         self._run(_("Training the classifier failed."), train)
 
     def onCompare(self) -> None:
         def compare(parameters) -> str:
             node, evaluation = self.logic.compareClassifiers(
-                parameters.classifierFeaturesCsv, parameters.classifierLabelsCsv,
-                parameters.classifierEvaluationFolder, chosen=parameters.classifierAlgorithm, progress=self._progress,
-            )  # fmt: skip
+                parameters.classifierFeaturesCsv,
+                parameters.classifierLabelsCsv,
+                parameters.classifierEvaluationFolder,
+                chosen=parameters.classifierAlgorithm,
+                progress=self._progress,
+            )
             slicer.app.applicationLogic().GetSelectionNode().SetActiveTableID(node.GetID())
             slicer.app.applicationLogic().PropagateTableSelection()
             best = evaluation.report.best()
-            return _("Best out-of-fold AUC: {algorithm} {auc}. Table, ROC, importance and reliability plots in "
-                     "{folder}.").format(algorithm=best.algorithm.display_name, auc=f"{best.metrics.auc:.3f}",
-                                         folder=parameters.classifierEvaluationFolder)  # fmt: skip
+            return _(
+                "Best out-of-fold AUC: {algorithm} {auc}. Table, ROC, importance and reliability plots in {folder}."
+            ).format(
+                algorithm=best.algorithm.display_name,
+                auc=f"{best.metrics.auc:.3f}",
+                folder=parameters.classifierEvaluationFolder,
+            )
 
         self._run(_("Comparing the classifiers failed."), compare)

@@ -38,9 +38,12 @@ class SyntheticCasesSection:
             with slicer.util.tryWithErrorDisplay(_("Writing synthetic cases failed."), waitCursor=True):
                 parameters = self._parameterNode()
                 self.ui.syntheticStatusLabel.text = self.logic.generateSyntheticCases(
-                    parameters.outputDirectory, parameters.numberOfCases, seed=parameters.seed,
-                    writeScenes=parameters.writeScenes, progress=self._progress,
-                )  # fmt: skip
+                    parameters.outputDirectory,
+                    parameters.numberOfCases,
+                    seed=parameters.seed,
+                    writeScenes=parameters.writeScenes,
+                    progress=self._progress,
+                )
         finally:
             self.ui.syntheticCancelButton.enabled = False
             self._updateButtons()

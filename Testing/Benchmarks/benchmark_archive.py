@@ -57,11 +57,21 @@ def run_dask(images: list[Path], method: str, out: Path, workers: int) -> dict:
     policy = local_thread_policy(workers)
     environment = {name: str(policy.torch_threads) for name in THREAD_VARIABLES}
     started = time.perf_counter()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      env=environment) as cluster, Client(cluster, set_as_default=False) as client:  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", env=environment
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
         ready: list[float] = []
-        result = analyze_archive(images, out, segmenter=method, spacing_mm=SPACING_MM, client=client,
-                                 on_start=lambda _: ready.append(time.perf_counter()))  # fmt: skip
+        result = analyze_archive(
+            images,
+            out,
+            segmenter=method,
+            spacing_mm=SPACING_MM,
+            client=client,
+            on_start=lambda _: ready.append(time.perf_counter()),
+        )
         finished = time.perf_counter()
         peaks = sorted(client.run(peak_mib).values())
     assert all(r.status == DONE for r in result.records), [r.error for r in result.records]
@@ -104,8 +114,10 @@ def main() -> None:
         overall = 60 * args.images / figures["seconds"]
         label = "one-process loop" if name == "loop" else f"Dask, {name} worker(s)"
         memory = ", ".join(f"{m:.0f}" for m in figures["peak_mib"])
-        print(f"{label:22s} {rate:5.2f} images/min running ({overall:5.2f} with start-up), "
-              f"x{rate / loop_rate:.2f} the loop; peak memory per process {memory} MiB")  # fmt: skip
+        print(
+            f"{label:22s} {rate:5.2f} images/min running ({overall:5.2f} with start-up), "
+            f"x{rate / loop_rate:.2f} the loop; peak memory per process {memory} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -44,13 +44,18 @@ def main() -> None:
         X.append([analysis.features[name] for name in IMAGE_FEATURE_NAMES])
         y.append(int(case.record.label is CaseLabel.MALIGNANT))
         patients.append(case.record.patient_id)
-    print(f"{len(y)} cases (series {args.seed}, {args.shape} px) measured on ground-truth masks in "
-          f"{time.perf_counter() - start:.1f} s; {sum(y)} malignant")  # fmt: skip
-    report = cross_validate(np.array(X), np.array(y), np.array(patients), IMAGE_FEATURE_NAMES, n_boot=args.n_boot,
-                            importance_algorithm=None)  # fmt: skip
+    print(
+        f"{len(y)} cases (series {args.seed}, {args.shape} px) measured on ground-truth masks in "
+        f"{time.perf_counter() - start:.1f} s; {sum(y)} malignant"
+    )
+    report = cross_validate(
+        np.array(X), np.array(y), np.array(patients), IMAGE_FEATURE_NAMES, n_boot=args.n_boot, importance_algorithm=None
+    )
     for row in report.table_rows():
-        print(f"{row['algorithm']:<22} AUC {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}]  "
-              f"accuracy {row['accuracy']:.3f}  Brier {row['brier']:.3f}")  # fmt: skip
+        print(
+            f"{row['algorithm']:<22} AUC {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}]  "
+            f"accuracy {row['accuracy']:.3f}  Brier {row['brier']:.3f}"
+        )
 
 
 if __name__ == "__main__":

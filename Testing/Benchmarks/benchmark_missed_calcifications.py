@@ -50,13 +50,15 @@ def describe_truth(case, probability: np.ndarray) -> list[dict]:
         inside = case.instances[box] == label
         near = ndimage.binary_dilation(inside)
         excess = pixels[box][inside] - background[box][inside]
-        rows.append({
-            "morphology": morphology[int(label)],
-            "area_px": int(inside.sum()),
-            "cnr": float(excess.mean() / noise),
-            "detectability": float(excess.mean() / noise * np.sqrt(inside.sum())),
-            "max_probability": float(probability[box][near].max()),
-        })  # fmt: skip
+        rows.append(
+            {
+                "morphology": morphology[int(label)],
+                "area_px": int(inside.sum()),
+                "cnr": float(excess.mean() / noise),
+                "detectability": float(excess.mean() / noise * np.sqrt(inside.sum())),
+                "max_probability": float(probability[box][near].max()),
+            }
+        )
     return rows
 
 
@@ -75,8 +77,10 @@ def recall_table(rows: list[dict], key: str, edges=None) -> list[str]:
         hits = sum(r["hit"] for r in members)
         missed = [r["max_probability"] for r in members if not r["hit"]]
         median_missed = f"{np.median(missed):.3f}" if missed else "-"
-        lines.append(f"  {name:<24} {hits:>4} / {len(members):<4} = {hits / len(members):.3f}   "
-                     f"median max probability of the missed {median_missed}")  # fmt: skip
+        lines.append(
+            f"  {name:<24} {hits:>4} / {len(members):<4} = {hits / len(members):.3f}   "
+            f"median max probability of the missed {median_missed}"
+        )
     return lines
 
 
@@ -105,10 +109,12 @@ def main() -> None:
             rows.append({**row, "hit": bool(found)})
     missed = [r for r in rows if not r["hit"]]
     deaf = sum(r["max_probability"] < 0.05 for r in missed)
-    print(f"{result.details['model_name']} at threshold {result.details['threshold']:g} on {args.cases} synthetic "
-          f"cases (series 9000): {len(rows) - len(missed)} of {len(rows)} calcifications found "
-          f"(recall {1 - len(missed) / len(rows):.3f}); of the {len(missed)} missed, {deaf} have a maximum "
-          f"probability below 0.05 (the network does not respond to them)")  # fmt: skip
+    print(
+        f"{result.details['model_name']} at threshold {result.details['threshold']:g} on {args.cases} synthetic "
+        f"cases (series 9000): {len(rows) - len(missed)} of {len(rows)} calcifications found "
+        f"(recall {1 - len(missed) / len(rows):.3f}); of the {len(missed)} missed, {deaf} have a maximum "
+        f"probability below 0.05 (the network does not respond to them)"
+    )
     print("By morphology:")
     print("\n".join(recall_table(rows, "morphology")))
     print("By area (pixels at 0.07 mm):")

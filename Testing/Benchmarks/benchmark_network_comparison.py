@@ -47,8 +47,16 @@ def train(preset: str, cases, args, out: Path) -> tuple[Path, float, int]:
     )
     folder = out / f"compare_{preset}"
     start = time.perf_counter()
-    train_segmenter(cases, folder, f"compare_{preset}", config, folds=1, overwrite=True, synthetic_training=True,
-                    trained_on=f"{len(cases)} synthetic cases, series 1000 (comparison run)")  # fmt: skip
+    train_segmenter(
+        cases,
+        folder,
+        f"compare_{preset}",
+        config,
+        folds=1,
+        overwrite=True,
+        synthetic_training=True,
+        trained_on=f"{len(cases)} synthetic cases, series 1000 (comparison run)",
+    )
     return folder, (time.perf_counter() - start) / 60.0, count_parameters(build_preset(preset))
 
 
@@ -57,9 +65,25 @@ def evaluate(model: str, args, out: Path) -> dict:
     from calcification.cli.main import main
 
     folder = out / f"evaluation_{Path(model).name}"
-    code = main(["evaluate-segmenter", "--synthetic", str(args.test_cases), "--synthetic-seed", "9000",
-                 "--synthetic-shape", "1024,768", "--method", "network", "--model", str(model), "--threshold", "0.5",
-                 "--out", str(folder)])  # fmt: skip
+    code = main(
+        [
+            "evaluate-segmenter",
+            "--synthetic",
+            str(args.test_cases),
+            "--synthetic-seed",
+            "9000",
+            "--synthetic-shape",
+            "1024,768",
+            "--method",
+            "network",
+            "--model",
+            str(model),
+            "--threshold",
+            "0.5",
+            "--out",
+            str(folder),
+        ]
+    )
     if code != 0:
         raise SystemExit(f"evaluate-segmenter failed for {model} (exit {code})")
     return json.loads((folder / "evaluation.json").read_text(encoding="utf-8"))
@@ -100,8 +124,10 @@ def main() -> None:
         spacing = TrainingConfig().spacing_mm
         cases = list(synthetic_training_cases(args.cases, 1000, (1024, 768), spacing, NormalisationSpec()))
         print(f"{len(cases)} training cases prepared in {time.perf_counter() - start:.0f} s", flush=True)
-        header = ("| Network | Parameters | Training (min) | Dice | IoU | Specificity | Recall (pixel) | "
-                  "Object recall | False objects / cm² |")  # fmt: skip
+        header = (
+            "| Network | Parameters | Training (min) | Dice | IoU | Specificity | Recall (pixel) | "
+            "Object recall | False objects / cm² |"
+        )
         rows, results = [], {}
         for preset in args.presets:
             folder, minutes, parameters = train(preset, cases, args, out)

@@ -83,10 +83,12 @@ def full_field() -> None:
     seconds = time.perf_counter() - start
     peak_mb = peak_memory_mb()
     tiles = len(plan_tiles(mammogram.pixels.shape, TilingConfig(), result.breast))
-    print(f"\nFull field {path.name} {mammogram.pixels.shape} at {mammogram.spacing_mm} mm, shipped model "
-          f"{model.card.name!r} ({len(model.networks)} folds): {tiles} tiles in the breast, {seconds:.1f} s "
-          f"load+read+mask+segment, peak RSS {peak_mb:.0f} MB (whole process), {result.count} objects "
-          f"(targets 20 s, 3 GB)")  # fmt: skip
+    print(
+        f"\nFull field {path.name} {mammogram.pixels.shape} at {mammogram.spacing_mm} mm, shipped model "
+        f"{model.card.name!r} ({len(model.networks)} folds): {tiles} tiles in the breast, {seconds:.1f} s "
+        f"load+read+mask+segment, peak RSS {peak_mb:.0f} MB (whole process), {result.count} objects "
+        f"(targets 20 s, 3 GB)"
+    )
 
 
 def main() -> None:
@@ -105,9 +107,11 @@ def main() -> None:
     if not args.skip_paper:
         presets.append("pro_unext_paper")
     tiles = len(plan_tiles(FULL_FIELD_SHAPE, TilingConfig(tile_size=TILE, overlap=0.2)))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, tile {TILE} x {TILE}, "
-          f"full field {FULL_FIELD_SHAPE[0]} x {FULL_FIELD_SHAPE[1]} = {tiles} tiles at 20% overlap (all tiles; "
-          "a breast mask usually skips some)\n")  # fmt: skip
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, tile {TILE} x {TILE}, "
+        f"full field {FULL_FIELD_SHAPE[0]} x {FULL_FIELD_SHAPE[1]} = {tiles} tiles at 20% overlap (all tiles; "
+        "a breast mask usually skips some)\n"
+    )
     rows = [measure(p, args.repeats if p != "pro_unext_paper" else 1) for p in presets]
     base = rows[0]
     header = f"{'network':<20}{'params':>12}{'x params':>10}{'ms b=1':>10}{'ms/tile b=4':>13}{'x time':>8}"
@@ -115,14 +119,18 @@ def main() -> None:
     for row in rows:
         per_tile = min(row["ms_batch1"], row["ms_per_tile_batch4"])
         full_s = tiles * row["ms_per_tile_batch4"] / 1000
-        print(f"{row['preset']:<20}{row['parameters']:>12,}{row['parameters'] / base['parameters']:>10.2f}"
-              f"{row['ms_batch1']:>10.1f}{row['ms_per_tile_batch4']:>13.1f}"
-              f"{per_tile / min(base['ms_batch1'], base['ms_per_tile_batch4']):>8.2f}"
-              f"{full_s:>18.1f} s{5 * full_s:>8.1f} s")  # fmt: skip
+        print(
+            f"{row['preset']:<20}{row['parameters']:>12,}{row['parameters'] / base['parameters']:>10.2f}"
+            f"{row['ms_batch1']:>10.1f}{row['ms_per_tile_batch4']:>13.1f}"
+            f"{per_tile / min(base['ms_batch1'], base['ms_per_tile_batch4']):>8.2f}"
+            f"{full_s:>18.1f} s{5 * full_s:>8.1f} s"
+        )
     print("(best of --repeats passes; the paper width is timed once. The CPU is shared: re-run when loaded.)")
     verdict = "meets" if base["ms_batch1"] <= TARGET_MS_PER_TILE else "MISSES"
-    print(f"\nDefault {base['preset']} {base['kwargs']}: {base['ms_batch1']:.1f} ms per 512 x 512 tile at batch 1, "
-          f"{verdict} the {TARGET_MS_PER_TILE:.0f} ms target.")  # fmt: skip
+    print(
+        f"\nDefault {base['preset']} {base['kwargs']}: {base['ms_batch1']:.1f} ms per 512 x 512 tile at batch 1, "
+        f"{verdict} the {TARGET_MS_PER_TILE:.0f} ms target."
+    )
     if args.full_field:  # a fresh process, so its peak memory is the segmenter's own
         subprocess.run([sys.executable, __file__, "--full-field-only"], check=True)
 

@@ -68,8 +68,9 @@ def main() -> None:
         mammogram = read_mammogram(path, spacing_mm=(args.ddsm_spacing, args.ddsm_spacing))
         result = segment_mammogram(mammogram, SegmenterChoice("network", model=args.model))
         for threshold, min_area in settings:
-            labels, pixel_area = labels_of(result.details["probability"], result.breast, mammogram.spacing_mm,
-                                           threshold, min_area)  # fmt: skip
+            labels, pixel_area = labels_of(
+                result.details["probability"], result.breast, mammogram.spacing_mm, threshold, min_area
+            )
             real[threshold, min_area] += (int(labels.max()), result.breast.sum() * pixel_area / 100.0)
         print(f"DDSM {path.name} done", flush=True)
 
@@ -78,8 +79,10 @@ def main() -> None:
     for threshold, min_area in settings:
         hits, truths, false, area = synthetic[threshold, min_area]
         objects, real_area = real[threshold, min_area]
-        print(f"{threshold:g} | {min_area:g} | {hits / truths:.3f} ({hits:.0f}/{truths:.0f}) | {false / area:.3f} | "
-              f"{objects:.0f} | {objects / real_area:.2f}")  # fmt: skip
+        print(
+            f"{threshold:g} | {min_area:g} | {hits / truths:.3f} ({hits:.0f}/{truths:.0f}) | {false / area:.3f} | "
+            f"{objects:.0f} | {objects / real_area:.2f}"
+        )
 
 
 if __name__ == "__main__":

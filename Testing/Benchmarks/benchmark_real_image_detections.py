@@ -93,12 +93,14 @@ def run_model(segmenter, args) -> dict:
                 circles |= np.hypot(rows - row, cols - col) <= radius
             outside_objects += int((~inside_any).sum())
             outside_area += float((result.breast & ~circles).sum()) * np.prod(result.spacing_mm) / 100.0
-        summary.update({
-            "mias_clusters_hit": f"{hits}/{clusters_total}",
-            "mias_calc_outside_per_cm2": outside_objects / max(outside_area, 1e-9),
-            "mias_normal_per_cm2": normal_objects / max(normal_area, 1e-9),
-            "mias_normals": len(normal),
-        })  # fmt: skip
+        summary.update(
+            {
+                "mias_clusters_hit": f"{hits}/{clusters_total}",
+                "mias_calc_outside_per_cm2": outside_objects / max(outside_area, 1e-9),
+                "mias_normal_per_cm2": normal_objects / max(normal_area, 1e-9),
+                "mias_normals": len(normal),
+            }
+        )
     summary["seconds"] = time.perf_counter() - started
     return summary
 
@@ -120,11 +122,19 @@ def main() -> None:
         segmenter = SegmenterChoice("network", model=model, threshold=args.threshold)
         rows.append((model or "shipped default", run_model(segmenter, args)))
     print(f"\nDDSM read at {args.ddsm_spacing} mm")
-    print("model | DDSM objects (8 images) | DDSM median per cm² | mini-MIAS clusters hit | outside per cm² | "
-          "normals per cm² | s")  # fmt: skip
+    print(
+        "model | DDSM objects (8 images) | DDSM median per cm² | mini-MIAS clusters hit | outside per cm² | "
+        "normals per cm² | s"
+    )
     for name, s in rows:
-        mias = (f"{s['mias_clusters_hit']} | {s['mias_calc_outside_per_cm2']:.2f} | {s['mias_normal_per_cm2']:.2f} "
-                f"({s['mias_normals']} images)") if "mias_clusters_hit" in s else "- | - | -"  # fmt: skip
+        mias = (
+            (
+                f"{s['mias_clusters_hit']} | {s['mias_calc_outside_per_cm2']:.2f} | {s['mias_normal_per_cm2']:.2f} "
+                f"({s['mias_normals']} images)"
+            )
+            if "mias_clusters_hit" in s
+            else "- | - | -"
+        )
         print(f"{name} | {s['ddsm_objects']} | {s['ddsm_median_per_cm2']:.2f} | {mias} | {s['seconds']:.0f}")
 
 

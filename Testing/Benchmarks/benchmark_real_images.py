@@ -134,12 +134,19 @@ def main() -> None:
     parser.add_argument("--segmenter", action="append", required=True, metavar="LABEL=METHOD[:MODEL]")
     parser.add_argument("--mias", type=Path, help="the mini-MIAS development folder (Info.txt and mdb*.pgm)")
     parser.add_argument("--mias-ids", type=Path, help="file of the image ids to segment and score (default: all)")
-    parser.add_argument("--scorer", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "tools"
-                        / "score_minimias_clusters.py", help="the reference scoring script")  # fmt: skip
+    parser.add_argument(
+        "--scorer",
+        type=Path,
+        default=Path(__file__).resolve().parents[3] / "shared" / "tools" / "score_minimias_clusters.py",
+        help="the reference scoring script",
+    )
     parser.add_argument("--ddsm-spacing", type=float, default=0.05)
     parser.add_argument("--cases", type=int, default=20, help="held-out synthetic cases, series 9000 (20)")
-    parser.add_argument("--thresholds", type=lambda t: [float(v) for v in t.split(",")],
-                        default=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])  # fmt: skip
+    parser.add_argument(
+        "--thresholds",
+        type=lambda t: [float(v) for v in t.split(",")],
+        default=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1],
+    )
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {', '.join(PARTS)}")
     parser.add_argument("--work", type=Path, default=Path("real-image-benchmark"), help="where masks are written")
     args = parser.parse_args()
@@ -152,14 +159,19 @@ def main() -> None:
             print("mini-MIAS, reference scorer:\n  " + mias_part(label, spec, args).replace("\n", "\n  "), flush=True)
         if "ddsm" not in skip:
             d = ddsm_part(spec, args)
-            print(f"DDSM at {args.ddsm_spacing} mm: median {d['median_per_cm2']:.2f} objects/cm², {d['clusters']} "
-                  f"clusters, {d['straight_clusters']} along one straight line", flush=True)  # fmt: skip
+            print(
+                f"DDSM at {args.ddsm_spacing} mm: median {d['median_per_cm2']:.2f} objects/cm², {d['clusters']} "
+                f"clusters, {d['straight_clusters']} along one straight line",
+                flush=True,
+            )
         if "synthetic" not in skip:
             s = synthetic_part(spec, args)
             recall, fp, threshold = s["best_at_0.4"]
-            print(f"synthetic ({args.cases} cases, 0.07 mm): recall {s['recall']:.3f} at {s['fp_per_cm2']:.3f} FP/cm²"
-                  f" (own threshold); best at <= 0.4 FP/cm²: {recall:.3f} at {fp:.3f} (threshold {threshold})",
-                  flush=True)  # fmt: skip
+            print(
+                f"synthetic ({args.cases} cases, 0.07 mm): recall {s['recall']:.3f} at {s['fp_per_cm2']:.3f} FP/cm²"
+                f" (own threshold); best at <= 0.4 FP/cm²: {recall:.3f} at {fp:.3f} (threshold {threshold})",
+                flush=True,
+            )
         if "sweep" not in skip:
             rows = sweep_part(spec, args)
             print("spacing sweep: " + ", ".join(f"{s:g} mm {r:.3f} ({f:.2f}/cm²)" for s, (r, f) in rows.items()))

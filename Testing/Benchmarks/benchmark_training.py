@@ -69,8 +69,11 @@ def untrained_model(folder: Path, preset: str) -> Path:
 
     architecture, kwargs = PRESETS[preset]
     torch.manual_seed(0)
-    save_model(folder, ModelCard(name="untrained", architecture=architecture, architecture_kwargs=dict(kwargs)),
-               [build_preset(preset)])  # fmt: skip
+    save_model(
+        folder,
+        ModelCard(name="untrained", architecture=architecture, architecture_kwargs=dict(kwargs)),
+        [build_preset(preset)],
+    )
     return folder
 
 
@@ -91,17 +94,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CALCIFICATION_MODELS_DIR"] = tmp
         start = time.perf_counter()
-        code = cli(["train-segmenter", "--synthetic", str(args.cases), "--name", "benchmark", "--folds",
-                    str(args.folds), "--epochs", str(args.epochs), "--fine-tune-epochs", "1", "--steps",
-                    str(args.steps), "--device", "cpu"])  # fmt: skip
+        code = cli(
+            [
+                "train-segmenter",
+                "--synthetic",
+                str(args.cases),
+                "--name",
+                "benchmark",
+                "--folds",
+                str(args.folds),
+                "--epochs",
+                str(args.epochs),
+                "--fine-tune-epochs",
+                "1",
+                "--steps",
+                str(args.steps),
+                "--device",
+                "cpu",
+            ]
+        )
         minutes = (time.perf_counter() - start) / 60
-        print(f"end to end: {args.cases} cases, {args.folds} folds, {args.epochs}+1 epochs x {args.steps} steps: "
-              f"{minutes:.1f} min (target 10 min), exit code {code}")  # fmt: skip
+        print(
+            f"end to end: {args.cases} cases, {args.folds} folds, {args.epochs}+1 epochs x {args.steps} steps: "
+            f"{minutes:.1f} min (target 10 min), exit code {code}"
+        )
         held_out = [generate_case(SynthesisConfig(shape=(1024, 768)), 9000, k) for k in range(args.held_out)]
         trained = pooled_dice("benchmark", held_out)
         untrained = pooled_dice(untrained_model(Path(tmp) / "untrained", "pro_unext_cpu"), held_out)
-        print(f"held-out Dice ({args.held_out} synthetic cases, series 9000): trained {trained:.3f}, "
-              f"untrained {untrained:.3f}")  # fmt: skip
+        print(
+            f"held-out Dice ({args.held_out} synthetic cases, series 9000): trained {trained:.3f}, "
+            f"untrained {untrained:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -92,8 +92,10 @@ def main() -> None:
     print("0.2 mm film | n | peak contrast (tissue range) 25/50/75% | half-maximum area (px) 25/50/75%")
     for label, values in groups.items():
         contrast, area = np.percentile(values[:, 0], [25, 50, 75]), np.percentile(values[:, 1], [25, 50, 75])
-        print(f"{label} | {len(values)} | {' / '.join(f'{v:.3f}' for v in contrast)} | "
-              f"{' / '.join(f'{v:.1f}' for v in area)}")  # fmt: skip
+        print(
+            f"{label} | {len(values)} | {' / '.join(f'{v:.3f}' for v in contrast)} | "
+            f"{' / '.join(f'{v:.1f}' for v in area)}"
+        )
     if args.figure:
         import matplotlib
 

@@ -42,8 +42,11 @@ def main() -> None:
         analysis.spacing_mm,
         geometry,
     )
-    crop = np.asarray(Image.fromarray(crop).resize((overview.shape[0] * crop.shape[1] // crop.shape[0],
-                                                    overview.shape[0]), Image.NEAREST))  # fmt: skip
+    crop = np.asarray(
+        Image.fromarray(crop).resize(
+            (overview.shape[0] * crop.shape[1] // crop.shape[0], overview.shape[0]), Image.NEAREST
+        )
+    )
     gap = np.full((overview.shape[0], 12, 3), 255, dtype=np.uint8)
     Image.fromarray(np.concatenate([overview, gap, crop], axis=1)).save(args.out, optimize=True)
     print(f"{analysis.summary()}; wrote {args.out}")

@@ -38,8 +38,10 @@ def main() -> None:
     write_feature_rows(rows.features, args.out / "features.csv")
     write_label_rows(rows.labels, args.out / "labels.csv")
     seconds = time.perf_counter() - start
-    print(f"{len(rows.features)} cases of series {args.seed} measured on {rows.model_name or args.method} in "
-          f"{seconds:.0f} s; wrote features.csv and labels.csv into {args.out}")  # fmt: skip
+    print(
+        f"{len(rows.features)} cases of series {args.seed} measured on {rows.model_name or args.method} in "
+        f"{seconds:.0f} s; wrote features.csv and labels.csv into {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,11 @@ def main() -> int:
                 if outcome.kind == "other" and len(others) < 5:
                     others.append(outcome.detail)
             failures += counts["other"]
-            print(f"{kind:11s} tried {args.mutations:5d}  exit 0: {counts['ok']:5d}  exit 2: {counts['refused']:5d}  "
-                  f"other: {counts['other']:3d}  ({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+            print(
+                f"{kind:11s} tried {args.mutations:5d}  exit 0: {counts['ok']:5d}  exit 2: {counts['refused']:5d}  "
+                f"other: {counts['other']:3d}  ({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
             for detail in others:
                 print(f"    other: {detail}", flush=True)
     finally:

@@ -29,8 +29,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "Python"))  # dicom_factory
 
 #: The input kinds, with the file name each mutated input gets.
-KINDS = {"dicom": "image.dcm", "dicom_rle": "image.dcm", "nrrd": "image.nrrd", "png": "image.png",
-         "labels_csv": "labels.csv", "model_card": "model/model_card.json"}  # fmt: skip
+KINDS = {
+    "dicom": "image.dcm",
+    "dicom_rle": "image.dcm",
+    "nrrd": "image.nrrd",
+    "png": "image.png",
+    "labels_csv": "labels.csv",
+    "model_card": "model/model_card.json",
+}
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,9 @@ def seed_bytes(kind: str) -> bytes:
 
             from dicom_factory import mammography_dataset, write_dicom
 
-            dataset = mammography_dataset(_pixels(), PixelSpacing=[0.07, 0.07], PatientID="P_001_LEFT_CC",
-                                          ImageLaterality="L", ViewPosition="CC")  # fmt: skip
+            dataset = mammography_dataset(
+                _pixels(), PixelSpacing=[0.07, 0.07], PatientID="P_001_LEFT_CC", ImageLaterality="L", ViewPosition="CC"
+            )
             write_dicom(path, dataset, RLELossless if kind == "dicom_rle" else None)
         elif kind == "nrrd":
             import nrrd
@@ -128,8 +135,18 @@ def _prepare(kind: str, data: bytes, folder: Path) -> list[str]:
         for weights in shipped.folder.glob("*.pt"):
             os.symlink(weights, target.parent / weights.name)
         _breast_png(folder / "image.png")
-        return ["segment", str(folder / "image.png"), "--method", "network", "--model", str(target.parent),
-                "--out", str(folder / "out"), "--spacing", "0.07"]  # fmt: skip
+        return [
+            "segment",
+            str(folder / "image.png"),
+            "--method",
+            "network",
+            "--model",
+            str(target.parent),
+            "--out",
+            str(folder / "out"),
+            "--spacing",
+            "0.07",
+        ]
     return ["info", str(target)]
 
 
@@ -199,8 +216,20 @@ def mutate(data: bytes, rng: np.random.Generator) -> bytes:
         elif choice == 1:
             buffer[at] = int(rng.choice([0, 1, 0x7F, 0x80, 0xFF]))
         elif choice == 2:
-            value = bytes(rng.choice([b"\xff\xff", b"\x00\x00", b"\xff\xff\xff\x7f", b"\x00\x00\x00\x80", b"nan",
-                                      b"-1", b"1e308", b"\xc3\x28"]))  # fmt: skip
+            value = bytes(
+                rng.choice(
+                    [
+                        b"\xff\xff",
+                        b"\x00\x00",
+                        b"\xff\xff\xff\x7f",
+                        b"\x00\x00\x00\x80",
+                        b"nan",
+                        b"-1",
+                        b"1e308",
+                        b"\xc3\x28",
+                    ]
+                )
+            )
             buffer[at : at + len(value)] = value
         elif choice == 3:
             buffer[at:at] = rng.integers(0, 256, size=int(rng.integers(1, 16)), dtype=np.uint8).tobytes()

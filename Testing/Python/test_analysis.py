@@ -60,9 +60,18 @@ def tiny_classifier():
     X = np.zeros((80, len(IMAGE_FEATURE_NAMES)))
     y = np.tile([0, 1], 40)
     X[:, 0] = 10.0 + y * 40.0 + rng.normal(scale=8.0, size=80)
-    return train_classifier(X, y, [f"p{i}" for i in range(80)], IMAGE_FEATURE_NAMES, "logistic_regression",
-                            folds=3, name="tiny_test", trained_on="test features", synthetic_training=True,
-                            n_boot=50)  # fmt: skip
+    return train_classifier(
+        X,
+        y,
+        [f"p{i}" for i in range(80)],
+        IMAGE_FEATURE_NAMES,
+        "logistic_regression",
+        folds=3,
+        name="tiny_test",
+        trained_on="test features",
+        synthetic_training=True,
+        n_boot=50,
+    )
 
 
 def _scene_with_case(case):
@@ -78,8 +87,9 @@ def test_analyze_mask_matches_the_feature_functions_on_its_components(case):
     labels, count = ndimage.label(case.mask, structure=np.ones((3, 3)))
     assert analysis.calcification_count == count > 0
     clusters = find_clusters(labels, case.mammogram.spacing_mm)
-    measurements = attach_cluster_ids(measure_calcifications(case.mammogram.pixels, labels,
-                                                             case.mammogram.spacing_mm), clusters)  # fmt: skip
+    measurements = attach_cluster_ids(
+        measure_calcifications(case.mammogram.pixels, labels, case.mammogram.spacing_mm), clusters
+    )
     assert analysis.features == image_feature_vector(measurements, clusters)
     assert list(analysis.features) == list(IMAGE_FEATURE_NAMES)
     assert analysis.cluster_count == 2
@@ -144,8 +154,16 @@ def test_export_writes_tables_and_a_self_contained_report(case, tiny_classifier,
         export_analysis(run, tmp_path / "file" / "below")
     written = export_analysis(run, tmp_path)
     names = sorted(p.name for p in written)
-    assert names == sorted(["case.features.csv", "case.calcifications.csv", "case.calcifications.schema.csv",
-                            "case.clusters.csv", "case.clusters.schema.csv", "case.report.html"])  # fmt: skip
+    assert names == sorted(
+        [
+            "case.features.csv",
+            "case.calcifications.csv",
+            "case.calcifications.schema.csv",
+            "case.clusters.csv",
+            "case.clusters.schema.csv",
+            "case.report.html",
+        ]
+    )
     with open(tmp_path / "case.features.csv", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert float(row["calc_num"]) == run.calcification_count
@@ -222,8 +240,9 @@ def test_exported_table_reads_back_in_slicer_with_types_and_units(case, tmp_path
 
 def _analyzed(case, view: View, patient: str, classifier) -> AnalyzedFile:
     mammogram = case.mammogram
-    mammogram = type(mammogram)(**{**mammogram.__dict__, "view": view, "laterality": Laterality.LEFT,
-                                   "metadata": {"patient_id": patient}})  # fmt: skip
+    mammogram = type(mammogram)(
+        **{**mammogram.__dict__, "view": view, "laterality": Laterality.LEFT, "metadata": {"patient_id": patient}}
+    )
     analysis, malignancy, breast = analyze_mammogram(mammogram, case.mask, classifier)
     run = AnalysisRun(f"{patient}_{view.value}", mammogram, breast, analysis, malignancy, {})
     return AnalyzedFile(segmented=None, run=run, paths=())
@@ -250,8 +269,10 @@ def test_breast_level_result_combines_cc_and_mlo_of_one_breast(tiny_classifier):
 
 def test_breast_level_pairs_views_whose_patient_ids_name_the_view(tiny_classifier):
     few = generate_case(SynthesisConfig(shape=SHAPE), seed=9100, index=3)
-    files = [_analyzed(few, View.CC, "Calc-Test_P_00038_LEFT_CC", tiny_classifier),
-             _analyzed(few, View.MLO, "Calc-Test_P_00038_LEFT_MLO", tiny_classifier)]  # fmt: skip
+    files = [
+        _analyzed(few, View.CC, "Calc-Test_P_00038_LEFT_CC", tiny_classifier),
+        _analyzed(few, View.MLO, "Calc-Test_P_00038_LEFT_MLO", tiny_classifier),
+    ]
     (breast,) = breast_results(files)
     assert breast.patient_id == "Calc-Test_P_00038"
     assert (breast.cc_case, breast.mlo_case) == ("Calc-Test_P_00038_LEFT_CC_CC", "Calc-Test_P_00038_LEFT_MLO_MLO")

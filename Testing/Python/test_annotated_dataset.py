@@ -165,19 +165,38 @@ def test_check_command_exit_codes_and_nothing_written(data, capsys):
 
 def test_train_on_data_writes_a_model_and_refuses_data_with_problems(data, tmp_path, capsys):
     folder, labels, ids = data
-    tiny = ["--folds", "1", "--epochs", "1", "--fine-tune-epochs", "0", "--steps", "1", "--batch", "1",
-            "--crop", "64", "--no-augment", "--device", "cpu"]  # fmt: skip
+    tiny = [
+        "--folds",
+        "1",
+        "--epochs",
+        "1",
+        "--fine-tune-epochs",
+        "0",
+        "--steps",
+        "1",
+        "--batch",
+        "1",
+        "--crop",
+        "64",
+        "--no-augment",
+        "--device",
+        "cpu",
+    ]
     model = tmp_path / "model"
-    assert main(["train-segmenter", str(folder), "--labels", str(labels), "--name", "site", "--out", str(model),
-                 *tiny]) == 0  # fmt: skip
+    assert (
+        main(["train-segmenter", str(folder), "--labels", str(labels), "--name", "site", "--out", str(model), *tiny])
+        == 0
+    )
     card = json.loads((model / "model_card.json").read_text())
     assert card["synthetic_training"] is False and card["trained_on"].startswith("4 annotated mammograms of 4")
     assert (model / "fold_0.pt").is_file()
     assert main(["train-segmenter", str(folder), "--synthetic", "4", "--name", "x", *tiny]) == 2
     _empty_segmentation(ids[2], folder)
     refused = tmp_path / "refused"
-    assert main(["train-segmenter", str(folder), "--labels", str(labels), "--name", "site", "--out", str(refused),
-                 *tiny]) == 2  # fmt: skip
+    assert (
+        main(["train-segmenter", str(folder), "--labels", str(labels), "--name", "site", "--out", str(refused), *tiny])
+        == 2
+    )
     assert "empty_segment" in capsys.readouterr().err and not refused.exists()
 
 

@@ -83,8 +83,14 @@ def test_in_process_cluster_analyses_every_image_once_and_a_bad_image_fails_alon
     images = _images(tmp_path / "in", 5)
     bad = tmp_path / "in" / "case99.png"
     bad.write_bytes(b"not a picture")
-    result = analyze_files(sorted((tmp_path / "in").iterdir()), tmp_path / "out", segmenter="hdog",
-                           spacing_mm=(0.07, 0.07), classifier=False, client=in_process_client)  # fmt: skip
+    result = analyze_files(
+        sorted((tmp_path / "in").iterdir()),
+        tmp_path / "out",
+        segmenter="hdog",
+        spacing_mm=(0.07, 0.07),
+        classifier=False,
+        client=in_process_client,
+    )
     assert [r.status for r in result.records] == [DONE] * 5 + [FAILED]
     assert "case99.png" in result.records[-1].error and "not one" in result.records[-1].error
     records = _check_outputs(tmp_path / "out", images, failed=1)
@@ -99,8 +105,15 @@ def test_rerun_skips_verified_images_and_redoes_changed_ones_and_force_redoes_al
     out = tmp_path / "out"
 
     def run(spacing_mm=(0.07, 0.07), **kwargs):
-        return analyze_archive([tmp_path / "in"], out, segmenter="hdog", spacing_mm=spacing_mm, classifier=False,
-                               client=in_process_client, **kwargs)  # fmt: skip
+        return analyze_archive(
+            [tmp_path / "in"],
+            out,
+            segmenter="hdog",
+            spacing_mm=spacing_mm,
+            classifier=False,
+            client=in_process_client,
+            **kwargs,
+        )
 
     first = run()
     assert [r.reused for r in first.records] == [False] * 4
@@ -128,15 +141,44 @@ def external_cluster(tmp_path_factory):
     (scheduler file, worker processes); all stopped at the end."""
     scheduler_file = tmp_path_factory.mktemp("dask") / "scheduler.json"
     dask = [sys.executable, "-m", "dask"]
-    processes = [subprocess.Popen([*dask, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0",
-                                   "--no-dashboard", "--host", "127.0.0.1"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]  # fmt: skip
+    processes = [
+        subprocess.Popen(
+            [
+                *dask,
+                "scheduler",
+                "--scheduler-file",
+                str(scheduler_file),
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         _wait_for(scheduler_file.exists, "the scheduler to start")
         for k in range(2):
-            processes.append(subprocess.Popen([*dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads",
-                                               "1", "--no-nanny", "--no-dashboard", "--name", f"w{k}"],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+            processes.append(
+                subprocess.Popen(
+                    [
+                        *dask,
+                        "worker",
+                        "--scheduler-file",
+                        str(scheduler_file),
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--name",
+                        f"w{k}",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         from distributed import Client
 
         with Client(scheduler_file=str(scheduler_file), set_as_default=False) as client:
@@ -178,10 +220,17 @@ def test_two_worker_processes_load_the_model_once_each(tmp_path, external_cluste
     images = _images(tmp_path / "in", 6)
     with Client(scheduler_file=str(scheduler_file), set_as_default=False) as client:
         client.run(count_model_loads)
-        result = analyze_archive([tmp_path / "in"], tmp_path / "out", segmenter="network", spacing_mm=(0.07, 0.07),
-                                 classifier=False, client=client)  # fmt: skip
-        loads = client.run(lambda: getattr(__import__("calcification.core.models.model_store").core.models
-                                           .model_store, "loads", 0))  # fmt: skip
+        result = analyze_archive(
+            [tmp_path / "in"],
+            tmp_path / "out",
+            segmenter="network",
+            spacing_mm=(0.07, 0.07),
+            classifier=False,
+            client=client,
+        )
+        loads = client.run(
+            lambda: getattr(__import__("calcification.core.models.model_store").core.models.model_store, "loads", 0)
+        )
     assert [r.status for r in result.records] == [DONE] * 6
     assert len({r.worker for r in result.records}) == 2  # both worker processes analysed images
     assert sorted(loads.values()) == [1, 1]  # six images, one model load per worker
@@ -194,9 +243,12 @@ def test_a_worker_killed_mid_run_leaves_every_image_analysed_exactly_once(tmp_pa
     scheduler_file, workers = external_cluster
     images = _images(tmp_path / "in", 12, shape=(800, 600))
     out = tmp_path / "out"
-    run = subprocess.Popen([*COMMAND, "analyze", str(tmp_path / "in"), "--out", str(out), *HDOG,
-                            "--scheduler-file", str(scheduler_file)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    run = subprocess.Popen(
+        [*COMMAND, "analyze", str(tmp_path / "in"), "--out", str(out), *HDOG, "--scheduler-file", str(scheduler_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with Client(scheduler_file=str(scheduler_file), set_as_default=False) as client:
         address = {info["name"]: a for a, info in client.scheduler_info(n_workers=-1)["workers"].items()}["w0"]
 

@@ -90,8 +90,23 @@ def tiny_filter(tmp_path_factory):
     table = folder / "table.npz"
     assert main(["candidate-table", "--synthetic", "3", "--seed", "5", "--out", str(table)]) == 0
     out = folder / "tiny"
-    assert main(["train-candidate-filter", str(table), "--name", "tiny", "--out", str(out), "--folds", "2",
-                 "--negatives", "1"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train-candidate-filter",
+                str(table),
+                "--name",
+                "tiny",
+                "--out",
+                str(out),
+                "--folds",
+                "2",
+                "--negatives",
+                "1",
+            ]
+        )
+        == 0
+    )
     return out
 
 

@@ -42,9 +42,18 @@ def feature_data(n_cases: int, seed: int = 0):
 def trained():
     X, y, groups = feature_data(120)
     return train_classifier(
-        X, y, groups, NAMES, ClassifierAlgorithm.LOGISTIC_REGRESSION, seed=1, folds=3, n_boot=100,
-        name="test_lr", trained_on="120 synthetic feature rows", synthetic_training=True,
-    )  # fmt: skip
+        X,
+        y,
+        groups,
+        NAMES,
+        ClassifierAlgorithm.LOGISTIC_REGRESSION,
+        seed=1,
+        folds=3,
+        n_boot=100,
+        name="test_lr",
+        trained_on="120 synthetic feature rows",
+        synthetic_training=True,
+    )
 
 
 def test_card_describes_the_training_and_probabilities_are_calibrated(trained):

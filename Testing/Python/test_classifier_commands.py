@@ -38,8 +38,9 @@ def write_tables(folder, n_cases=60, seed=0, label_text=("benign", "malignant"))
             values["size_10"] += 4.0 * y[i]
             values["round_m"] -= 2.0 * y[i]
             patient = f"P{i // 2:03d}"
-            fw.writerow({"case_id": f"case{i:03d}", "patient_id": "", "laterality": "L",
-                         "view": ("CC", "MLO")[i % 2], **values})  # fmt: skip
+            fw.writerow(
+                {"case_id": f"case{i:03d}", "patient_id": "", "laterality": "L", "view": ("CC", "MLO")[i % 2], **values}
+            )
             lw.writerow({"case_id": f"case{i:03d}", "patient_id": patient, "label": label_text[y[i]]})
     return features, labels
 
@@ -47,8 +48,22 @@ def write_tables(folder, n_cases=60, seed=0, label_text=("benign", "malignant"))
 def test_train_on_feature_and_label_csvs_saves_a_classifier_that_judges(tmp_path, capsys):
     features, labels = write_tables(tmp_path, label_text=("0", "1"))  # 0/1 labels are accepted too
     out = tmp_path / "clf"
-    assert main(["train-classifier", str(features), str(labels), "--name", "site_adaboost", "--out", str(out),
-                 "--n-boot", "100"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train-classifier",
+                str(features),
+                str(labels),
+                "--name",
+                "site_adaboost",
+                "--out",
+                str(out),
+                "--n-boot",
+                "100",
+            ]
+        )
+        == 0
+    )
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed["classifier"] == "site_adaboost" and printed["n_cases"] == 60 and printed["auc"] > 0.8
     trained = load_classifier(out)
@@ -65,8 +80,24 @@ def test_train_on_feature_and_label_csvs_saves_a_classifier_that_judges(tmp_path
 def test_existing_classifier_is_refused_before_any_work_and_left_untouched(tmp_path, capsys):
     features, labels = write_tables(tmp_path)
     out = tmp_path / "clf"
-    assert main(["train-classifier", str(features), str(labels), "--name", "a", "--out", str(out),
-                 "--n-boot", "50", "--algorithm", "logistic_regression"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train-classifier",
+                str(features),
+                str(labels),
+                "--name",
+                "a",
+                "--out",
+                str(out),
+                "--n-boot",
+                "50",
+                "--algorithm",
+                "logistic_regression",
+            ]
+        )
+        == 0
+    )
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     capsys.readouterr()
     assert main(["train-classifier", str(features), str(labels), "--name", "b", "--out", str(out)]) == 2
@@ -143,9 +174,32 @@ def test_evaluation_compares_all_seven_algorithms_and_writes_every_file(tmp_path
 
 def test_synthetic_training_measures_segmenter_output_and_keeps_its_table(tmp_path, capsys):
     out = tmp_path / "synthetic_clf"
-    assert main(["train-classifier", "--synthetic", "14", "--synthetic-seed", "7100", "--synthetic-shape", "384,320",
-                 "--method", "hdog", "--folds", "2", "--n-boot", "50", "--algorithm", "logistic_regression",
-                 "--name", "tiny_synthetic", "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train-classifier",
+                "--synthetic",
+                "14",
+                "--synthetic-seed",
+                "7100",
+                "--synthetic-shape",
+                "384,320",
+                "--method",
+                "hdog",
+                "--folds",
+                "2",
+                "--n-boot",
+                "50",
+                "--algorithm",
+                "logistic_regression",
+                "--name",
+                "tiny_synthetic",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     card = load_classifier(out).card
     assert card.synthetic_training and card.n_cases == 14
     assert "Hessian-DoG" in card.trained_on and "not the ground-truth masks" in card.trained_on
@@ -157,8 +211,22 @@ def test_synthetic_training_measures_segmenter_output_and_keeps_its_table(tmp_pa
 def test_classifiers_lists_a_trained_user_classifier(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CALCIFICATION_CLASSIFIERS_DIR", str(tmp_path / "user"))
     features, labels = write_tables(tmp_path, n_cases=40)
-    assert main(["train-classifier", str(features), str(labels), "--name", "mine", "--n-boot", "50",
-                 "--algorithm", "logistic_regression"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train-classifier",
+                str(features),
+                str(labels),
+                "--name",
+                "mine",
+                "--n-boot",
+                "50",
+                "--algorithm",
+                "logistic_regression",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "user" / "mine" / "classifier_card.json").is_file()
     capsys.readouterr()
     assert main(["classifiers"]) == 0
@@ -182,10 +250,12 @@ def test_comparison_table_node_holds_every_algorithm_with_descriptions(tmp_path,
     )
 
     features, labels = write_tables(tmp_path, n_cases=40)
-    evaluation = evaluate_classifiers(training_table(features, labels), tmp_path / "eval",
-                                      ["logistic_regression", "adaboost"], n_boot=50)  # fmt: skip
-    node = table_node_from_columns(scene, "Classifier comparison", comparison_columns(evaluation),
-                                   descriptions=COMPARISON_COLUMNS)  # fmt: skip
+    evaluation = evaluate_classifiers(
+        training_table(features, labels), tmp_path / "eval", ["logistic_regression", "adaboost"], n_boot=50
+    )
+    node = table_node_from_columns(
+        scene, "Classifier comparison", comparison_columns(evaluation), descriptions=COMPARISON_COLUMNS
+    )
     assert node.GetNumberOfRows() == 3 and node.GetNumberOfColumns() == len(COMPARISON_COLUMNS)
     assert node.GetCellText(2, 0) == "AdaBoost (calibrated, as shipped)"
     assert float(node.GetCellText(0, 1)) == pytest.approx(evaluation.report.results[0].metrics.auc)
@@ -214,11 +284,41 @@ def test_a_trained_classifier_is_scored_on_held_out_cases_without_refitting(tmp_
     test_dir.mkdir()
     features, labels = write_tables(train_dir, n_cases=60, seed=1)
     held_features, held_labels = write_tables(test_dir, n_cases=40, seed=2)
-    assert main(["train-classifier", str(features), str(labels), "--name", "lr", "--out", str(tmp_path / "lr"),
-                 "--algorithm", "logistic_regression", "--n-boot", "50"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train-classifier",
+                str(features),
+                str(labels),
+                "--name",
+                "lr",
+                "--out",
+                str(tmp_path / "lr"),
+                "--algorithm",
+                "logistic_regression",
+                "--n-boot",
+                "50",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "held_out"
-    assert main(["evaluate-classifier", str(held_features), str(held_labels), "--classifier", str(tmp_path / "lr"),
-                 "--out", str(out), "--n-boot", "100"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "evaluate-classifier",
+                str(held_features),
+                str(held_labels),
+                "--classifier",
+                str(tmp_path / "lr"),
+                "--out",
+                str(out),
+                "--n-boot",
+                "100",
+            ]
+        )
+        == 0
+    )
     from calcification.logic.training.classifier_evaluation import HELD_OUT_NAMES
 
     assert sorted(p.name for p in out.iterdir()) == sorted(HELD_OUT_NAMES)
@@ -228,15 +328,41 @@ def test_a_trained_classifier_is_scored_on_held_out_cases_without_refitting(tmp_
     expected = load_classifier(tmp_path / "lr").predict_probability(training_table(held_features, held_labels).X)
     assert [float(r["probability"]) for r in rows] == pytest.approx(expected.tolist())
     capsys.readouterr()
-    assert main(["evaluate-classifier", str(held_features), str(held_labels), "--classifier", "no_such_classifier",
-                 "--out", str(tmp_path / "none")]) == 2  # fmt: skip
+    assert (
+        main(
+            [
+                "evaluate-classifier",
+                str(held_features),
+                str(held_labels),
+                "--classifier",
+                "no_such_classifier",
+                "--out",
+                str(tmp_path / "none"),
+            ]
+        )
+        == 2
+    )
     assert "no_such_classifier" in capsys.readouterr().err and not (tmp_path / "none").exists()
 
 
 def test_segmenter_flags_without_synthetic_cases_are_refused(tmp_path, capsys):
     features, labels = write_tables(tmp_path, n_cases=12)
-    assert main(["train-classifier", str(features), str(labels), "--name", "x", "--out", str(tmp_path / "x"),
-                 "--method", "hdog"]) == 2  # fmt: skip
+    assert (
+        main(
+            [
+                "train-classifier",
+                str(features),
+                str(labels),
+                "--name",
+                "x",
+                "--out",
+                str(tmp_path / "x"),
+                "--method",
+                "hdog",
+            ]
+        )
+        == 2
+    )
     assert "choose the segmenter of --synthetic cases" in capsys.readouterr().err and not (tmp_path / "x").exists()
     assert main(["train-classifier", "--name", "x", "--out", str(tmp_path / "x")]) == 2
     assert "Give FEATURES.csv and LABELS.csv, or --synthetic N" in capsys.readouterr().err

@@ -31,8 +31,19 @@ def _image(path: Path, seed: int) -> Path:
 
 
 def _analyze(images, out: Path) -> list[str]:
-    return [*COMMAND, "analyze", *map(str, images), "--out", str(out), "--method", "hdog", "--classifier", "none",
-            "--spacing", "0.07"]  # fmt: skip
+    return [
+        *COMMAND,
+        "analyze",
+        *map(str, images),
+        "--out",
+        str(out),
+        "--method",
+        "hdog",
+        "--classifier",
+        "none",
+        "--spacing",
+        "0.07",
+    ]
 
 
 def _reported(stdout: str) -> list[Path]:
@@ -104,8 +115,12 @@ def test_concurrent_runs_into_one_folder_lose_nothing(tmp_path):
     a, b, c = (_image(tmp_path / f"{name}.png", seed) for name, seed in (("a", 1), ("b", 2), ("c", 3)))
     (tmp_path / "bad.png").write_text("not a picture")
     out = tmp_path / "out"
-    runs = [_analyze([a, b], out), _analyze([a, c], out), _analyze([b, tmp_path / "bad.png"], out),
-            [*COMMAND, "segment", str(a), "--out", str(out)]]  # fmt: skip
+    runs = [
+        _analyze([a, b], out),
+        _analyze([a, c], out),
+        _analyze([b, tmp_path / "bad.png"], out),
+        [*COMMAND, "segment", str(a), "--out", str(out)],
+    ]
     processes = [subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for run in runs]
     results = [(p.wait(timeout=600), *p.communicate()) for p in processes]
     codes = [code for code, _, _ in results]
@@ -130,9 +145,13 @@ def _wait_for(out: Path, pattern: str, process, timeout=300.0) -> bool:
 
 @pytest.mark.parametrize(
     "sig, pattern",
-    [(signal.SIGINT, "*.seg.nrrd"), (signal.SIGTERM, "partial_*"), (signal.SIGTERM, "*.report.html"),
-     (signal.SIGINT, "*.overlay.png")],
-)  # fmt: skip
+    [
+        (signal.SIGINT, "*.seg.nrrd"),
+        (signal.SIGTERM, "partial_*"),
+        (signal.SIGTERM, "*.report.html"),
+        (signal.SIGINT, "*.overlay.png"),
+    ],
+)
 def test_interrupted_analyze_leaves_nothing_and_says_so(tmp_path, sig, pattern):
     image = _image(tmp_path / "case.png", 4)
     out = tmp_path / "out"

@@ -39,13 +39,13 @@ ENTRY_POINTS = [
         "CalcificationAnalysis/CalcificationAnalysis.py",
         "CalcificationAnalysisWidget",
         ["__init__", "setup", "enter", "exit", "cleanup", "onSceneStartClose", "onSceneEndClose"],
-    ),  # fmt: skip
+    ),
     ("CalcificationTraining/CalcificationTraining.py", "CalcificationTraining", ["__init__"]),
     (
         "CalcificationTraining/CalcificationTraining.py",
         "CalcificationTrainingWidget",
         ["__init__", "setup", "enter", "exit", "cleanup", "onSceneStartClose", "onSceneEndClose"],
-    ),  # fmt: skip
+    ),
     (
         "CalcificationAnalysis/SegmentEditorCalcificationTraceLib/SegmentEditorEffect.py",
         "SegmentEditorEffect",
@@ -61,12 +61,13 @@ ENTRY_POINTS = [
             "updateMRMLFromGUI",
             "processInteractionEvents",
         ],
-    ),  # fmt: skip
+    ),
 ]
 #: Files whose functions the entry points may call (the training panel's sections live in CalcificationTrainingLib).
-FILES = sorted({entry[0] for entry in ENTRY_POINTS} | {
-    str(p.relative_to(REPO)) for p in (REPO / "CalcificationTraining" / "CalcificationTrainingLib").glob("*.py")
-})  # fmt: skip
+FILES = sorted(
+    {entry[0] for entry in ENTRY_POINTS}
+    | {str(p.relative_to(REPO)) for p in (REPO / "CalcificationTraining" / "CalcificationTrainingLib").glob("*.py")}
+)
 #: A branch whose test is one of these (or `X and gate`) runs only when the packages are importable.
 GATE_ATTRIBUTES = {"_libraryReady", "_dependenciesReady"}
 GATE_CALLS = {"ensureDependencies", "dependenciesReady", "dependenciesPresent"}
@@ -225,8 +226,12 @@ sys.meta_path.insert(0, BLOCKER)
 def test_boundary_reaches_the_functions_slicer_calls_and_stops_at_the_gates():
     imports, reached = boundary_imports()
     # The walk follows the panel into its helpers ...
-    assert {"CalcificationAnalysisWidget._showLibraryState", "CalcificationAnalysisWidget._updateGui",
-            "CalcificationAnalysisLogic.segmentEditorNode", "registerSampleData"} <= reached  # fmt: skip
+    assert {
+        "CalcificationAnalysisWidget._showLibraryState",
+        "CalcificationAnalysisWidget._updateGui",
+        "CalcificationAnalysisLogic.segmentEditorNode",
+        "registerSampleData",
+    } <= reached
     # ... and not past a gate: the model list and the level-tracing click need the packages.
     assert "CalcificationAnalysisWidget._fillModelAndClassifierLists" not in reached
     assert "SegmentEditorEffect.traceAt" not in reached

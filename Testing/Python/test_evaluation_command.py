@@ -28,8 +28,23 @@ def run_evaluate(*argv: str) -> int:
 
 def test_hdog_evaluation_writes_four_files_that_match_a_recomputation(tmp_path, capsys):
     out = tmp_path / "eval"
-    assert run_evaluate("--synthetic", "2", "--synthetic-seed", "9100", "--synthetic-shape", SMALL,
-                        "--method", "hdog", "--n-boot", "200", "--out", str(out)) == 0  # fmt: skip
+    assert (
+        run_evaluate(
+            "--synthetic",
+            "2",
+            "--synthetic-seed",
+            "9100",
+            "--synthetic-shape",
+            SMALL,
+            "--method",
+            "hdog",
+            "--n-boot",
+            "200",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_NAMES)
     report = json.loads((out / "evaluation.json").read_text())
     assert report["method"] == "hdog" and report["n_images"] == 2 and report["synthetic"]["shape"] == [384, 320]
@@ -57,8 +72,23 @@ def test_hdog_evaluation_writes_four_files_that_match_a_recomputation(tmp_path, 
 
 def test_network_evaluation_with_the_shipped_model(tmp_path):
     out = tmp_path / "net"
-    assert run_evaluate("--synthetic", "1", "--synthetic-seed", "9101", "--synthetic-shape", "320,256",
-                        "--threshold", "0.4", "--n-boot", "50", "--out", str(out)) == 0  # fmt: skip
+    assert (
+        run_evaluate(
+            "--synthetic",
+            "1",
+            "--synthetic-seed",
+            "9101",
+            "--synthetic-shape",
+            "320,256",
+            "--threshold",
+            "0.4",
+            "--n-boot",
+            "50",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
     report = json.loads((out / "evaluation.json").read_text())
     assert report["method"] == "network" and report["model"] == "pro_unext_synthetic"
     assert report["threshold"] == 0.4

@@ -66,8 +66,7 @@ def test_specificity_is_measured_inside_the_region_only():
 def test_empty_conventions_never_divide_by_zero():
     empty = np.zeros((5, 5), dtype=bool)
     spot = square((5, 5), 1, 1, 2) > 0
-    assert pixel_metrics(empty, empty) == {"dice": 1.0, "iou": 1.0, "recall": 1.0, "specificity": 1.0,
-                                           "precision": 1.0}  # fmt: skip
+    assert pixel_metrics(empty, empty) == {"dice": 1.0, "iou": 1.0, "recall": 1.0, "specificity": 1.0, "precision": 1.0}
     false_alarm = pixel_metrics(empty, spot)
     assert (false_alarm["dice"], false_alarm["recall"], false_alarm["precision"]) == (0.0, 1.0, 0.0)
     missed = pixel_metrics(spot, empty)

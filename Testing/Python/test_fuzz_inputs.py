@@ -42,8 +42,13 @@ def _examples(kind: str) -> int:
 def test_mutated_inputs_exit_cleanly(kind, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"fuzz-{kind}")
 
-    @settings(max_examples=_examples(kind), deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=_examples(kind),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(seed=st.integers(0, 2**32 - 1), cut=st.none() | st.integers(0, 4096))
     def check(seed, cut):
         data = mutate(_seed(kind), np.random.default_rng(seed))

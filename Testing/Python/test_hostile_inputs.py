@@ -60,8 +60,11 @@ def test_dicom_rows_columns_disagreeing_with_pixel_data_are_refused(tmp_path, sy
     source = write_dicom(tmp_path / "good.dcm", good, transfer)
     dataset = pydicom.dcmread(source)
     rows, columns = dataset.Rows, dataset.Columns
-    dataset.Rows, dataset.Columns = {"half": (rows // 2, columns), "swap": (columns, rows),
-                                     "double": (rows * 2, columns)}[change]  # fmt: skip
+    dataset.Rows, dataset.Columns = {
+        "half": (rows // 2, columns),
+        "swap": (columns, rows),
+        "double": (rows * 2, columns),
+    }[change]
     if syntax == "plain":
         dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     dataset.save_as(tmp_path / "bad.dcm")
@@ -164,8 +167,9 @@ def _card_folder(tmp_path, **changes) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("changes", [{"spacing_mm": 1e-6}, {"spacing_mm": 50.0},
-                                     {"architecture_kwargs": {"base_channels": 10**9}}])  # fmt: skip
+@pytest.mark.parametrize(
+    "changes", [{"spacing_mm": 1e-6}, {"spacing_mm": 50.0}, {"architecture_kwargs": {"base_channels": 10**9}}]
+)
 def test_model_card_fields_out_of_range_are_refused(tmp_path, changes):
     from calcification.core.models.model_store import read_card
 
@@ -178,8 +182,10 @@ def test_model_card_that_is_not_utf8_gives_one_line(tmp_path, capsys):
 
     folder = _card_folder(tmp_path)
     (folder / CARD_FILE_NAME).write_bytes(b'{"name": "\xff\xfe broken"}')
-    code, err = _run(["segment", _png(tmp_path / "a.png"), "--out", tmp_path / "out", "--method", "network",
-                      "--model", folder], capsys)  # fmt: skip
+    code, err = _run(
+        ["segment", _png(tmp_path / "a.png"), "--out", tmp_path / "out", "--method", "network", "--model", folder],
+        capsys,
+    )
     _assert_one_line_error(code, err)
     assert not (tmp_path / "out").exists()
 
@@ -187,9 +193,17 @@ def test_model_card_that_is_not_utf8_gives_one_line(tmp_path, capsys):
 # -- item 9 and 14: trace options -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("option", [["--point", "nan,nan"], ["--point", "inf,0"], ["--point", "3,3", "--snap-mm", "-1"],
-                                    ["--point", "3,3", "--snap-mm", "nan"], ["--point", "3,3", "--range", "nan,nan"],
-                                    ["--point", "3,3", "--fraction", "nan"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--point", "nan,nan"],
+        ["--point", "inf,0"],
+        ["--point", "3,3", "--snap-mm", "-1"],
+        ["--point", "3,3", "--snap-mm", "nan"],
+        ["--point", "3,3", "--range", "nan,nan"],
+        ["--point", "3,3", "--fraction", "nan"],
+    ],
+)
 def test_trace_refuses_non_finite_and_negative_options(tmp_path, capsys, option):
     code, err = _run(["trace", _png(tmp_path / "a.png"), "--out", tmp_path / "out", *option], capsys)
     assert code == 2 and "Traceback" not in err
@@ -264,8 +278,9 @@ def test_dicom_value_errors_in_tags_become_input_errors(tmp_path):
 def test_library_logging_stays_off_the_terminal(tmp_path, capsys):
     from pydicom.uid import RLELossless
 
-    source = write_dicom(tmp_path / "x.dcm", mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07]),
-                         RLELossless)  # fmt: skip
+    source = write_dicom(
+        tmp_path / "x.dcm", mammography_dataset(ramp_pattern(), PixelSpacing=[0.07, 0.07]), RLELossless
+    )
     import pydicom
 
     dataset = pydicom.dcmread(source)
@@ -298,16 +313,28 @@ def test_agreement_refuses_a_bad_distance(value):
 
 
 def test_train_segmenter_refuses_zero_folds(tmp_path, capsys):
-    code, err = _run(["train-segmenter", "--synthetic", "2", "--name", "x", "--folds", "0", "--out",
-                      tmp_path / "m"], capsys)  # fmt: skip
+    code, err = _run(
+        ["train-segmenter", "--synthetic", "2", "--name", "x", "--folds", "0", "--out", tmp_path / "m"], capsys
+    )
     _assert_one_line_error(code, err)
     assert not (tmp_path / "m").exists()
 
 
 def test_refused_analyze_leaves_no_new_folder(tmp_path, capsys):
     (tmp_path / "bad.png").write_text("not a picture")
-    code, err = _run(["analyze", tmp_path / "bad.png", "--out", tmp_path / "new" / "out", "--method", "hdog",
-                      "--classifier", "none"], capsys)  # fmt: skip
+    code, err = _run(
+        [
+            "analyze",
+            tmp_path / "bad.png",
+            "--out",
+            tmp_path / "new" / "out",
+            "--method",
+            "hdog",
+            "--classifier",
+            "none",
+        ],
+        capsys,
+    )
     _assert_one_line_error(code, err)
     assert not (tmp_path / "new").exists()
 
@@ -315,9 +342,16 @@ def test_refused_analyze_leaves_no_new_folder(tmp_path, capsys):
 def test_csv_files_from_analyze_neutralise_hostile_ids(tmp_path, capsys):
     from pydicom.uid import ExplicitVRLittleEndian  # noqa: F401  (uncompressed file)
 
-    path = write_dicom(tmp_path / "=cmd.dcm", mammography_dataset(ramp_pattern(160, 128), PixelSpacing=[0.07, 0.07],
-                                                                   PatientID="=HYPERLINK(1)", ImageLaterality="L",
-                                                                   ViewPosition="CC"))  # fmt: skip
+    path = write_dicom(
+        tmp_path / "=cmd.dcm",
+        mammography_dataset(
+            ramp_pattern(160, 128),
+            PixelSpacing=[0.07, 0.07],
+            PatientID="=HYPERLINK(1)",
+            ImageLaterality="L",
+            ViewPosition="CC",
+        ),
+    )
     code, err = _run(["analyze", path, "--out", tmp_path / "out", "--method", "hdog", "--classifier", "none"], capsys)
     assert code == 0, err
     for table in sorted((tmp_path / "out").glob("*.csv")):

@@ -80,13 +80,16 @@ def test_segment_command_writes_the_probability_map(tmp_path, scene, held_out_ca
 
 @pytest.mark.parametrize(
     "flags, message",
-    [(["--method", "prounext", "--model", "no_such_model"], "No model named"),
-     (["--method", "hdog", "--threshold", "0.3"], "has no trained model"),
-     (["--method", "hdog_filtered", "--device", "cuda"], "runs on the CPU"),
-     (["--method", "hdog_filtered", "--model", "no_such_filter"], "No candidate filter named")],
-)  # fmt: skip
-def test_segment_command_refuses_bad_model_flags_and_writes_nothing(tmp_path, scene, held_out_case, capsys, flags,
-                                                                    message):  # fmt: skip
+    [
+        (["--method", "prounext", "--model", "no_such_model"], "No model named"),
+        (["--method", "hdog", "--threshold", "0.3"], "has no trained model"),
+        (["--method", "hdog_filtered", "--device", "cuda"], "runs on the CPU"),
+        (["--method", "hdog_filtered", "--model", "no_such_filter"], "No candidate filter named"),
+    ],
+)
+def test_segment_command_refuses_bad_model_flags_and_writes_nothing(
+    tmp_path, scene, held_out_case, capsys, flags, message
+):
     image = save_volume(volume_node_from_mammogram(scene, held_out_case.mammogram, "case"), tmp_path / "case.nrrd")
     out = tmp_path / "out"
     assert main(["segment", str(image), "--out", str(out), *flags]) == 2

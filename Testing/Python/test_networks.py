@@ -84,8 +84,15 @@ def test_factory_reads_json_arguments_and_refuses_bad_ones():
         build_network("unext", {"width_multiplier": 2})
     with pytest.raises(InputError, match="Cannot build"):
         build_network("pro_unext", {"widths": [4, 4]})
-    assert set(PRESETS) >= {"pro_unext_paper", "pro_unext_cpu", "pro_unext_cpu_wide", "unext", "unext_s", "unet",
-                            "unet_cpu"}  # fmt: skip
+    assert set(PRESETS) >= {
+        "pro_unext_paper",
+        "pro_unext_cpu",
+        "pro_unext_cpu_wide",
+        "unext",
+        "unext_s",
+        "unet",
+        "unet_cpu",
+    }
     assert count_parameters(build_preset("unet_cpu")) == 486_409  # base width 8: the size class of pro_unext_cpu
     wide = build_preset("pro_unext_cpu_wide")
     assert wide.widths == tuple(2 * w for w in build_preset("pro_unext_cpu").widths)

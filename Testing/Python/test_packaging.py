@@ -31,8 +31,11 @@ def _module_files(module: str, repo: Path = REPO) -> set[str]:
     try:
         listed = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "."],
-            cwd=folder, capture_output=True, text=True, check=True,
-        ).stdout.splitlines()  # fmt: skip
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
         files = {name for name in listed if (folder / name).is_file()}  # a file deleted but not yet committed
     except (OSError, subprocess.CalledProcessError):
         files = {

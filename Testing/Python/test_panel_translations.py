@@ -36,19 +36,49 @@ TEXT_FILES = [path for path in PANEL_FILES if path.name != "__init__.py"]
 TRANSLATION_FUNCTIONS = {"_", "translate"}
 #: Widget properties (``widget.<name> = text``) whose value the user reads.
 ATTRIBUTE_SINKS = {
-    "text", "toolTip", "title", "helpText", "acknowledgementText", "windowTitle", "placeholderText", "statusTip",
-    "whatsThis", "noneDisplay",
-}  # fmt: skip
+    "text",
+    "toolTip",
+    "title",
+    "helpText",
+    "acknowledgementText",
+    "windowTitle",
+    "placeholderText",
+    "statusTip",
+    "whatsThis",
+    "noneDisplay",
+}
 #: Calls (function or method name) and the positions of their arguments the user reads.
 CALL_SINKS = {
-    "tryWithErrorDisplay": (0,), "errorDisplay": (0,), "warningDisplay": (0,), "infoDisplay": (0,),
-    "confirmOkCancelDisplay": (0,), "confirmYesNoDisplay": (0,), "messageBox": (0,),
-    "addItem": (0,), "insertItem": (1,), "setItemText": (1,), "addRow": (0,), "addLabeledOptionsWidget": (0,),
-    "setText": (0,), "setToolTip": (0,), "setTitle": (0,), "setWindowTitle": (0,), "setPlaceholderText": (0,),
-    "setStatusTip": (0,), "setHorizontalHeaderLabels": (0,), "setVerticalHeaderLabels": (0,),
-    "QLabel": (0,), "QPushButton": (0,), "QCheckBox": (0,), "QRadioButton": (0,), "QGroupBox": (0,),
-    "getOpenFileName": (1, 3), "getOpenFileNames": (1, 3), "getSaveFileName": (1, 3), "getExistingDirectory": (1,),
-}  # fmt: skip
+    "tryWithErrorDisplay": (0,),
+    "errorDisplay": (0,),
+    "warningDisplay": (0,),
+    "infoDisplay": (0,),
+    "confirmOkCancelDisplay": (0,),
+    "confirmYesNoDisplay": (0,),
+    "messageBox": (0,),
+    "addItem": (0,),
+    "insertItem": (1,),
+    "setItemText": (1,),
+    "addRow": (0,),
+    "addLabeledOptionsWidget": (0,),
+    "setText": (0,),
+    "setToolTip": (0,),
+    "setTitle": (0,),
+    "setWindowTitle": (0,),
+    "setPlaceholderText": (0,),
+    "setStatusTip": (0,),
+    "setHorizontalHeaderLabels": (0,),
+    "setVerticalHeaderLabels": (0,),
+    "QLabel": (0,),
+    "QPushButton": (0,),
+    "QCheckBox": (0,),
+    "QRadioButton": (0,),
+    "QGroupBox": (0,),
+    "getOpenFileName": (1, 3),
+    "getOpenFileNames": (1, 3),
+    "getSaveFileName": (1, 3),
+    "getExistingDirectory": (1,),
+}
 #: Keyword arguments the user reads, in any call (``errorDisplay(message, windowTitle=...)``).
 KEYWORD_SINKS = {"windowTitle", "detailedText", "toolTip", "text", "title"}
 #: Functions whose return value the user reads (the Segment Editor shows an effect's ``helpText()``).

@@ -48,13 +48,13 @@ RULES = (
         frozenset({"QSlider"}),
         frozenset({"int"}),
         requires=(("WithinRange", "Minimum+Maximum"),),
-    ),  # fmt: skip
+    ),
     Rule(
         "QDoubleSpinBoxCtkSliderWidgetToFloatIntConnector (spin box)",
         "340-346",
         frozenset({"QDoubleSpinBox", "ctkDoubleSlider", "ctkDoubleSpinBox", "qMRMLSpinBox"}),
         frozenset({"float", "int"}),
-    ),  # fmt: skip
+    ),
     # 377-380: "Cannot have a connection to ctkSliderWidget where the float types is unbounded."
     Rule(
         "QDoubleSpinBoxCtkSliderWidgetToFloatIntConnector (slider)",
@@ -62,7 +62,7 @@ RULES = (
         frozenset({"ctkSliderWidget", "qMRMLSliderWidget"}),
         frozenset({"float", "int"}),
         requires=(("WithinRange", "Minimum+Maximum"),),
-    ),  # fmt: skip
+    ),
     # 426-431: "ComboBoxToStringableConnector requires the Choice annotation to be used."
     Rule(
         "QComboBoxToStringableConnector",
@@ -70,7 +70,7 @@ RULES = (
         frozenset({"QComboBox", "ctkComboBox"}),
         frozenset({"int", "float", "str", "bool"}),
         requires=(("Choice",),),
-    ),  # fmt: skip
+    ),
     Rule("QLineEditToStrConnector", "515-518", frozenset({"QLineEdit"}), frozenset({"str"})),
     Rule("QLabelToStrConnector", "551-554", frozenset({"QLabel"}), frozenset({"str"})),
     Rule("QTextEditPlainTextToStrConnector", "584-587", frozenset({"QTextEdit"}), frozenset({"str"})),
@@ -83,7 +83,7 @@ RULES = (
         frozenset({"FloatRange"}),
         requires=(("RangeBounds",),),
         requires_default_annotation=True,
-    ),  # fmt: skip
+    ),
     Rule("ctkPathLineEditToPathConnector", "673-679", frozenset({"ctkPathLineEdit"}), frozenset(PATH_TYPES)),
     Rule("ctkDirectoryButtonToPathConnector", "709-715", frozenset({"ctkDirectoryButton"}), frozenset(PATH_TYPES)),
     Rule("qMRMLNodeComboBoxToNodeConnector", "745-748", frozenset({"qMRMLNodeComboBox"}), frozenset({"vtkMRML*"})),
@@ -123,8 +123,9 @@ def parameters_of(source: str) -> dict[str, Parameter]:
                     first, *extras = annotation.slice.elts
                     annotation = first
                 name = statement.target.id
-                fields[name] = Parameter(name, _name(annotation), frozenset(_name(e) for e in extras),
-                                         statement.value is not None)  # fmt: skip
+                fields[name] = Parameter(
+                    name, _name(annotation), frozenset(_name(e) for e in extras), statement.value is not None
+                )
             return fields
     raise AssertionError("no @parameterNodeWrapper class")
 
@@ -153,19 +154,24 @@ def violations(parameters: dict[str, Parameter], bound: dict[str, str]) -> list[
             continue
         rule = next((r for r in RULES if widget_class in r.widgets and _type_matches(r, parameter.type_name)), None)
         if rule is None:
-            problems.append(f"{name}: no GUI connector takes {parameter.type_name} to {widget_class} "
-                            "(guiConnectors.py 126-145, createGuiConnector)")  # fmt: skip
+            problems.append(
+                f"{name}: no GUI connector takes {parameter.type_name} to {widget_class} "
+                "(guiConnectors.py 126-145, createGuiConnector)"
+            )
             continue
         present = set(parameter.annotations)
         if {"Minimum", "Maximum"} <= present:
             present.add("Minimum+Maximum")
         for alternatives in rule.requires:
             if not present & set(alternatives):
-                problems.append(f"{name}: {rule.connector} needs {' or '.join(alternatives)} "
-                                f"(guiConnectors.py {rule.lines})")  # fmt: skip
+                problems.append(
+                    f"{name}: {rule.connector} needs {' or '.join(alternatives)} (guiConnectors.py {rule.lines})"
+                )
         if rule.requires_default_annotation and "Default" not in present:
-            problems.append(f"{name}: {rule.connector} needs a Default(...) annotation, not '= value' "
-                            f"(guiConnectors.py {rule.lines})")  # fmt: skip
+            problems.append(
+                f"{name}: {rule.connector} needs a Default(...) annotation, not '= value' "
+                f"(guiConnectors.py {rule.lines})"
+            )
     for name, parameter in sorted(parameters.items()):
         # wrapper.py 316-325: with "= value" the Default annotation is not consumed ("Unused annotations" warning).
         if parameter.has_equals_default and "Default" in parameter.annotations:

@@ -36,8 +36,10 @@ def _whole_image(network, image: np.ndarray) -> np.ndarray:
         return torch.sigmoid(network(torch.from_numpy(image)[None, None]))[0, 0].numpy()
 
 
-@pytest.mark.parametrize("length, tile, overlap", [(100, 512, 0.2), (512, 512, 0.2), (513, 512, 0.2), (4500, 512, 0.2),
-                                                   (300, 64, 0.5), (1000, 100, 0.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    "length, tile, overlap",
+    [(100, 512, 0.2), (512, 512, 0.2), (513, 512, 0.2), (4500, 512, 0.2), (300, 64, 0.5), (1000, 100, 0.0)],
+)
 def test_tiles_cover_the_axis_with_at_least_the_requested_overlap(length, tile, overlap):
     starts = tile_starts(length, tile, overlap)
     assert starts[0] == 0 and starts[-1] == max(0, length - tile)
@@ -100,15 +102,26 @@ def test_cancelling_between_tiles_raises_cancelled_error():
         return fraction < 0.3
 
     with pytest.raises(CancelledError):
-        predict_tiled(np.ones((300, 300), np.float32), lambda b: b, config=TilingConfig(tile_size=64, batch_size=2),
-                      progress=progress)  # fmt: skip
+        predict_tiled(
+            np.ones((300, 300), np.float32),
+            lambda b: b,
+            config=TilingConfig(tile_size=64, batch_size=2),
+            progress=progress,
+        )
     assert 0 < len(calls) < 20 and calls[-1] >= 0.3
 
 
 @pytest.fixture
 def two_fold_model(tmp_path):
-    card = ModelCard(name="tiny", architecture="pro_unext", architecture_kwargs=SMALL, spacing_mm=0.1, threshold=0.5,
-                     min_object_area_mm2=0.05, synthetic_training=True)  # fmt: skip
+    card = ModelCard(
+        name="tiny",
+        architecture="pro_unext",
+        architecture_kwargs=SMALL,
+        spacing_mm=0.1,
+        threshold=0.5,
+        min_object_area_mm2=0.05,
+        synthetic_training=True,
+    )
     save_model(tmp_path / "tiny", card, [_network(0), _network(1)])
     return load_model(tmp_path / "tiny")
 
@@ -146,8 +159,13 @@ def test_single_model_has_no_fold_spread(tmp_path):
     card = ModelCard(name="one", architecture="pro_unext", architecture_kwargs=SMALL, spacing_mm=0.07)
     save_model(tmp_path / "one", card, [_network(0)])
     pixels, region = _mammogram((150, 170))
-    result = segment_with_model(pixels, (0.07, 0.07), load_model(tmp_path / "one"), region,
-                                SegmenterOptions(tiling=TilingConfig(64, overlap=0.3)))  # fmt: skip
+    result = segment_with_model(
+        pixels,
+        (0.07, 0.07),
+        load_model(tmp_path / "one"),
+        region,
+        SegmenterOptions(tiling=TilingConfig(64, overlap=0.3)),
+    )
     assert (result.fold_std == 0).all()
 
 
@@ -174,5 +192,11 @@ def test_segmenter_refuses_bad_requests(two_fold_model):
 def test_segmenter_cancellation(two_fold_model):
     pixels, region = _mammogram()
     with pytest.raises(CancelledError):
-        segment_with_model(pixels, (0.07, 0.07), two_fold_model, region, SegmenterOptions(tiling=TilingConfig(64)),
-                           progress=lambda fraction, message: fraction < 0.5)  # fmt: skip
+        segment_with_model(
+            pixels,
+            (0.07, 0.07),
+            two_fold_model,
+            region,
+            SegmenterOptions(tiling=TilingConfig(64)),
+            progress=lambda fraction, message: fraction < 0.5,
+        )

@@ -18,8 +18,26 @@ from pathlib import Path
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
 MAIN = ["-m", "calcification.cli.main", "train-segmenter"]
-TINY = ["--synthetic", "4", "--synthetic-shape", "256,256", "--folds", "1", "--fine-tune-epochs", "0", "--batch", "4",
-        "--crop", "64", "--device", "cpu", "--seed", "3", "--batch-parts", "2"]  # fmt: skip
+TINY = [
+    "--synthetic",
+    "4",
+    "--synthetic-shape",
+    "256,256",
+    "--folds",
+    "1",
+    "--fine-tune-epochs",
+    "0",
+    "--batch",
+    "4",
+    "--crop",
+    "64",
+    "--device",
+    "cpu",
+    "--seed",
+    "3",
+    "--batch-parts",
+    "2",
+]
 TOLERANCE = 1e-5
 
 
@@ -74,8 +92,18 @@ def test_a_killed_process_fails_the_run_clearly_and_a_rerun_under_one_process_re
     import torch
 
     checkpoints, out = tmp_path / "checkpoints", tmp_path / "model"
-    arguments = ["--epochs", "12", "--steps", "2", "--name", "tiny", "--out", str(out), "--checkpoints",
-                 str(checkpoints)]  # fmt: skip
+    arguments = [
+        "--epochs",
+        "12",
+        "--steps",
+        "2",
+        "--name",
+        "tiny",
+        "--out",
+        str(out),
+        "--checkpoints",
+        str(checkpoints),
+    ]
     command = [*TORCHRUN, "--nproc-per-node", "2", *MAIN, *TINY, *arguments]
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment())
     checkpoint = checkpoints / "fold_0.checkpoint.pt"
@@ -104,8 +132,20 @@ def test_a_killed_process_fails_the_run_clearly_and_a_rerun_under_one_process_re
 
 def test_batch_parts_that_do_not_fit_the_processes_are_refused(tmp_path):
     parts = "3"
-    result = _torchrun(2, "--epochs", "1", "--steps", "1", "--name", "tiny", "--out", str(tmp_path / "m"),
-                       "--batch-parts", parts, timeout=120)  # fmt: skip
+    result = _torchrun(
+        2,
+        "--epochs",
+        "1",
+        "--steps",
+        "1",
+        "--name",
+        "tiny",
+        "--out",
+        str(tmp_path / "m"),
+        "--batch-parts",
+        parts,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert f"--batch-parts {parts} must be a multiple of the number of processes (2)" in result.stderr
     assert not (tmp_path / "m").exists()

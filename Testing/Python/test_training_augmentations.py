@@ -29,8 +29,14 @@ def _only(*names: str, **settings) -> AugmentationConfig:
 
 
 # Strengths that cannot land on the identity, so "changes the image" is a real check.
-STRONG = dict(crop_range=(0.6, 0.8), scale_range=(1.2, 1.4), gamma_range=(0.6, 0.7), sharpen_amount=(0.8, 1.0),
-              blur_sigma_px=(0.8, 1.0), histogram_strength=1.0)  # fmt: skip
+STRONG = dict(
+    crop_range=(0.6, 0.8),
+    scale_range=(1.2, 1.4),
+    gamma_range=(0.6, 0.7),
+    sharpen_amount=(0.8, 1.0),
+    blur_sigma_px=(0.8, 1.0),
+    histogram_strength=1.0,
+)
 
 
 def _square(size: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -58,8 +64,9 @@ def _donor_case(values: list[tuple[slice, slice, float]], size: int = 48) -> Tra
 def donors() -> CalcificationDonors:
     """Source 0: two 3 x 3 squares of contrast 0.5; source 1: three 2 x 4 bars of contrast 0.4."""
     squares = _donor_case([(slice(5, 8), slice(5, 8), 0.8), (slice(20, 23), slice(30, 33), 0.8)])
-    bars = _donor_case([(slice(4, 6), slice(4, 8), 0.7), (slice(20, 22), slice(20, 24), 0.7),
-                        (slice(35, 37), slice(10, 14), 0.7)])  # fmt: skip
+    bars = _donor_case(
+        [(slice(4, 6), slice(4, 8), 0.7), (slice(20, 22), slice(20, 24), 0.7), (slice(35, 37), slice(10, 14), 0.7)]
+    )
     return CalcificationDonors.from_cases([squares, bars])
 
 
@@ -140,8 +147,10 @@ def test_copy_paste_adds_exactly_the_pasted_components(donors, seed):
     new = (out_mask > 0) & (mask == 0)
     labels, count = ndimage.label(new, structure=EIGHT)
     assert count == 3  # all three bars of source 1 (fraction 1), each a component of its own
-    assert all(labels[box].shape in {(2, 4)} and (labels[box] == k + 1).all()
-               for k, box in enumerate(ndimage.find_objects(labels)))  # fmt: skip
+    assert all(
+        labels[box].shape in {(2, 4)} and (labels[box] == k + 1).all()
+        for k, box in enumerate(ndimage.find_objects(labels))
+    )
     assert np.allclose(out_image[new], 0.2 + 0.4)  # the donor's contrast over this crop's background
     assert np.array_equal(out_image[~new], image[~new]) and out_mask[mask > 0].all()
     assert not (ndimage.binary_dilation(mask > 0, structure=EIGHT) & new).any()  # no merge with the old one

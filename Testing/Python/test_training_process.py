@@ -35,13 +35,33 @@ from calcification.logic.training.training_process import (
     training_command,
 )
 
-TINY = dict(synthetic_shape=(256, 256), folds=1, epochs=1, fine_tune_epochs=0, steps=2, batch=2, crop=64,
-            device="cpu", augment=False)  # fmt: skip
+TINY = dict(
+    synthetic_shape=(256, 256),
+    folds=1,
+    epochs=1,
+    fine_tune_epochs=0,
+    steps=2,
+    batch=2,
+    crop=64,
+    device="cpu",
+    augment=False,
+)
 
 
 def _epoch_line(fold, epoch, loss, dice, best):
-    return json.dumps({"event": "epoch", "fold": fold, "epoch": epoch, "phase": 1, "train_loss": loss,
-                       "val_dice": dice, "seconds": 2.5, "learning_rate": 1e-3, "best_dice": best})  # fmt: skip
+    return json.dumps(
+        {
+            "event": "epoch",
+            "fold": fold,
+            "epoch": epoch,
+            "phase": 1,
+            "train_loss": loss,
+            "val_dice": dice,
+            "seconds": 2.5,
+            "learning_rate": 1e-3,
+            "best_dice": best,
+        }
+    )
 
 
 # Command lines -------------------------------------------------------------------------------------------------------
@@ -53,16 +73,30 @@ def test_synthetic_command_line_carries_every_setting():
     assert argv[:4] == ["py", "-m", "calcification.cli.main", "train-segmenter"]
     assert argv[4:10] == ["--synthetic", "4", "--synthetic-shape", "256,256", "--name", "m1"]
     pairs = dict(zip(argv[10:-2:2], argv[11:-2:2], strict=True))
-    assert pairs == {"--preset": "pro_unext_cpu", "--folds": "1", "--epochs": "1", "--fine-tune-epochs": "0",
-                     "--steps": "2", "--batch": "2", "--crop": "64", "--device": "cpu", "--seed": "7",
-                     "--checkpoints": "/tmp/ck"}  # fmt: skip
+    assert pairs == {
+        "--preset": "pro_unext_cpu",
+        "--folds": "1",
+        "--epochs": "1",
+        "--fine-tune-epochs": "0",
+        "--steps": "2",
+        "--batch": "2",
+        "--crop": "64",
+        "--device": "cpu",
+        "--seed": "7",
+        "--checkpoints": "/tmp/ck",
+    }
     assert argv[-2:] == ["--no-augment", "--events-json"]
     assert training_command(settings)[0] == sys.executable
 
 
 def test_data_command_line_lists_paths_then_labels_and_optional_flags():
-    settings = TrainingSettings(name="real", data_paths=["/d/a.mrb", "/d/cases"], labels_csv="/d/labels.csv",
-                                out_folder="/m/real", overwrite=True)  # fmt: skip
+    settings = TrainingSettings(
+        name="real",
+        data_paths=["/d/a.mrb", "/d/cases"],
+        labels_csv="/d/labels.csv",
+        out_folder="/m/real",
+        overwrite=True,
+    )
     argv = training_command(settings, python="py")
     assert argv[4:8] == ["/d/a.mrb", "/d/cases", "--labels", "/d/labels.csv"]
     assert "--synthetic" not in argv and "--no-augment" not in argv and "--checkpoints" not in argv
@@ -126,7 +160,13 @@ def test_events_are_parsed_with_their_fields():
     assert (step.kind, step.epoch, step.step, step.loss, step.fold) == ("step", 0, 3, 0.75, None)
     epoch = parse_event_line(_epoch_line(2, 4, 0.5, 0.25, 0.3).encode())
     assert (epoch.kind, epoch.fold, epoch.epoch, epoch.train_loss, epoch.val_dice, epoch.best_dice) == (
-        "epoch", 2, 4, 0.5, 0.25, 0.3)  # fmt: skip
+        "epoch",
+        2,
+        4,
+        0.5,
+        0.25,
+        0.3,
+    )
     done = parse_event_line('{"model": "m", "folder": "/x/m", "metrics": {"mean_validation_dice": 0.8}}')
     assert (done.kind, done.model, done.folder, done.metrics["mean_validation_dice"]) == ("finished", "m", "/x/m", 0.8)
     other = parse_event_line('{"event": "cases", "count": 12}')
@@ -138,13 +178,23 @@ def test_events_are_parsed_with_their_fields():
 @pytest.mark.parametrize(
     "line",
     [
-        "", "   \n", "calcification: warning: no pixel spacing", "{not json", "[1, 2]", '"text"', "42", "null",
+        "",
+        "   \n",
+        "calcification: warning: no pixel spacing",
+        "{not json",
+        "[1, 2]",
+        '"text"',
+        "42",
+        "null",
         '{"event": "step", "epoch": "0", "step": 1, "loss": 0.5}',  # a number sent as text
         '{"event": "step", "epoch": 0, "step": 1}',  # no loss
         '{"event": "epoch", "fold": 0, "epoch": 0, "train_loss": true, "val_dice": 0.1}',  # a bool is no loss
-        '{"event": 3}', '{"model": "m"}', b"\xff\xfe{", "Traceback (most recent call last):",
+        '{"event": 3}',
+        '{"model": "m"}',
+        b"\xff\xfe{",
+        "Traceback (most recent call last):",
     ],
-)  # fmt: skip
+)
 def test_anything_else_is_not_an_event(line):
     assert parse_event_line(line) is None
 
@@ -191,8 +241,9 @@ def test_progress_counts_folds_from_step_events_and_estimates_the_time_left():
     events = [(0, s) for s in range(3)] + [(1, s) for s in range(3)] + [(0, 0), (0, 1)]
     for seconds, (epoch, step) in enumerate(events):
         now[0] = 100.0 + 2.0 * seconds  # two seconds per step
-        assert progress.update(parse_event_line(json.dumps({"event": "step", "epoch": epoch, "step": step,
-                                                            "loss": 0.5})))  # fmt: skip
+        assert progress.update(
+            parse_event_line(json.dumps({"event": "step", "epoch": epoch, "step": step, "loss": 0.5}))
+        )
         if (epoch, step) == (1, 2):
             progress.update(parse_event_line(_epoch_line(0, 1, 0.5, 0.2, 0.2)))
     assert progress.done == 8 and progress.fraction == 8 / 12
@@ -203,8 +254,13 @@ def test_progress_counts_folds_from_step_events_and_estimates_the_time_left():
 
 
 def test_check_dataset_report_becomes_table_columns():
-    report = {"ok": False, "cases": [{"case": "a", "calcifications": 3, "problem": None},
-                                      {"case": "b", "calcifications": "?", "label": "benign"}]}  # fmt: skip
+    report = {
+        "ok": False,
+        "cases": [
+            {"case": "a", "calcifications": 3, "problem": None},
+            {"case": "b", "calcifications": "?", "label": "benign"},
+        ],
+    }
     columns = report_columns(report)
     assert list(columns) == ["case", "calcifications", "problem", "label"]
     assert columns["calcifications"] == ["3", "?"] and columns["problem"] == ["", ""]

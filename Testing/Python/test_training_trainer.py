@@ -16,8 +16,9 @@ from calcification.core.training.segmenter_training import train_segmenter
 from calcification.core.training.training_cases import prepare_training_case
 from calcification.core.training.training_config import TrainingConfig
 
-TINY = TrainingConfig(crop_size=64, batch_size=2, steps_per_epoch=3, phase_one_epochs=2, phase_two_epochs=1,
-                      augment=False, device="cpu")  # fmt: skip
+TINY = TrainingConfig(
+    crop_size=64, batch_size=2, steps_per_epoch=3, phase_one_epochs=2, phase_two_epochs=1, augment=False, device="cpu"
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +81,16 @@ def test_checkpoint_of_other_settings_is_refused(cases, tmp_path):
 
 
 def test_segmenter_training_writes_a_loadable_ensemble(cases, tmp_path):
-    card = train_segmenter(cases, tmp_path / "model", "tiny", TINY, folds=2, trained_on="4 synthetic crops",
-                           synthetic_training=True, half_precision_weights=True)  # fmt: skip
+    card = train_segmenter(
+        cases,
+        tmp_path / "model",
+        "tiny",
+        TINY,
+        folds=2,
+        trained_on="4 synthetic crops",
+        synthetic_training=True,
+        half_precision_weights=True,
+    )
     assert len(card.folds) == 2 and card.synthetic_training
     assert set(card.metrics) == {"fold_0_validation_dice", "fold_1_validation_dice", "mean_validation_dice"}
     loaded = load_model(tmp_path / "model")
@@ -110,8 +119,9 @@ def test_small_images_are_padded_into_crops():
     mask = np.zeros((40, 50), np.uint8)
     mask[20, 25] = 1
     case = prepare_training_case("s", "p", image, (0.07, 0.07), mask, None, 0.07, NormalisationSpec())
-    images, masks = CropBatcher([case], TrainingConfig(crop_size=64, batch_size=4, augment=False),
-                                np.random.default_rng(0)).next_batch()  # fmt: skip
+    images, masks = CropBatcher(
+        [case], TrainingConfig(crop_size=64, batch_size=4, augment=False), np.random.default_rng(0)
+    ).next_batch()
     assert images.shape == (4, 1, 64, 64) and masks.sum() <= 4
 
 
@@ -126,8 +136,7 @@ def _speck_and_blob_case():
 
 @pytest.mark.parametrize("sampling, speck_share", [("object", (0.4, 0.6)), ("pixel", (0.0, 0.02))])
 def test_object_sampling_puts_small_specks_in_crops_as_often_as_large_calcifications(sampling, speck_share):
-    config = TrainingConfig(crop_size=64, batch_size=400, empty_fraction=0.0, augment=False,
-                            positive_sampling=sampling)  # fmt: skip
+    config = TrainingConfig(crop_size=64, batch_size=400, empty_fraction=0.0, augment=False, positive_sampling=sampling)
     _, masks = CropBatcher([_speck_and_blob_case()], config, np.random.default_rng(0)).next_batch()
     share_of_speck = float(np.mean(masks.reshape(400, -1).sum(axis=1) == 1))  # the speck alone, no blob pixel
     assert speck_share[0] <= share_of_speck <= speck_share[1]
@@ -141,8 +150,11 @@ def test_positive_sampling_is_checked_and_offered_by_the_command_line():
         TrainingConfig(positive_sampling="cluster")
     args = build_parser().parse_args(["train-segmenter", "--synthetic", "2", "--name", "x"])
     assert args.positive_sampling == "object"
-    choices = next(a.choices for a in build_parser()._subparsers._group_actions[0].choices["train-segmenter"]._actions
-                   if a.dest == "positive_sampling")  # fmt: skip
+    choices = next(
+        a.choices
+        for a in build_parser()._subparsers._group_actions[0].choices["train-segmenter"]._actions
+        if a.dest == "positive_sampling"
+    )
     assert tuple(choices) == POSITIVE_SAMPLING
 
 
@@ -155,8 +167,9 @@ def test_fine_tuning_starts_every_fold_from_the_models_fold(cases, tmp_path):
         assert _same(state, base.networks[fold % 2].state_dict())
     # Fine-tuned with a learning rate of 0 (phase 1 only), each fold keeps its starting weights (batch-norm running
     # statistics still follow the new crops, so only the learned parameters are compared).
-    frozen = TrainingConfig(**{**tuned_config.__dict__, "learning_rate": 0.0, "phase_two_epochs": 0,
-                               "weight_decay": 0.0})  # fmt: skip
+    frozen = TrainingConfig(
+        **{**tuned_config.__dict__, "learning_rate": 0.0, "phase_two_epochs": 0, "weight_decay": 0.0}
+    )
     card = train_segmenter(cases, tmp_path / "tuned", "tuned", frozen, folds=2)
     tuned = load_model(tmp_path / "tuned")
     for fold in (0, 1):
@@ -174,8 +187,14 @@ def test_fine_tuning_refuses_a_model_that_does_not_fit(cases, tmp_path):
     with pytest.raises(InputError, match="mm per pixel"):
         train_segmenter(cases, tmp_path / "b", "b", TrainingConfig(**{**start, "spacing_mm": 0.1}), folds=2)
     with pytest.raises(InputError, match="normalises"):
-        train_segmenter(cases, tmp_path / "c", "c", TrainingConfig(**start), folds=2,
-                        normalisation=NormalisationSpec(low_percentile=1.0, high_percentile=99.0))  # fmt: skip
+        train_segmenter(
+            cases,
+            tmp_path / "c",
+            "c",
+            TrainingConfig(**start),
+            folds=2,
+            normalisation=NormalisationSpec(low_percentile=1.0, high_percentile=99.0),
+        )
     with pytest.raises(InputError):
         train_segmenter(cases, tmp_path / "d", "d", TrainingConfig(**{**start, "init_model": str(tmp_path / "none")}))
     assert not any((tmp_path / name).exists() for name in "abcd")

@@ -99,13 +99,24 @@ def test_the_vascular_segment_is_written_read_back_and_tabled_apart(scene):
     _store_vascular(segmentation, split, volume)
     vascular_id = segmentation.GetSegmentation().GetSegmentIdBySegmentName(VASCULAR_SEGMENT_ID)
     np.testing.assert_array_equal(segment_mask(segmentation, vascular_id, volume), split.vascular_labels > 0)
-    run = analyze_segmentation_node(scene, volume, segmentation, classifier=False, segment_id=CALCIFICATION_SEGMENT_ID,
-                                    breast=np.ones(labels.shape, bool))  # fmt: skip
+    run = analyze_segmentation_node(
+        scene,
+        volume,
+        segmentation,
+        classifier=False,
+        segment_id=CALCIFICATION_SEGMENT_ID,
+        breast=np.ones(labels.shape, bool),
+    )
     assert run.analysis.vascular_count == n_line and run.analysis.cluster_count == 1
     kinds = list(columns_from_table_node(run.table_nodes["calcifications"])["kind"])
     assert kinds.count("vascular") == n_line
     # A rerun that finds no vascular calcification empties the segment instead of leaving the old ones.
-    _store_vascular(segmentation, split_vascular(
-        CalcificationSegmentation(np.zeros_like(labels), np.ones(labels.shape, bool), (SPACING,) * 2, "t"), mammogram
-    ), volume)  # fmt: skip
+    _store_vascular(
+        segmentation,
+        split_vascular(
+            CalcificationSegmentation(np.zeros_like(labels), np.ones(labels.shape, bool), (SPACING,) * 2, "t"),
+            mammogram,
+        ),
+        volume,
+    )
     assert not segment_mask(segmentation, vascular_id, volume).any()

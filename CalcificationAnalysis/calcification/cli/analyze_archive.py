@@ -28,14 +28,20 @@ def add_archive_options(parser: argparse.ArgumentParser) -> None:
         "the inputs, or by DASK_SCHEDULER_ADDRESS; a bad image fails alone and the run goes on (exit 2 at the end).",
     )
     group.add_argument("--archive", action="store_true", help="archive mode on an embedded cluster of this machine")
-    group.add_argument("--list", action="append", default=[], type=Path, metavar="FILE",
-                       help="file of input paths, one per line (repeatable)")  # fmt: skip
+    group.add_argument(
+        "--list",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="file of input paths, one per line (repeatable)",
+    )
     group.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
     group.add_argument("--scheduler-file", metavar="JSON", help="an existing Dask scheduler's file")
     group.add_argument(
         "--workers",
         type=int,
-        metavar="N",  # fmt: skip
+        metavar="N",
         help="workers of the embedded cluster (default: one per core, fewer if memory is short)",
     )
     group.add_argument("--force", action="store_true", help="redo every image, even those with verified outputs")
@@ -70,26 +76,42 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
 
     try:
         with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
-            result = analyze_archive(args.images, args.out, segmenter, spacing_mm=args.spacing,
-                                     classifier=classifier, list_files=args.list,
-                                     scheduler=args.scheduler, scheduler_file=args.scheduler_file,
-                                     workers=args.workers, force=args.force, progress=progress,
-                                     on_start=announce)  # fmt: skip
+            result = analyze_archive(
+                args.images,
+                args.out,
+                segmenter,
+                spacing_mm=args.spacing,
+                classifier=classifier,
+                list_files=args.list,
+                scheduler=args.scheduler,
+                scheduler_file=args.scheduler_file,
+                workers=args.workers,
+                force=args.force,
+                progress=progress,
+                on_start=announce,
+            )
     except KeyboardInterrupt as exc:
         records = read_manifest(Path(args.out) / MANIFEST_NAME).values()
         done, pending = (sum(r.status == s for r in records) for s in (DONE, PENDING))
-        print(f"calcification analyze: interrupted; {done} images done and kept, {pending} pending; run the same "
-              "command again to resume", file=sys.stderr)  # fmt: skip
+        print(
+            f"calcification analyze: interrupted; {done} images done and kept, {pending} pending; run the same "
+            "command again to resume",
+            file=sys.stderr,
+        )
         return 143 if isinstance(exc, Terminated) else 130
     failed = result.with_status(FAILED)
     reused = sum(r.reused for r in result.records)
-    print(f"{len(result.with_status(DONE))} images analysed ({reused} verified from an earlier run), "
-          f"{len(failed)} failed; manifest {result.manifest_path}")  # fmt: skip
+    print(
+        f"{len(result.with_status(DONE))} images analysed ({reused} verified from an earlier run), "
+        f"{len(failed)} failed; manifest {result.manifest_path}"
+    )
     for record in failed[:_FAILURES_SHOWN]:
         print(f"calcification analyze: error: {record.input}: {record.error}", file=sys.stderr)
     if len(failed) > _FAILURES_SHOWN:
-        print(f"calcification analyze: {len(failed) - _FAILURES_SHOWN} more failed; see {result.manifest_path}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"calcification analyze: {len(failed) - _FAILURES_SHOWN} more failed; see {result.manifest_path}",
+            file=sys.stderr,
+        )
     for path in result.paths:
         print(f"wrote {path}")
     return 2 if failed else 0

@@ -21,9 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("seg_b", type=Path, help="second reader's segmentation (.seg.nrrd)")
     parser.add_argument("--csv", type=Path, default=None, help="also write the per-calcification match list here")
     parser.add_argument(
-        "--max-distance-mm", type=float, default=AgreementConfig.max_centroid_distance_mm, metavar="MM",
+        "--max-distance-mm",
+        type=float,
+        default=AgreementConfig.max_centroid_distance_mm,
+        metavar="MM",
         help="non-overlapping outlines closer than this are the same calcification (default %(default)s)",
-    )  # fmt: skip
+    )
     parser.set_defaults(func=run)
 
 

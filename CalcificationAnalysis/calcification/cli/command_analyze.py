@@ -64,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
         if analyzed.segmented.segmentation.details.get("synthetic_training"):
             notes.add("note: the segmentation model was trained on synthetic data only.")
     for breast in batch.breasts:
-        print(f"breast {breast.patient_id} {breast.laterality}: probability {breast.result.probability:.2f} "
-              f"({breast.result.note})")  # fmt: skip
+        print(
+            f"breast {breast.patient_id} {breast.laterality}: probability {breast.result.probability:.2f} "
+            f"({breast.result.note})"
+        )
     for note in sorted(notes):
         print(note)
     for path in (*batch.paths, *(write_local_dicom_results(batch) if args.dicom else ())):

@@ -39,8 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--blends", type=int, default=2, help="blended copies per normal (default 2)")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N", help="synthetic cases (default 0)")
     parser.add_argument("--seed", type=int, default=0, help="series of the blends and synthetic cases (default 0)")
-    parser.add_argument("--shard", type=shard_argument, default=(0, 1), metavar="K/N",
-                        help="build part K of N: normals K, K+N, ...; seeds offset by K (default 0/1)")  # fmt: skip
+    parser.add_argument(
+        "--shard",
+        type=shard_argument,
+        default=(0, 1),
+        metavar="K/N",
+        help="build part K of N: normals K, K+N, ...; seeds offset by K (default 0/1)",
+    )
     parser.add_argument("--out", required=True, type=Path, help="table file to write (.npz)")
     parser.set_defaults(func=run)
 
@@ -51,9 +56,16 @@ def run(args: argparse.Namespace) -> int:
     if args.blends < 0 or args.synthetic < 0:
         raise InputError("--blends and --synthetic must be 0 or more.")
     with terminal_progress("Building the table", enabled=sys.stderr.isatty()) as progress:
-        summary = build_table(args.normals, args.out, spacing_mm=args.spacing, blends=args.blends,
-                              synthetic=args.synthetic, seed=args.seed, shard=args.shard,
-                              progress=progress)  # fmt: skip
+        summary = build_table(
+            args.normals,
+            args.out,
+            spacing_mm=args.spacing,
+            blends=args.blends,
+            synthetic=args.synthetic,
+            seed=args.seed,
+            shard=args.shard,
+            progress=progress,
+        )
     print(summary)
     print(f"wrote {args.out}")
     return 0

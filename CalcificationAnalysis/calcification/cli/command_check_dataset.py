@@ -18,11 +18,20 @@ from .progress_bar import terminal_progress
 
 def add_data_arguments(parser: argparse.ArgumentParser, nargs: str = "+") -> None:
     """DATA..., ``--labels`` and ``--spacing``, shared with the training and evaluation commands."""
-    parser.add_argument("data", nargs=nargs, type=Path, metavar="DATA",
-                        help="annotated scenes (.mrb), folders of image + NAME.seg.nrrd, or image files")  # fmt: skip
-    parser.add_argument("--labels", type=Path, metavar="CSV",
-                        help="case labels: columns case_id (or case; the file stem), patient_id, label "
-                        "(benign/malignant); calcification synth's cases.csv has this form")  # fmt: skip
+    parser.add_argument(
+        "data",
+        nargs=nargs,
+        type=Path,
+        metavar="DATA",
+        help="annotated scenes (.mrb), folders of image + NAME.seg.nrrd, or image files",
+    )
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        metavar="CSV",
+        help="case labels: columns case_id (or case; the file stem), patient_id, label "
+        "(benign/malignant); calcification synth's cases.csv has this form",
+    )
     add_spacing_option(parser)
 
 

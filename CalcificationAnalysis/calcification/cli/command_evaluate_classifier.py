@@ -34,13 +34,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_table_arguments(parser, nargs=None)
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     names = [a.value for a in ALL_ALGORITHMS]
-    parser.add_argument("--algorithms", default=",".join(names), metavar="A,B,...",
-                        help=f"comma-separated subset of {', '.join(names)} (default: all)")  # fmt: skip
-    parser.add_argument("--chosen", default=DEFAULT_ALGORITHM.value, choices=names,
-                        help=f"algorithm explained and calibrated (default {DEFAULT_ALGORITHM.value})")  # fmt: skip
+    parser.add_argument(
+        "--algorithms",
+        default=",".join(names),
+        metavar="A,B,...",
+        help=f"comma-separated subset of {', '.join(names)} (default: all)",
+    )
+    parser.add_argument(
+        "--chosen",
+        default=DEFAULT_ALGORITHM.value,
+        choices=names,
+        help=f"algorithm explained and calibrated (default {DEFAULT_ALGORITHM.value})",
+    )
     add_algorithm_arguments(parser)
-    parser.add_argument("--classifier", metavar="NAME",
-                        help="score this trained classifier (name or folder) on the cases, no comparison")  # fmt: skip
+    parser.add_argument(
+        "--classifier",
+        metavar="NAME",
+        help="score this trained classifier (name or folder) on the cases, no comparison",
+    )
     parser.set_defaults(func=run)
 
 
@@ -49,9 +60,11 @@ def _score(args: argparse.Namespace, table) -> int:
 
     score = score_trained_classifier(table, args.classifier, args.out, n_boot=args.n_boot, seed=args.seed)
     m = score.metrics
-    print(f"{score.classifier} on {table.y.size} held-out cases: AUC {m.auc:.3f} [{m.auc_low:.3f}, {m.auc_high:.3f}], "
-          f"accuracy {m.accuracy:.3f}, sensitivity {m.sensitivity:.3f}, specificity {m.specificity:.3f}, "
-          f"Brier {m.brier:.3f}")  # fmt: skip
+    print(
+        f"{score.classifier} on {table.y.size} held-out cases: AUC {m.auc:.3f} [{m.auc_low:.3f}, {m.auc_high:.3f}], "
+        f"accuracy {m.accuracy:.3f}, sensitivity {m.sensitivity:.3f}, specificity {m.specificity:.3f}, "
+        f"Brier {m.brier:.3f}"
+    )
     for path in score.paths:
         print(f"wrote {path}")
     return 0
@@ -72,13 +85,16 @@ def run(args: argparse.Namespace) -> int:
     if args.classifier:
         return _score(args, table)
     with terminal_progress("Evaluating", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
-        evaluation = evaluate_classifiers(table, args.out, algorithms, args.chosen, args.folds, args.seed,
-                                          args.n_boot, progress)  # fmt: skip
+        evaluation = evaluate_classifiers(
+            table, args.out, algorithms, args.chosen, args.folds, args.seed, args.n_boot, progress
+        )
     print(f"{'algorithm':<36} {'AUC [95% CI]':<22} accuracy sensitivity specificity  Brier")
     for row in evaluation.table_rows():
-        print(f"{row['algorithm']:<36} {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}]   "
-              f"{row['accuracy']:.3f}    {row['sensitivity']:.3f}       {row['specificity']:.3f}     "
-              f"{row['brier']:.3f}")  # fmt: skip
+        print(
+            f"{row['algorithm']:<36} {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}]   "
+            f"{row['accuracy']:.3f}    {row['sensitivity']:.3f}       {row['specificity']:.3f}     "
+            f"{row['brier']:.3f}"
+        )
     for path in evaluation.paths:
         print(f"wrote {path}")
     return 0

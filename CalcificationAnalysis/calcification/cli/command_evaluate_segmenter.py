@@ -31,10 +31,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_data_arguments(parser, nargs="*")
     parser.add_argument("--synthetic", type=int, metavar="N", help="number of synthetic test cases (instead of DATA)")
-    parser.add_argument("--synthetic-seed", type=int, default=9000, help="series of the test cases (default 9000; "
-                        "keep it apart from the training series, 1000 for the shipped model)")  # fmt: skip
-    parser.add_argument("--synthetic-shape", type=pixel_shape_argument, default=(1024, 768), metavar="ROWS,COLS",
-                        help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
+    parser.add_argument(
+        "--synthetic-seed",
+        type=int,
+        default=9000,
+        help="series of the test cases (default 9000; "
+        "keep it apart from the training series, 1000 for the shipped model)",
+    )
+    parser.add_argument(
+        "--synthetic-shape",
+        type=pixel_shape_argument,
+        default=(1024, 768),
+        metavar="ROWS,COLS",
+        help="size of each synthetic view in pixels (default 1024,768)",
+    )
     add_segmenter_options(parser)
     parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals (1000)")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
@@ -76,11 +86,15 @@ def _table(evaluation, report: dict) -> str:
         ci = pooled[name]
         lines.append(f"  pooled {name:<12} {ci.value:.4f}  [{ci.low:.4f}, {ci.high:.4f}]")
     recall = evaluation.object_recall
-    lines.append(f"  object recall       {recall.value:.4f}  [{recall.low:.4f}, {recall.high:.4f}]  "
-                 f"at {evaluation.fp_per_cm2:.3f} FP/cm²")  # fmt: skip
+    lines.append(
+        f"  object recall       {recall.value:.4f}  [{recall.low:.4f}, {recall.high:.4f}]  "
+        f"at {evaluation.fp_per_cm2:.3f} FP/cm²"
+    )
     at = ", ".join(f"{s:.3f} @ {fp:g}" for fp, s in evaluation.sensitivity_at_fp.items())
-    lines.append(f"  FROC sensitivity    {at} FP/cm²;  pAUC [0, {evaluation.settings.max_fp_per_cm2:g}] "
-                 f"{evaluation.partial_auc:.4f}")  # fmt: skip
+    lines.append(
+        f"  FROC sensitivity    {at} FP/cm²;  pAUC [0, {evaluation.settings.max_fp_per_cm2:g}] "
+        f"{evaluation.partial_auc:.4f}"
+    )
     return "\n".join(lines)
 
 

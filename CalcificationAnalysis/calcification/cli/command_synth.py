@@ -29,9 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     parser.add_argument("--cases", type=int, required=True, help="number of cases")
     parser.add_argument("--seed", type=int, default=0, help="series seed; same seed, same files (default 0)")
-    parser.add_argument("--spacing", type=float, metavar="MM",
-                        help="pixel spacing in mm (default 0.07); with --background, the background's real spacing, "
-                        "overriding its file's (needed for files without one, e.g. 0.05 for DDSM film)")  # fmt: skip
+    parser.add_argument(
+        "--spacing",
+        type=float,
+        metavar="MM",
+        help="pixel spacing in mm (default 0.07); with --background, the background's real spacing, "
+        "overriding its file's (needed for files without one, e.g. 0.05 for DDSM film)",
+    )
     parser.add_argument("--size", default="2500x3300", metavar="WxH", help="image width x height in px (2500x3300)")
     parser.add_argument("--density", default="mixed", help="BI-RADS density A, B, C, D or mixed (default)")
     parser.add_argument("--view", default="mixed", help="CC, MLO or mixed (default)")

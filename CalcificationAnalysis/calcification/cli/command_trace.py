@@ -65,23 +65,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("image", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA file")
     parser.add_argument(
-        "--point", action="append", required=True, type=point_argument, metavar="X,Y",
+        "--point",
+        action="append",
+        required=True,
+        type=point_argument,
+        metavar="X,Y",
         help="pixel to trace at: x = column, y = row, from 0 at the top left (repeat for several)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--range", type=range_argument, default=None, metavar="LO,HI",
+        "--range",
+        type=range_argument,
+        default=None,
+        metavar="LO,HI",
         help="intensity range: traced pixels outside it are left out (image units)",
-    )  # fmt: skip
+    )
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
     parser.add_argument("--raw", action="store_true", help="Slicer's behaviour: the clicked value is the level")
     parser.add_argument(
-        "--fraction", type=fraction_argument, default=None, metavar="F",
+        "--fraction",
+        type=fraction_argument,
+        default=None,
+        metavar="F",
         help="automatic level: background + F x (peak - background); 0.5 is the half maximum (default 0.3)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--snap-mm", type=snap_argument, default=None, metavar="MM",
+        "--snap-mm",
+        type=snap_argument,
+        default=None,
+        metavar="MM",
         help="search radius for the peak around each point, mm (default 0.3)",
-    )  # fmt: skip
+    )
     add_spacing_option(parser)
     parser.set_defaults(func=run)
 

@@ -23,10 +23,20 @@ from .progress_bar import terminal_progress
 
 def add_table_arguments(parser: argparse.ArgumentParser, nargs: str) -> None:
     """FEATURES and LABELS positionals, shared with ``evaluate-classifier``."""
-    parser.add_argument("features", nargs=nargs, type=Path, metavar="FEATURES.csv",
-                        help="the features.csv that `calcification analyze` writes")  # fmt: skip
-    parser.add_argument("labels", nargs=nargs, type=Path, metavar="LABELS.csv",
-                        help="case_id, label (benign/malignant or 0/1), patient_id (synth's cases.csv)")  # fmt: skip
+    parser.add_argument(
+        "features",
+        nargs=nargs,
+        type=Path,
+        metavar="FEATURES.csv",
+        help="the features.csv that `calcification analyze` writes",
+    )
+    parser.add_argument(
+        "labels",
+        nargs=nargs,
+        type=Path,
+        metavar="LABELS.csv",
+        help="case_id, label (benign/malignant or 0/1), patient_id (synth's cases.csv)",
+    )
 
 
 def add_algorithm_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,14 +61,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", required=True, help="classifier name (in reports and `calcification classifiers`)")
     parser.add_argument("--out", type=Path, help="classifier folder (default: the user's classifier folder / NAME)")
     parser.add_argument("--overwrite", action="store_true", help="replace a classifier already in the folder")
-    parser.add_argument("--algorithm", default=DEFAULT_ALGORITHM.value, choices=[a.value for a in ALL_ALGORITHMS],
-                        help=f"default {DEFAULT_ALGORITHM.value} (the best in Tong et al. 2024)")  # fmt: skip
+    parser.add_argument(
+        "--algorithm",
+        default=DEFAULT_ALGORITHM.value,
+        choices=[a.value for a in ALL_ALGORITHMS],
+        help=f"default {DEFAULT_ALGORITHM.value} (the best in Tong et al. 2024)",
+    )
     add_algorithm_arguments(parser)
     parser.add_argument("--synthetic", type=int, metavar="N", help="train on N synthetic cases instead of FEATURES")
-    parser.add_argument("--synthetic-seed", type=int, default=5000, help="series of the synthetic cases (default "
-                        "5000, the shipped classifier's; keep test series apart)")  # fmt: skip
-    parser.add_argument("--synthetic-shape", type=pixel_shape_argument, default=(1024, 768), metavar="ROWS,COLS",
-                        help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
+    parser.add_argument(
+        "--synthetic-seed",
+        type=int,
+        default=5000,
+        help="series of the synthetic cases (default 5000, the shipped classifier's; keep test series apart)",
+    )
+    parser.add_argument(
+        "--synthetic-shape",
+        type=pixel_shape_argument,
+        default=(1024, 768),
+        metavar="ROWS,COLS",
+        help="size of each synthetic view in pixels (default 1024,768)",
+    )
     parser.add_argument("--overlap", type=float, default=0.2, help="synthetic class overlap in [0, 1] (default 0.2)")
     add_segmenter_options(parser)
     parser.set_defaults(func=run)
@@ -70,8 +93,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
     if args.synthetic is not None and args.features is not None:
         raise InputError("Give either FEATURES.csv LABELS.csv or --synthetic N, not both.")
     if args.synthetic is None and segmenter_choices_given(args):
-        raise InputError("--method, --model, --threshold and --device choose the segmenter of --synthetic cases; "
-                         "FEATURES.csv were measured already.")  # fmt: skip
+        raise InputError(
+            "--method, --model, --threshold and --device choose the segmenter of --synthetic cases; "
+            "FEATURES.csv were measured already."
+        )
     if args.synthetic is not None and args.synthetic < 10:
         raise InputError(f"--synthetic needs at least 10 cases for {args.folds}-fold cross-validation.")
     if args.n_boot < 1:
@@ -88,15 +113,28 @@ def run(args: argparse.Namespace) -> int:
     )
 
     _check_arguments(args)
-    common = {"name": args.name, "out": args.out, "algorithm": args.algorithm, "folds": args.folds,
-              "seed": args.seed, "n_boot": args.n_boot, "overwrite": args.overwrite}  # fmt: skip
+    common = {
+        "name": args.name,
+        "out": args.out,
+        "algorithm": args.algorithm,
+        "folds": args.folds,
+        "seed": args.seed,
+        "n_boot": args.n_boot,
+        "overwrite": args.overwrite,
+    }
     classifier_destination(args.name, args.out, args.overwrite)  # refused before the segmenter model is loaded
     with terminal_progress("Training", enabled=sys.stderr.isatty()) as progress:
         if args.synthetic is not None:
             segmenter = segmenter_choice(args)
             config = SynthesisConfig(shape=tuple(args.synthetic_shape), class_overlap=args.overlap)
-            saved = train_classifier_on_synthetic(args.synthetic, synthetic_seed=args.synthetic_seed, config=config,
-                                                  segmenter=segmenter, progress=progress, **common)  # fmt: skip
+            saved = train_classifier_on_synthetic(
+                args.synthetic,
+                synthetic_seed=args.synthetic_seed,
+                config=config,
+                segmenter=segmenter,
+                progress=progress,
+                **common,
+            )
         else:
             saved = train_classifier_from_files(args.features, args.labels, progress=progress, **common)
     metrics = saved.trained.card.metrics

@@ -39,20 +39,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out, or registered in the user's model folder under --name.",
     )
     add_data_arguments(parser, nargs="*")
-    parser.add_argument("--point-radius", type=float, metavar="MM",
-                        help="DATA only: also train on discs of this radius (mm) around point annotations "
-                        "(proximity targets, Marasinou et al. 2023); points are ignored without it")  # fmt: skip
-    parser.add_argument("--synthetic", type=int, metavar="N",
-                        help="train on N synthetic cases (one patient each) instead of DATA")  # fmt: skip
-    parser.add_argument("--synthetic-seed", type=int, default=1000, help="series of the synthetic cases (default 1000; "
-                        "keep test seeds apart)")  # fmt: skip
-    parser.add_argument("--synthetic-shape", type=pixel_shape_argument, default=(1024, 768), metavar="ROWS,COLS",
-                        help="size of each synthetic view in pixels (default 1024,768)")  # fmt: skip
+    parser.add_argument(
+        "--point-radius",
+        type=float,
+        metavar="MM",
+        help="DATA only: also train on discs of this radius (mm) around point annotations "
+        "(proximity targets, Marasinou et al. 2023); points are ignored without it",
+    )
+    parser.add_argument(
+        "--synthetic", type=int, metavar="N", help="train on N synthetic cases (one patient each) instead of DATA"
+    )
+    parser.add_argument(
+        "--synthetic-seed",
+        type=int,
+        default=1000,
+        help="series of the synthetic cases (default 1000; keep test seeds apart)",
+    )
+    parser.add_argument(
+        "--synthetic-shape",
+        type=pixel_shape_argument,
+        default=(1024, 768),
+        metavar="ROWS,COLS",
+        help="size of each synthetic view in pixels (default 1024,768)",
+    )
     parser.add_argument("--name", help="model name shown in `calcification models` and the panel (required to train)")
     parser.add_argument("--out", type=Path, help="model folder (default: the user's model folder / NAME)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model already in the folder")
-    parser.add_argument("--half-precision-weights", action="store_true",
-                        help="store the weights as float16 (half the size; used for the shipped model)")  # fmt: skip
+    parser.add_argument(
+        "--half-precision-weights",
+        action="store_true",
+        help="store the weights as float16 (half the size; used for the shipped model)",
+    )
     parser.add_argument("--preset", default="pro_unext_cpu", help="network configuration (default pro_unext_cpu)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5; 1 = one network)")
     parser.add_argument("--epochs", type=int, default=10, help="focal + Dice epochs (default 10)")
@@ -63,26 +80,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--learning-rate", type=float, default=2e-3, help="initial AdamW learning rate")
     # The choices repeat training_config.POSITIVE_SAMPLING (a test keeps them equal): importing it here would load
     # torch for every `calcification --help`.
-    parser.add_argument("--positive-sampling", choices=("object", "pixel"), default="object",
-                        help="place calcification crops on a random calcification (object, default: small "
-                        "specks as often as coarse ones) or on a random calcification pixel (pixel: large ones "
-                        "dominate)")  # fmt: skip
-    parser.add_argument("--init-model", metavar="MODEL",
-                        help="fine-tune: start from this model's weights (name or folder; fold k from its fold k) "
-                        "instead of random ones. It must use the same --preset, spacing and normalisation; a lower "
-                        "--learning-rate is usual")  # fmt: skip
+    parser.add_argument(
+        "--positive-sampling",
+        choices=("object", "pixel"),
+        default="object",
+        help="place calcification crops on a random calcification (object, default: small "
+        "specks as often as coarse ones) or on a random calcification pixel (pixel: large ones "
+        "dominate)",
+    )
+    parser.add_argument(
+        "--init-model",
+        metavar="MODEL",
+        help="fine-tune: start from this model's weights (name or folder; fold k from its fold k) "
+        "instead of random ones. It must use the same --preset, spacing and normalisation; a lower "
+        "--learning-rate is usual",
+    )
     parser.add_argument("--no-augment", action="store_true", help="switch off the paper's eight augmentations")
     parser.add_argument("--seed", type=int, default=0, help="seed of crops, augmentations and initial weights")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
-    parser.add_argument("--batch-parts", type=int, metavar="M",
-                        help="under torchrun: process each batch in M parts (a multiple of the process count; "
-                        "default one per process); runs with the same M give the same weights under any number of "
-                        "processes")  # fmt: skip
+    parser.add_argument(
+        "--batch-parts",
+        type=int,
+        metavar="M",
+        help="under torchrun: process each batch in M parts (a multiple of the process count; "
+        "default one per process); runs with the same M give the same weights under any number of "
+        "processes",
+    )
     parser.add_argument("--checkpoints", type=Path, help="folder for per-epoch checkpoints; a rerun resumes from them")
     parser.add_argument("--events-json", action="store_true", help="print progress as JSON lines on stdout")
-    parser.add_argument("--augmentation-preview", type=Path, metavar="PNG",
-                        help="write a picture of augmented training crops (from the first 8 cases) and exit "
-                        "without training")  # fmt: skip
+    parser.add_argument(
+        "--augmentation-preview",
+        type=Path,
+        metavar="PNG",
+        help="write a picture of augmented training crops (from the first 8 cases) and exit without training",
+    )
     parser.set_defaults(func=run)
 
 
@@ -111,9 +142,12 @@ def _printer(as_json: bool):
             print(json.dumps(record), flush=True)
         elif record["event"] == "epoch":
             source = ", from the checkpoint" if record.get("from_checkpoint") else ""
-            print(f"fold {record['fold']} epoch {record['epoch'] + 1} (phase {record['phase']}): loss "
-                  f"{record['train_loss']:.4f}, validation Dice {record['val_dice']:.3f} "
-                  f"(best {record['best_dice']:.3f}), {record['seconds']:.0f} s{source}", flush=True)  # fmt: skip
+            print(
+                f"fold {record['fold']} epoch {record['epoch'] + 1} (phase {record['phase']}): loss "
+                f"{record['train_loss']:.4f}, validation Dice {record['val_dice']:.3f} "
+                f"(best {record['best_dice']:.3f}), {record['seconds']:.0f} s{source}",
+                flush=True,
+            )
 
     return events
 
@@ -139,8 +173,9 @@ def _data_cases(args: argparse.Namespace, config, normalisation, limit: int | No
     if not report.ok:
         raise InputError(f"the annotated data have problems; nothing was trained.\n{report.summary()}")
     sources = report.sources[:limit]
-    cases = load_training_cases(sources, config.spacing_mm, normalisation, point_radius_mm=args.point_radius,
-                                spacing_mm=args.spacing)  # fmt: skip
+    cases = load_training_cases(
+        sources, config.spacing_mm, normalisation, point_radius_mm=args.point_radius, spacing_mm=args.spacing
+    )
     patients = len({c.patient_id for c in cases})
     points = f", with {args.point_radius} mm discs around point annotations" if args.point_radius else ""
     where = ", ".join(str(p) for p in args.data)
@@ -150,11 +185,14 @@ def _data_cases(args: argparse.Namespace, config, normalisation, limit: int | No
 def _synthetic_cases(args: argparse.Namespace, config, normalisation, count: int) -> tuple[list, str]:
     from ..core.training.training_cases import synthetic_training_cases
 
-    cases = list(synthetic_training_cases(count, args.synthetic_seed, args.synthetic_shape, config.spacing_mm,
-                                          normalisation))  # fmt: skip
+    cases = list(
+        synthetic_training_cases(count, args.synthetic_seed, args.synthetic_shape, config.spacing_mm, normalisation)
+    )
     rows, cols = args.synthetic_shape
-    return cases, (f"{count} synthetic full-view mammograms ({rows} x {cols} px at {config.spacing_mm} mm, "
-                   f"series {args.synthetic_seed}) from the product's data engine (Terrassin et al. 2024)")  # fmt: skip
+    return cases, (
+        f"{count} synthetic full-view mammograms ({rows} x {cols} px at {config.spacing_mm} mm, "
+        f"series {args.synthetic_seed}) from the product's data engine (Terrassin et al. 2024)"
+    )
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -207,12 +245,22 @@ def run(args: argparse.Namespace) -> int:
     with torchrun_job(config, args.checkpoints, args.batch_parts) as processes:
         main = processes is None or processes.is_main  # only rank 0 shows progress
         with terminal_progress("Training", enabled=sys.stderr.isatty() and not args.events_json and main) as progress:
-            card = train_segmenter(cases, out, args.name, config, folds=args.folds, trained_on=trained_on,
-                                   synthetic_training=not args.data, normalisation=normalisation,
-                                   checkpoint_folder=args.checkpoints, overwrite=args.overwrite,
-                                   half_precision_weights=args.half_precision_weights, progress=progress,
-                                   events=_printer(args.events_json) if main else None,
-                                   processes=processes)  # fmt: skip
+            card = train_segmenter(
+                cases,
+                out,
+                args.name,
+                config,
+                folds=args.folds,
+                trained_on=trained_on,
+                synthetic_training=not args.data,
+                normalisation=normalisation,
+                checkpoint_folder=args.checkpoints,
+                overwrite=args.overwrite,
+                half_precision_weights=args.half_precision_weights,
+                progress=progress,
+                events=_printer(args.events_json) if main else None,
+                processes=processes,
+            )
     if not main:
         return 0
     summary = {"model": card.name, "folder": str(out), "metrics": card.metrics}

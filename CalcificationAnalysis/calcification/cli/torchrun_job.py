@@ -51,7 +51,13 @@ def torchrun_job(config, checkpoints: Optional[Path], parts: Optional[int] = Non
     except BaseException as exc:
         if not _lost_peer(exc):
             raise
-        kept = (f"the checkpoints in {checkpoints} are kept: run the same command again, under any number of "
-                "processes, to resume" if checkpoints else "without --checkpoints a rerun starts again")  # fmt: skip
-        raise PeerStopped(f"process {group.rank} of {group.world_size}: the training stopped because a process of "
-                          f"it was stopped or died ({type(exc).__name__}); {kept}.") from None  # fmt: skip
+        kept = (
+            f"the checkpoints in {checkpoints} are kept: run the same command again, under any number of "
+            "processes, to resume"
+            if checkpoints
+            else "without --checkpoints a rerun starts again"
+        )
+        raise PeerStopped(
+            f"process {group.rank} of {group.world_size}: the training stopped because a process of "
+            f"it was stopped or died ({type(exc).__name__}); {kept}."
+        ) from None

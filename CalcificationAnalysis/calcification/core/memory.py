@@ -27,5 +27,7 @@ def check_fits_in_memory(needed_bytes: int, what: str) -> None:
     """
     total = physical_memory_bytes()
     if total and needed_bytes > total:
-        raise InputError(f"{what} needs about {needed_bytes / 2**30:,.0f} GiB of memory; this machine has "
-                         f"{total / 2**30:,.0f} GiB. Choose a smaller size.")  # fmt: skip
+        raise InputError(
+            f"{what} needs about {needed_bytes / 2**30:,.0f} GiB of memory; this machine has "
+            f"{total / 2**30:,.0f} GiB. Choose a smaller size."
+        )

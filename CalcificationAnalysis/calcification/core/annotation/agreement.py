@@ -172,19 +172,46 @@ def _object_rows(pairs, shared, comps_a, comps_b, spacing_mm, config) -> list[Ob
         distance = float(np.hypot(*((centroids_a[a - 1] - centroids_b[b - 1]) * scale)))
         status = MatchStatus.AGREE if dice >= config.object_dice else MatchStatus.OUTLINE_DIFFERS
         rows.append(
-            ObjectMatch(a, b, tuple(centroids_a[a - 1]), tuple(centroids_b[b - 1]), sizes_a[a - 1] * pixel_mm2,
-                        sizes_b[b - 1] * pixel_mm2, distance, float(dice), status)
-        )  # fmt: skip
+            ObjectMatch(
+                a,
+                b,
+                tuple(centroids_a[a - 1]),
+                tuple(centroids_b[b - 1]),
+                sizes_a[a - 1] * pixel_mm2,
+                sizes_b[b - 1] * pixel_mm2,
+                distance,
+                float(dice),
+                status,
+            )
+        )
     for a in sorted(set(range(1, count_a + 1)) - set(pairs)):
         rows.append(
-            ObjectMatch(a, 0, tuple(centroids_a[a - 1]), (nan, nan), sizes_a[a - 1] * pixel_mm2, 0.0, nan, 0.0,
-                        MatchStatus.ONLY_A)
-        )  # fmt: skip
+            ObjectMatch(
+                a,
+                0,
+                tuple(centroids_a[a - 1]),
+                (nan, nan),
+                sizes_a[a - 1] * pixel_mm2,
+                0.0,
+                nan,
+                0.0,
+                MatchStatus.ONLY_A,
+            )
+        )
     for b in sorted(set(range(1, count_b + 1)) - set(pairs.values())):
         rows.append(
-            ObjectMatch(0, b, (nan, nan), tuple(centroids_b[b - 1]), 0.0, sizes_b[b - 1] * pixel_mm2, nan, 0.0,
-                        MatchStatus.ONLY_B)
-        )  # fmt: skip
+            ObjectMatch(
+                0,
+                b,
+                (nan, nan),
+                tuple(centroids_b[b - 1]),
+                0.0,
+                sizes_b[b - 1] * pixel_mm2,
+                nan,
+                0.0,
+                MatchStatus.ONLY_B,
+            )
+        )
     return rows
 
 

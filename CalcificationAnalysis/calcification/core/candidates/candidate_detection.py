@@ -78,6 +78,13 @@ def find_candidates(
     report_progress(progress, 0.85, f"Measuring {len(detection.candidates)} candidates")
     features = candidate_features(image01, WORKING_SPACING_MM, region, detection.candidates)
     return WorkingCandidates(
-        image01, region, np.asarray(breast, bool), detection, features, mammogram.shape, mammogram.spacing_mm,
-        WORKING_SPACING_MM, chest_wall,
-    )  # fmt: skip
+        image01,
+        region,
+        np.asarray(breast, bool),
+        detection,
+        features,
+        mammogram.shape,
+        mammogram.spacing_mm,
+        WORKING_SPACING_MM,
+        chest_wall,
+    )

@@ -160,8 +160,9 @@ def candidate_features(
     fine_1, fine_2 = _eigenvalues_at(image, px(FINE_SCALE_MM), rows, cols)
     vessel_1, vessel_2 = _eigenvalues_at(image, px(VESSEL_SCALE_MM), rows, cols)
     inside = block_mean(breast.astype(np.float32), factor) > 0.5
-    depth = np.minimum(ndimage.distance_transform_edt(inside)[coarse_rows, coarse_cols] * spacing_mm * factor,
-                       DEPTH_CAP_MM)  # fmt: skip
+    depth = np.minimum(
+        ndimage.distance_transform_edt(inside)[coarse_rows, coarse_cols] * spacing_mm * factor, DEPTH_CAP_MM
+    )
     contrast = np.array([c.contrast for c in candidates], np.float32)
     dog = np.array([c.dog_response for c in candidates], np.float32)
     points = np.column_stack([rows, cols]).astype(np.float32) * spacing_mm

@@ -75,9 +75,16 @@ def new_estimator(seed: int = 0):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
-        max_iter=400, learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=40, l2_regularization=1.0,
-        early_stopping=True, validation_fraction=0.1, n_iter_no_change=30, random_state=seed,
-    )  # fmt: skip
+        max_iter=400,
+        learning_rate=0.08,
+        max_leaf_nodes=31,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=30,
+        random_state=seed,
+    )
 
 
 def save_filter(estimator, card: CandidateFilterCard, folder: Union[str, Path], context=None) -> Path:
@@ -133,8 +140,10 @@ def load_filter(source: Union[str, Path, None] = None) -> CandidateFilter:
 
     def verified(path: Path, checksum: str):
         if not path.is_file() or sha256_of(path) != checksum:
-            raise InputError(f"The candidate filter in {folder} is missing or damaged ({path.name} differs from its "
-                             "card's checksum).")  # fmt: skip
+            raise InputError(
+                f"The candidate filter in {folder} is missing or damaged ({path.name} differs from its "
+                "card's checksum)."
+            )
         untrusted = skops.io.get_untrusted_types(file=path)
         refused = [name for name in untrusted if not is_allowed_type(name)]
         if refused:

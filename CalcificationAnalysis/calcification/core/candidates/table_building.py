@@ -50,8 +50,9 @@ def build_table(
     total = len(files) * (1 + blends) + synthetic
     rows = load_rows(out) if Path(out).is_file() else []
     mammograms = (read_mammogram(path, spacing_mm=spacing_mm) for path in files)
-    images = itertools.chain(real_background_images(mammograms, blends, seed + k),
-                             synthetic_images(synthetic, seed + 1000 + k))  # fmt: skip
+    images = itertools.chain(
+        real_background_images(mammograms, blends, seed + k), synthetic_images(synthetic, seed + 1000 + k)
+    )
     for number, image in enumerate(images):
         if number < len(rows):
             continue
@@ -62,5 +63,7 @@ def build_table(
     save_rows(rows, out)
     positives = sum(int(r.labels.sum()) for r in rows)
     truths, found = sum(r.true_count for r in rows), sum(r.true_found for r in rows)
-    return (f"{len(rows)} images, {sum(len(r.labels) for r in rows)} candidates ({positives} on calcifications); "
-            f"candidates reach {found} of {truths} inserted calcifications")  # fmt: skip
+    return (
+        f"{len(rows)} images, {sum(len(r.labels) for r in rows)} candidates ({positives} on calcifications); "
+        f"candidates reach {found} of {truths} inserted calcifications"
+    )

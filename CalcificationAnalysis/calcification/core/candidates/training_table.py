@@ -86,8 +86,9 @@ def real_background_images(normals: Iterable[Mammogram], blends_per_image: int, 
     for number, normal in enumerate(normals):
         yield TableImage(normal.name, "normal", normal)
         for k in range(blends_per_image):
-            case = blend_at_acquisition(normal, seed=seed, index=number * blends_per_image + k, config=config,
-                                        breast_mask=None)  # fmt: skip
+            case = blend_at_acquisition(
+                normal, seed=seed, index=number * blends_per_image + k, config=config, breast_mask=None
+            )
             yield TableImage(normal.name, "blended", case.mammogram, case.instances, case.breast_mask)
 
 
@@ -137,9 +138,15 @@ def load_rows(path: Path) -> list[TableRows]:
     with np.load(path, allow_pickle=False) as data:
         bounds = np.concatenate([[0], np.cumsum(data["image_rows"])])
         return [
-            TableRows(str(data["image_group"][i]), str(data["image_kind"][i]), float(data["image_spacing"][i]),
-                      data["features"][bounds[i]:bounds[i + 1]], data["labels"][bounds[i]:bounds[i + 1]],
-                      int(data["image_true_count"][i]), int(data["image_true_found"][i]),
-                      data["points_mm"][bounds[i]:bounds[i + 1]])
+            TableRows(
+                str(data["image_group"][i]),
+                str(data["image_kind"][i]),
+                float(data["image_spacing"][i]),
+                data["features"][bounds[i] : bounds[i + 1]],
+                data["labels"][bounds[i] : bounds[i + 1]],
+                int(data["image_true_count"][i]),
+                int(data["image_true_found"][i]),
+                data["points_mm"][bounds[i] : bounds[i + 1]],
+            )
             for i in range(len(bounds) - 1)
-        ]  # fmt: skip
+        ]

@@ -91,8 +91,13 @@ def plot_reliability(
         line = axes.plot(curve.mean_predicted[filled], curve.observed_fraction[filled], marker="", label=name)[0]
         sizes = 12 + 120 * curve.counts[filled] / max(1, curve.counts.max())
         axes.scatter(curve.mean_predicted[filled], curve.observed_fraction[filled], s=sizes, color=line.get_color())
-    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="Mean predicted probability", ylabel="Observed malignant fraction",
-             aspect="equal")  # fmt: skip
+    axes.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        xlabel="Mean predicted probability",
+        ylabel="Observed malignant fraction",
+        aspect="equal",
+    )
     axes.set_title(title or f"Reliability ({n_bins} bins)")
     axes.grid(alpha=0.3)
     axes.legend(loc="upper left", fontsize="small")

@@ -206,8 +206,10 @@ def match_objects(
     truth_objects = labelled_objects(truth, spacing_mm)
     predicted = labelled_objects(prediction, spacing_mm)
     if predicted.index_image.shape != truth_objects.index_image.shape:
-        raise InputError(f"Prediction shape {predicted.index_image.shape} differs from truth shape "
-                         f"{truth_objects.index_image.shape}.")  # fmt: skip
+        raise InputError(
+            f"Prediction shape {predicted.index_image.shape} differs from truth shape "
+            f"{truth_objects.index_image.shape}."
+        )
     scores = object_scores(predicted, probability, score_rule)
     candidates = _candidates(truth_objects, predicted, _pair_ious(truth_objects, predicted), distance_mm, min_iou)
     matched_truth = np.full(predicted.count, -1, dtype=np.int64)

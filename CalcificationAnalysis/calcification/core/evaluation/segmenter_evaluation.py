@@ -131,8 +131,9 @@ class SegmenterEvaluation:
 def _evaluate_image(name, truth, prediction, probability, region, spacing_mm, settings):
     """(ImageEvaluation, PixelCounts, ObjectMatching) of one image."""
     counts = pixel_counts(truth, prediction, region)
-    matching = match_objects(truth, prediction, spacing_mm, probability, settings.distance_mm, settings.min_iou,
-                             settings.score_rule)  # fmt: skip
+    matching = match_objects(
+        truth, prediction, spacing_mm, probability, settings.distance_mm, settings.min_iou, settings.score_rule
+    )
     region_px = np.asarray(truth).size if region is None else int(np.count_nonzero(region))
     pairs = matching.pair_ious
     row = ImageEvaluation(

@@ -32,8 +32,10 @@ _RLE_ROWS_EXAMINED = 16
 
 
 def _refuse(path: Path, dataset, found: str) -> None:
-    raise InputError(f"{path} says Rows x Columns = {dataset.get('Rows')} x {dataset.get('Columns')} but its pixel "
-                     f"data {found}; the file is damaged (its header does not describe its image).")  # fmt: skip
+    raise InputError(
+        f"{path} says Rows x Columns = {dataset.get('Rows')} x {dataset.get('Columns')} but its pixel "
+        f"data {found}; the file is damaged (its header does not describe its image)."
+    )
 
 
 def check_pixel_geometry(dataset, path: Path) -> None:

@@ -161,8 +161,10 @@ def _pixels(dataset, path: Path) -> np.ndarray:
             "The file may be truncated or damaged, or its compression needs a decoder that is not installed."
         ) from exc
     if stored.ndim != 2 or stored.shape != (int(dataset.Rows), int(dataset.Columns)):
-        raise InputError(f"{path} has pixel data of shape {stored.shape} for Rows x Columns "
-                         f"{dataset.get('Rows')} x {dataset.get('Columns')}; the file is damaged.")  # fmt: skip
+        raise InputError(
+            f"{path} has pixel data of shape {stored.shape} for Rows x Columns "
+            f"{dataset.get('Rows')} x {dataset.get('Columns')}; the file is damaged."
+        )
     # One float32 copy, modified in place: a 12-megapixel image never gets a float64 temporary.
     pixels = stored.astype(np.float32)
     slope = float(dataset.get("RescaleSlope", 1) or 1)
@@ -227,8 +229,9 @@ def read_dicom(path: Path, spacing_mm: Optional[tuple[float, float]] = None) -> 
         raise
     except Exception as exc:  # pydicom parses values lazily: a damaged element fails wherever it is first read
         reason = str(exc).splitlines()[0] if str(exc) else ""
-        raise InputError(f"{path} is not a readable DICOM file ({type(exc).__name__}: {reason}); it is damaged or "
-                         "not a DICOM image.") from exc  # fmt: skip
+        raise InputError(
+            f"{path} is not a readable DICOM file ({type(exc).__name__}: {reason}); it is damaged or not a DICOM image."
+        ) from exc
 
 
 def _read_dicom(path: Path, spacing_mm: Optional[tuple[float, float]] = None) -> Mammogram:

@@ -155,8 +155,10 @@ class ModelCard:
             raise InputError("The model card must be a JSON object.")
         version = data.get("format_version", CARD_FORMAT_VERSION)
         if not isinstance(version, int) or version > CARD_FORMAT_VERSION:
-            raise InputError(f"The model card has format version {version!r}; this version reads up to "
-                             f"{CARD_FORMAT_VERSION}. Update CalcificationAnalysis to use this model.")  # fmt: skip
+            raise InputError(
+                f"The model card has format version {version!r}; this version reads up to "
+                f"{CARD_FORMAT_VERSION}. Update CalcificationAnalysis to use this model."
+            )
         for key in ("name", "architecture"):
             if not isinstance(data.get(key), str) or not data[key]:
                 raise InputError(f"The model card has no {key!r} (a non-empty text is required).")
@@ -215,8 +217,10 @@ def _check_architecture_kwargs(kwargs: dict) -> None:
             if isinstance(number, bool) or not isinstance(number, (int, float)):
                 continue
             if not math.isfinite(number) or abs(number) > MAX_ARCHITECTURE_NUMBER:
-                raise InputError(f"The model card's architecture argument {key!r} is out of range ({number!r}; at "
-                                 f"most {MAX_ARCHITECTURE_NUMBER}).")  # fmt: skip
+                raise InputError(
+                    f"The model card's architecture argument {key!r} is out of range ({number!r}; at "
+                    f"most {MAX_ARCHITECTURE_NUMBER})."
+                )
 
 
 def _non_negative(value: Any, what: str) -> float:

@@ -36,8 +36,9 @@ def _search_dirs(models_dir: Optional[os.PathLike]) -> tuple[Path, Path]:
     return model_store.shipped_models_dir(), user
 
 
-def set_preferred_model(name_or_folder: Union[str, os.PathLike, None],
-                        models_dir: Optional[os.PathLike] = None) -> Optional[str]:  # fmt: skip
+def set_preferred_model(
+    name_or_folder: Union[str, os.PathLike, None], models_dir: Optional[os.PathLike] = None
+) -> Optional[str]:
     """Make a model the default of the analysis; None goes back to the shipped default.
 
     Parameters

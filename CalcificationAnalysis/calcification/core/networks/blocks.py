@@ -71,8 +71,9 @@ class FusedMBConv(nn.Module):
         SE bottleneck width as a fraction of ``in_channels`` (0.25 in EfficientNet); 0 disables SE.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 2, expansion: float = 4.0,
-                 se_ratio: float = 0.25):  # fmt: skip
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 2, expansion: float = 4.0, se_ratio: float = 0.25
+    ):
         super().__init__()
         hidden = max(1, int(round(in_channels * expansion)))
         self.expand = conv_bn_act(in_channels, hidden, stride=stride, act=nn.SiLU)
@@ -169,8 +170,14 @@ class TokenizedMLPBlock(nn.Module):
     and is tokenised as it is. (N, in_channels, H, W) -> (N, out_channels, ceil(H / stride), ceil(W / stride)).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, embed_stride: int | None = 2, hidden_ratio: float = 1.0,
-                 shift_groups: int = 5):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        embed_stride: int | None = 2,
+        hidden_ratio: float = 1.0,
+        shift_groups: int = 5,
+    ):
         super().__init__()
         if embed_stride is None:
             if in_channels != out_channels:

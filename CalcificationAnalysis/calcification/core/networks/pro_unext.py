@@ -66,8 +66,15 @@ class ProUNeXt(nn.Module):
 
     total_stride = 64
 
-    def __init__(self, in_channels: int = 1, width_multiplier: float = 1.0, expansion: float = 4.0,
-                 widths: tuple[int, ...] | None = None, mbconv_depth: int = 1, se_ratio: float = 0.25):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int = 1,
+        width_multiplier: float = 1.0,
+        expansion: float = 4.0,
+        widths: tuple[int, ...] | None = None,
+        mbconv_depth: int = 1,
+        se_ratio: float = 0.25,
+    ):
         super().__init__()
         widths = tuple(widths) if widths is not None else scaled_widths(PAPER_WIDTHS, width_multiplier)
         if len(widths) != 7:

@@ -61,8 +61,10 @@ def write_table_csv(
     arrays = {name: np.asarray(values) for name, values in columns.items()}
     if len({array.shape for array in arrays.values()}) > 1 or any(a.ndim != 1 for a in arrays.values()):
         raise InputError(f"The columns of {path.name} must be one-dimensional and of one length.")
-    schema_rows = [(name, (descriptions or {}).get(name, ""), (units or {}).get(name, ""), _slicer_type(array), "")
-                   for name, array in arrays.items()]  # fmt: skip
+    schema_rows = [
+        (name, (descriptions or {}).get(name, ""), (units or {}).get(name, ""), _slicer_type(array), "")
+        for name, array in arrays.items()
+    ]
     data_rows = [[_text(value) for value in row] for row in zip(*(a.tolist() for a in arrays.values()), strict=True)]
     schema = schema_path_for(path)
     _write_rows_atomically(schema, SCHEMA_COLUMNS, schema_rows)  # schema first: no NAME.csv without its schema

@@ -77,10 +77,15 @@ def segment_with_candidates(
     areas = ndimage.sum_labels(np.ones_like(labels), labels, index) * pixel_area if count else []
     kept_probability, kept_centroids = probability[keep], centroids[keep]
     objects = tuple(
-        DetectedObject(int(i + 1), float(areas[i]), (float(kept_centroids[i, 0]), float(kept_centroids[i, 1])),
-                       float(kept_probability[i]), 0.0)
+        DetectedObject(
+            int(i + 1),
+            float(areas[i]),
+            (float(kept_centroids[i, 0]), float(kept_centroids[i, 1])),
+            float(kept_probability[i]),
+            0.0,
+        )
         for i in range(count)
-    )  # fmt: skip
+    )
     report_progress(progress, 1.0, f"{count} calcifications kept of {len(probability)} candidates")
     return CalcificationSegmentation(
         labels=labels,

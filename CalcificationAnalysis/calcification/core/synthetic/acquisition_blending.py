@@ -140,9 +140,22 @@ def blend_at_acquisition(
     instances = _to_image_grid(canvas.instances, k, np.max).astype(np.int32)
     name = background.name
     record = CaseRecord(
-        f"{name}_acq{seed}-{index:05d}", name, int(seed), int(index), label if clusters else CaseLabel.NORMAL,
-        "unknown", background.view.value, background.laterality.value, spacing[0], tuple(background.shape), False,
-        config.class_overlap, 0.0, source=name, clusters=tuple(clusters), calcifications=tuple(calcifications),
-    )  # fmt: skip
+        f"{name}_acq{seed}-{index:05d}",
+        name,
+        int(seed),
+        int(index),
+        label if clusters else CaseLabel.NORMAL,
+        "unknown",
+        background.view.value,
+        background.laterality.value,
+        spacing[0],
+        tuple(background.shape),
+        False,
+        config.class_overlap,
+        0.0,
+        source=name,
+        clusters=tuple(clusters),
+        calcifications=tuple(calcifications),
+    )
     out = dataclasses.replace(background, pixels=pixels, metadata={**background.metadata, "synthetic_blend": True})
     return SyntheticCase(out, instances > 0, instances, breast, record)

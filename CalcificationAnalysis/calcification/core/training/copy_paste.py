@@ -115,8 +115,10 @@ class CalcificationDonors:
         found: list[DonorComponent] = []
         for source, case in enumerate(cases):
             if case.image.shape != case.mask.shape:
-                raise InputError(f"Training image {source}: the mask's shape {case.mask.shape} differs from the "
-                                 f"image's {case.image.shape}.")  # fmt: skip
+                raise InputError(
+                    f"Training image {source}: the mask's shape {case.mask.shape} differs from the "
+                    f"image's {case.image.shape}."
+                )
             found.extend(_components(case.image, case.mask, source, margin_px, max_side_px))
         if len(found) > max_components:
             keep = np.linspace(0, len(found) - 1, max_components).round().astype(int) if max_components else []

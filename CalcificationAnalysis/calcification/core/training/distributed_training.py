@@ -114,8 +114,9 @@ class ProcessGroup:
         if device.type == "cuda":
             run.network = torch.nn.SyncBatchNorm.convert_sync_batchnorm(run.network)  # same parameters, same keys
         # Buffers (BatchNorm running statistics) are merged over the parts by backward(), not copied from rank 0.
-        run.forward = DistributedDataParallel(run.network, device_ids=[device] if device.type == "cuda" else None,
-                                              forward_sync_buffers=False)  # fmt: skip
+        run.forward = DistributedDataParallel(
+            run.network, device_ids=[device] if device.type == "cuda" else None, forward_sync_buffers=False
+        )
 
     def shared(self, load: Callable[[], Any]) -> Any:
         """``load()`` run by rank 0 and its result (or its InputError) sent to every process."""
@@ -198,8 +199,10 @@ def process_group_from_environment(device: str = "auto", parts: Optional[int] = 
 def check_batch_split(config: TrainingConfig, group: ProcessGroup) -> None:
     """InputError unless the batch splits evenly into the parts (DDP averages equal shares)."""
     if config.batch_size % group.parts:
-        raise InputError(f"--batch {config.batch_size} cannot be split evenly into {group.parts} parts (one or more "
-                         f"per process); choose a multiple of {group.parts}.")  # fmt: skip
+        raise InputError(
+            f"--batch {config.batch_size} cannot be split evenly into {group.parts} parts (one or more "
+            f"per process); choose a multiple of {group.parts}."
+        )
 
 
 @contextmanager
@@ -245,8 +248,9 @@ class ShardedCropBatcher(CropBatcher):
     at the checkpoint's epoch).
     """
 
-    def __init__(self, cases, config: TrainingConfig, rng: np.random.Generator, fold: int, first_epoch: int,
-                 group: ProcessGroup):  # fmt: skip
+    def __init__(
+        self, cases, config: TrainingConfig, rng: np.random.Generator, fold: int, first_epoch: int, group: ProcessGroup
+    ):
         super().__init__(cases, config, rng)
         check_batch_split(config, group)
         self.fold, self.group = fold, group

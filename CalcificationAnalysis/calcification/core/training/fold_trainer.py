@@ -79,8 +79,16 @@ def _load_checkpoint(path: Path, config: TrainingConfig) -> Optional[dict]:
 
 
 #: What a checkpoint must hold to be resumed from, and of which type.
-_CHECKPOINT_FIELDS = {"network": dict, "optimizer": dict, "numpy_rng": dict, "epoch": int, "best_state": dict,
-                      "best_dice": (int, float), "best_epoch": int, "history": list}  # fmt: skip
+_CHECKPOINT_FIELDS = {
+    "network": dict,
+    "optimizer": dict,
+    "numpy_rng": dict,
+    "epoch": int,
+    "best_state": dict,
+    "best_dice": (int, float),
+    "best_epoch": int,
+    "history": list,
+}
 
 
 class _Run:
@@ -136,8 +144,15 @@ class _Run:
         }
 
 
-def _train_epoch(run: _Run, batcher: CropBatcher, config: TrainingConfig, device, events: EventCallback,
-                 report: Callable[[int], None], processes) -> float:  # fmt: skip
+def _train_epoch(
+    run: _Run,
+    batcher: CropBatcher,
+    config: TrainingConfig,
+    device,
+    events: EventCallback,
+    report: Callable[[int], None],
+    processes,
+) -> float:
     """One epoch of optimiser steps; returns the mean training loss."""
     import torch
 
@@ -154,8 +169,9 @@ def _train_epoch(run: _Run, batcher: CropBatcher, config: TrainingConfig, device
         images, masks = batcher.next_batch()
         x, y = torch.from_numpy(images).to(device), torch.from_numpy(masks).to(device)
         run.optimizer.zero_grad(set_to_none=True)
-        loss = processes.backward(run, x, y, lambda logits, target: loss_fn(logits.float(), target, config.losses),
-                                  use_amp, scaler)  # fmt: skip
+        loss = processes.backward(
+            run, x, y, lambda logits, target: loss_fn(logits.float(), target, config.losses), use_amp, scaler
+        )
         scaler.step(run.optimizer)
         scaler.update()
         losses.append(float(loss.detach()))
@@ -229,8 +245,10 @@ def train_fold(
         try:
             run.restore(saved)
         except (RuntimeError, ValueError, TypeError, KeyError) as exc:  # weights of another network, damaged state
-            raise InputError(f"The checkpoint {checkpoint} does not fit this training ({type(exc).__name__}); "
-                             "delete it to start this fold again.") from exc  # fmt: skip
+            raise InputError(
+                f"The checkpoint {checkpoint} does not fit this training ({type(exc).__name__}); "
+                "delete it to start this fold again."
+            ) from exc
         if events:
             _replay_history(run.history, fold, events)
     processes.prepare(run)
@@ -252,9 +270,14 @@ def train_fold(
         epoch_started = time.perf_counter()
         train_loss = _train_epoch(run, batcher, config, device, step_events, report, processes)
         dice = processes.validation_dice(run.network, validation_cases, device, config.validation_threshold)
-        record = {"epoch": run.epoch, "phase": 1 if run.epoch < config.phase_one_epochs else 2,
-                  "train_loss": train_loss, "val_dice": dice, "seconds": time.perf_counter() - epoch_started,
-                  "learning_rate": _learning_rate(config, run.epoch, config.steps_per_epoch - 1)}  # fmt: skip
+        record = {
+            "epoch": run.epoch,
+            "phase": 1 if run.epoch < config.phase_one_epochs else 2,
+            "train_loss": train_loss,
+            "val_dice": dice,
+            "seconds": time.perf_counter() - epoch_started,
+            "learning_rate": _learning_rate(config, run.epoch, config.steps_per_epoch - 1),
+        }
         if dice > run.best_dice:
             run.best_dice, run.best_epoch = dice, run.epoch
             run.best_state = {k: v.detach().cpu().clone() for k, v in run.network.state_dict().items()}

@@ -28,11 +28,15 @@ def check_initial_model(config: TrainingConfig, normalisation: NormalisationSpec
     model = load_model(config.init_model)
     card = model.card
     if abs(card.spacing_mm - config.spacing_mm) > 1e-9:
-        raise InputError(f"The model {card.name!r} works at {card.spacing_mm:g} mm per pixel, this training at "
-                         f"{config.spacing_mm:g} mm; it cannot start from that model.")  # fmt: skip
+        raise InputError(
+            f"The model {card.name!r} works at {card.spacing_mm:g} mm per pixel, this training at "
+            f"{config.spacing_mm:g} mm; it cannot start from that model."
+        )
     if card.normalisation != normalisation:
-        raise InputError(f"The model {card.name!r} normalises intensities as {card.normalisation}, this training as "
-                         f"{normalisation}; it cannot start from that model.")  # fmt: skip
+        raise InputError(
+            f"The model {card.name!r} normalises intensities as {card.normalisation}, this training as "
+            f"{normalisation}; it cannot start from that model."
+        )
     try:
         build_preset(config.preset).load_state_dict(model.networks[0].state_dict())
     except RuntimeError as exc:  # torch lists every missing, unexpected or mis-shaped tensor

@@ -113,7 +113,7 @@ def train_segmenter(
                 progress=sub_progress(progress, k / len(splits), (k + 1) / len(splits)),
                 events=events,
                 processes=processes,
-            )  # fmt: skip
+            )
         )
     architecture, kwargs = PRESETS[config.preset]
     metrics = {f"fold_{k}_validation_dice": round(r.best_dice, 4) for k, r in enumerate(results)}

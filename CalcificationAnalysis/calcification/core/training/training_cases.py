@@ -114,6 +114,12 @@ def synthetic_training_cases(
         mammogram = case.mammogram
         region = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
         yield prepare_training_case(
-            case.record.case_id, case.record.patient_id, mammogram.pixels, mammogram.spacing_mm,
-            case.mask, region, model_spacing_mm, normalisation,
-        )  # fmt: skip
+            case.record.case_id,
+            case.record.patient_id,
+            mammogram.pixels,
+            mammogram.spacing_mm,
+            case.mask,
+            region,
+            model_spacing_mm,
+            normalisation,
+        )

@@ -95,8 +95,9 @@ class TrainingConfig:
         if not 0.0 <= self.empty_fraction < 1.0:
             raise InputError(f"empty_fraction must lie in [0, 1), got {self.empty_fraction}.")
         if self.positive_sampling not in POSITIVE_SAMPLING:
-            raise InputError(f"positive_sampling must be one of {', '.join(POSITIVE_SAMPLING)}, "
-                             f"got {self.positive_sampling!r}.")  # fmt: skip
+            raise InputError(
+                f"positive_sampling must be one of {', '.join(POSITIVE_SAMPLING)}, got {self.positive_sampling!r}."
+            )
         if not 0.0 < self.validation_threshold < 1.0:
             raise InputError("The validation threshold must lie between 0 and 1.")
 

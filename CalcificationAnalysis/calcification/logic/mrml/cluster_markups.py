@@ -24,10 +24,14 @@ def _outline_pixels(member_boxes, margin_px: float = 2.0) -> np.ndarray:
     calcifications costs no whole-image scan per cluster.
     """
     corners = np.array(
-        [(box[0].start + dr, box[1].start + dc) for box in member_boxes
-         for dr in (-0.5, box[0].stop - box[0].start - 0.5) for dc in (-0.5, box[1].stop - box[1].start - 0.5)],
+        [
+            (box[0].start + dr, box[1].start + dc)
+            for box in member_boxes
+            for dr in (-0.5, box[0].stop - box[0].start - 0.5)
+            for dc in (-0.5, box[1].stop - box[1].start - 0.5)
+        ],
         dtype=np.float64,
-    )  # fmt: skip
+    )
     try:
         hull = corners[ConvexHull(corners).vertices]
     except QhullError:  # all corners on a line

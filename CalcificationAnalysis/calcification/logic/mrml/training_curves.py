@@ -94,8 +94,9 @@ def create_curve_nodes(scene, curves: Optional[TrainingCurves] = None, name: str
     -------
     CurveNodes
     """
-    table = table_node_from_columns(scene, name, (curves or TrainingCurves()).columns(), descriptions=_DESCRIPTIONS,
-                                    units={"seconds": "s"})  # fmt: skip
+    table = table_node_from_columns(
+        scene, name, (curves or TrainingCurves()).columns(), descriptions=_DESCRIPTIONS, units={"seconds": "s"}
+    )
     chart = scene.AddNewNodeByClass("vtkMRMLPlotChartNode", f"{name} chart")
     chart.SetTitle(name)
     chart.SetXAxisTitle("Epoch (all folds)")
@@ -122,8 +123,14 @@ def update_curve_nodes(scene, nodes: CurveNodes, curves: TrainingCurves) -> Curv
     InputError
         ``nodes.table`` belongs to another scene.
     """
-    table_node_from_columns(scene, nodes.table.GetName(), curves.columns(), descriptions=_DESCRIPTIONS,
-                            units={"seconds": "s"}, node=nodes.table)  # fmt: skip
+    table_node_from_columns(
+        scene,
+        nodes.table.GetName(),
+        curves.columns(),
+        descriptions=_DESCRIPTIONS,
+        units={"seconds": "s"},
+        node=nodes.table,
+    )
     return nodes
 
 
@@ -153,8 +160,9 @@ class TrainingProgress:
     two steps.
     """
 
-    def __init__(self, folds: int, epochs_per_fold: int, steps_per_epoch: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self, folds: int, epochs_per_fold: int, steps_per_epoch: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.total_steps = max(1, folds * epochs_per_fold * steps_per_epoch)
         self._per_fold, self._per_epoch, self._folds = epochs_per_fold * steps_per_epoch, steps_per_epoch, folds
         self._clock = clock

@@ -28,8 +28,15 @@ from ...core.reporting.csv_cells import SafeDictWriter
 from .classifier_training_data import TrainingTable
 
 #: Files an evaluation writes, in this order.
-OUTPUT_NAMES = ("algorithms.csv", "importance.csv", "out_of_fold.csv", "summary.json", "roc.png", "importance.png",
-                "reliability.png")  # fmt: skip
+OUTPUT_NAMES = (
+    "algorithms.csv",
+    "importance.csv",
+    "out_of_fold.csv",
+    "summary.json",
+    "roc.png",
+    "importance.png",
+    "reliability.png",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,8 +67,12 @@ def _csv_text(rows: list[dict]) -> str:
 def _out_of_fold_rows(table: TrainingTable, report: CrossValidationReport, calibrated) -> list[dict]:
     rows = []
     for i, case in enumerate(table.case_ids):
-        row = {"case_id": case, "patient_id": table.patient_ids[i], "label": int(table.y[i]),
-               "fold": int(report.fold_of_case[i])}  # fmt: skip
+        row = {
+            "case_id": case,
+            "patient_id": table.patient_ids[i],
+            "label": int(table.y[i]),
+            "fold": int(report.fold_of_case[i]),
+        }
         row.update({result.algorithm.value: repr(float(result.probabilities[i])) for result in report.results})
         row[f"{report.importance.algorithm.value}_calibrated"] = repr(float(calibrated[i]))
         rows.append(row)
@@ -74,10 +85,15 @@ def _write_outputs(table: TrainingTable, evaluation: ClassifierEvaluation, setti
     report, importance = evaluation.report, evaluation.report.importance
     paths = evaluation.paths
     order = sorted(range(len(report.feature_names)), key=lambda i: -importance.mean_auc_drop[i])
-    ranked = [{"feature": report.feature_names[i], "mean_auc_drop": repr(float(importance.mean_auc_drop[i])),
-               "std_auc_drop": repr(float(importance.std_auc_drop[i]))} for i in order]  # fmt: skip
-    summary = {**settings, "data": table.summary(), "algorithms": evaluation.table_rows(),
-               "importance": ranked}  # fmt: skip
+    ranked = [
+        {
+            "feature": report.feature_names[i],
+            "mean_auc_drop": repr(float(importance.mean_auc_drop[i])),
+            "std_auc_drop": repr(float(importance.std_auc_drop[i])),
+        }
+        for i in order
+    ]
+    summary = {**settings, "data": table.summary(), "algorithms": evaluation.table_rows(), "importance": ranked}
     probabilities = {r.algorithm.display_name: r.probabilities for r in report.results}
     chosen = report.result(importance.algorithm)
     try:
@@ -88,10 +104,21 @@ def _write_outputs(table: TrainingTable, evaluation: ClassifierEvaluation, setti
         )
         write_text_atomically(paths[3], json.dumps(summary, indent=2) + "\n")
         plot_roc_curves(table.y, probabilities, paths[4], title=f"ROC, patient-grouped {settings['folds']}-fold")
-        plot_feature_importance(list(report.feature_names), importance.mean_auc_drop, importance.std_auc_drop,
-                                paths[5], title=f"Permutation importance, {evaluation.chosen}")  # fmt: skip
-        plot_reliability(table.y, {f"{evaluation.chosen}, calibrated": evaluation.calibrated_probabilities,
-                                   f"{evaluation.chosen}, uncalibrated": chosen.probabilities}, paths[6])  # fmt: skip
+        plot_feature_importance(
+            list(report.feature_names),
+            importance.mean_auc_drop,
+            importance.std_auc_drop,
+            paths[5],
+            title=f"Permutation importance, {evaluation.chosen}",
+        )
+        plot_reliability(
+            table.y,
+            {
+                f"{evaluation.chosen}, calibrated": evaluation.calibrated_probabilities,
+                f"{evaluation.chosen}, uncalibrated": chosen.probabilities,
+            },
+            paths[6],
+        )
     except BaseException:
         for path in paths:  # all files or none
             path.unlink(missing_ok=True)
@@ -135,8 +162,18 @@ def evaluate_classifiers(
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file; choose a folder for the evaluation.")
-    report = cross_validate(table.X, table.y, table.patient_ids, table.feature_names, names, folds, seed,
-                            sub_progress(progress, 0.0, 0.7), importance_algorithm=chosen, n_boot=n_boot)  # fmt: skip
+    report = cross_validate(
+        table.X,
+        table.y,
+        table.patient_ids,
+        table.feature_names,
+        names,
+        folds,
+        seed,
+        sub_progress(progress, 0.0, 0.7),
+        importance_algorithm=chosen,
+        n_boot=n_boot,
+    )
     report_progress(progress, 0.7, f"Calibrated {chosen.display_name}, as shipped")
     X, y, groups, _ = check_training_data(table.X, table.y, table.patient_ids, table.feature_names)
     with single_threaded():
@@ -205,12 +242,14 @@ def score_trained_classifier(
     name = trained.card.name
     out.mkdir(parents=True, exist_ok=True)
     paths = tuple(out / file_name for file_name in HELD_OUT_NAMES)
-    rows = [{"case_id": case, "patient_id": patient, "label": int(label), "probability": repr(float(p))}
-            for case, patient, label, p in zip(table.case_ids, table.patient_ids, table.y, probabilities,
-                                               strict=True)]  # fmt: skip
+    rows = [
+        {"case_id": case, "patient_id": patient, "label": int(label), "probability": repr(float(p))}
+        for case, patient, label, p in zip(table.case_ids, table.patient_ids, table.y, probabilities, strict=True)
+    ]
     try:
-        write_text_atomically(paths[0], json.dumps({"classifier": name, "data": table.summary(), **metrics.to_dict()},
-                                         indent=2) + "\n")  # fmt: skip
+        write_text_atomically(
+            paths[0], json.dumps({"classifier": name, "data": table.summary(), **metrics.to_dict()}, indent=2) + "\n"
+        )
         write_text_atomically(paths[1], _csv_text(rows))
         plot_roc_curves(table.y, {name: probabilities}, paths[2], title=f"ROC of {name} on held-out cases")
         plot_reliability(table.y, {name: probabilities}, paths[3], title=f"Reliability of {name}, held-out cases")

@@ -39,9 +39,11 @@ class SavedClassifier:
 
     def summary(self) -> str:
         m = self.trained.card.metrics
-        return (f"{self.trained.card.name}: {self.table.summary()}; cross-validated AUC {m.auc:.3f} "
-                f"[{m.auc_low:.3f}, {m.auc_high:.3f}], accuracy {m.accuracy:.3f}, sensitivity {m.sensitivity:.3f}, "
-                f"specificity {m.specificity:.3f}, Brier {m.brier:.3f}")  # fmt: skip
+        return (
+            f"{self.trained.card.name}: {self.table.summary()}; cross-validated AUC {m.auc:.3f} "
+            f"[{m.auc_low:.3f}, {m.auc_high:.3f}], accuracy {m.accuracy:.3f}, sensitivity {m.sensitivity:.3f}, "
+            f"specificity {m.specificity:.3f}, Brier {m.brier:.3f}"
+        )
 
 
 def classifier_destination(name: str, out: Optional[os.PathLike | str] = None, overwrite: bool = False) -> Path:
@@ -61,11 +63,33 @@ def classifier_destination(name: str, out: Optional[os.PathLike | str] = None, o
     return folder
 
 
-def _train_and_save(table: TrainingTable, name: str, folder: Path, algorithm, folds: int, seed: int, n_boot: int,
-                    trained_on: str, synthetic: bool, overwrite: bool, progress) -> TrainedClassifier:  # fmt: skip
-    trained = train_classifier(table.X, table.y, table.patient_ids, table.feature_names, algorithm, seed=seed,
-                               folds=folds, name=name.strip(), trained_on=trained_on, synthetic_training=synthetic,
-                               n_boot=n_boot, progress=progress)  # fmt: skip
+def _train_and_save(
+    table: TrainingTable,
+    name: str,
+    folder: Path,
+    algorithm,
+    folds: int,
+    seed: int,
+    n_boot: int,
+    trained_on: str,
+    synthetic: bool,
+    overwrite: bool,
+    progress,
+) -> TrainedClassifier:
+    trained = train_classifier(
+        table.X,
+        table.y,
+        table.patient_ids,
+        table.feature_names,
+        algorithm,
+        seed=seed,
+        folds=folds,
+        name=name.strip(),
+        trained_on=trained_on,
+        synthetic_training=synthetic,
+        n_boot=n_boot,
+        progress=progress,
+    )
     save_classifier(trained, folder, overwrite=overwrite)
     return trained
 
@@ -93,8 +117,9 @@ def train_classifier_from_files(
     paths = [features] if isinstance(features, (str, os.PathLike)) else list(features)
     sources = ", ".join(Path(p).name for p in paths)
     trained_on = f"{table.summary()}; features {sources}, labels {Path(labels).name}"
-    trained = _train_and_save(table, name, folder, algorithm, folds, seed, n_boot, trained_on, False, overwrite,
-                              progress)  # fmt: skip
+    trained = _train_and_save(
+        table, name, folder, algorithm, folds, seed, n_boot, trained_on, False, overwrite, progress
+    )
     return SavedClassifier(trained, folder, table)
 
 
@@ -121,11 +146,24 @@ def train_classifier_on_synthetic(
     table = table_from_rows(rows.features, rows.labels)
     measured_on = f"the {rows.model_name} network" if rows.model_name else "the Hessian-DoG detector"
     rows_x_cols = f"{config.shape[0]}x{config.shape[1]}"
-    trained_on = (f"Features measured on {measured_on}'s segmentation (not the ground-truth masks) of {table.y.size} "
-                  f"synthetic cases (series {synthetic_seed}, {rows_x_cols} px at {config.spacing_mm} mm, class "
-                  f"overlap {config.class_overlap}); no real patient.")  # fmt: skip
-    trained = _train_and_save(table, name, folder, algorithm, folds, seed, n_boot, trained_on, True, overwrite,
-                              sub_progress(progress, 0.85, 1.0))  # fmt: skip
+    trained_on = (
+        f"Features measured on {measured_on}'s segmentation (not the ground-truth masks) of {table.y.size} "
+        f"synthetic cases (series {synthetic_seed}, {rows_x_cols} px at {config.spacing_mm} mm, class "
+        f"overlap {config.class_overlap}); no real patient."
+    )
+    trained = _train_and_save(
+        table,
+        name,
+        folder,
+        algorithm,
+        folds,
+        seed,
+        n_boot,
+        trained_on,
+        True,
+        overwrite,
+        sub_progress(progress, 0.85, 1.0),
+    )
     write_feature_rows(rows.features, folder / TRAINING_FEATURES_FILE)
     write_label_rows(rows.labels, folder / TRAINING_LABELS_FILE)
     return SavedClassifier(trained, folder, table)

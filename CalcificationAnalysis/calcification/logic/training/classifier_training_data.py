@@ -108,12 +108,16 @@ def read_feature_csv(path: os.PathLike | str) -> tuple[list[str], list[str], np.
     path = Path(path)
     columns, rows = _read_rows(path, "features CSV")
     if "case_id" not in columns:
-        raise InputError(f"The features CSV {path} has no 'case_id' column; use the features.csv that "
-                         "'calcification analyze' writes.")  # fmt: skip
+        raise InputError(
+            f"The features CSV {path} has no 'case_id' column; use the features.csv that "
+            "'calcification analyze' writes."
+        )
     missing = [name for name in IMAGE_FEATURE_NAMES if name not in columns]
     if missing:
-        raise InputError(f"The features CSV {path} lacks the feature column(s) {_named(missing)}; use the "
-                         "features.csv that 'calcification analyze' writes.")  # fmt: skip
+        raise InputError(
+            f"The features CSV {path} lacks the feature column(s) {_named(missing)}; use the "
+            "features.csv that 'calcification analyze' writes."
+        )
     ignored = [c for c in columns if c not in IMAGE_FEATURE_NAMES and c not in FEATURE_ID_COLUMNS]
     if ignored:
         logger.warning("Ignoring the column(s) %s of %s: they are not image features.", _named(ignored), path)
@@ -125,8 +129,13 @@ def read_feature_csv(path: os.PathLike | str) -> tuple[list[str], list[str], np.
     duplicates = sorted({c for c in case_ids if case_ids.count(c) > 1})
     if duplicates:
         raise InputError(f"The features CSV {path} has several rows for {_named(duplicates)}; keep one each.")
-    X = np.array([[_number(row.get(name), case, name) for name in IMAGE_FEATURE_NAMES]
-                  for row, case in zip(rows, case_ids, strict=True)], dtype=np.float64)  # fmt: skip
+    X = np.array(
+        [
+            [_number(row.get(name), case, name) for name in IMAGE_FEATURE_NAMES]
+            for row, case in zip(rows, case_ids, strict=True)
+        ],
+        dtype=np.float64,
+    )
     patients = [(row.get("patient_id") or "").strip() for row in rows]
     return case_ids, patients, X
 
@@ -162,9 +171,11 @@ def read_label_table(path: os.PathLike | str) -> dict[str, tuple[int, str]]:
     bad = sorted(case for case, entry in table.items() if entry["label"].lower() not in LABEL_VALUES)
     if bad:
         shown = ", ".join(f"{case} ({table[case]['label'] or 'empty'})" for case in bad[:_NAMED])
-        raise InputError(f"The labels CSV {path} has labels other than benign/malignant (or 0/1) for {shown}"
-                         f"{' and more' if len(bad) > _NAMED else ''}; the classifier learns benign against "
-                         "malignant, so drop normal cases and fix the others.")  # fmt: skip
+        raise InputError(
+            f"The labels CSV {path} has labels other than benign/malignant (or 0/1) for {shown}"
+            f"{' and more' if len(bad) > _NAMED else ''}; the classifier learns benign against "
+            "malignant, so drop normal cases and fix the others."
+        )
     return {case: (LABEL_VALUES[entry["label"].lower()], entry["patient_id"]) for case, entry in table.items()}
 
 
@@ -193,14 +204,18 @@ def table_from_rows(feature_rows: list[dict], label_rows: list[dict]) -> Trainin
 def _joined(case_ids, feature_patients, X, label_table: dict, labels_name: str) -> TrainingTable:
     unlabelled = [case for case in case_ids if case not in label_table]
     if unlabelled:
-        raise InputError(f"{len(unlabelled)} case(s) of the features have no row in {labels_name}: "
-                         f"{_named(unlabelled)}. Add their labels or remove their rows.")  # fmt: skip
+        raise InputError(
+            f"{len(unlabelled)} case(s) of the features have no row in {labels_name}: "
+            f"{_named(unlabelled)}. Add their labels or remove their rows."
+        )
     patients = [label_table[case][1] or patient for case, patient in zip(case_ids, feature_patients, strict=True)]
     anonymous = [case for case, patient in zip(case_ids, patients, strict=True) if not patient]
     if anonymous:
-        raise InputError(f"{len(anonymous)} case(s) have no patient id in either file: {_named(anonymous)}. "
-                         "Add a patient_id column to the labels: a patient's images must stay in one "
-                         "cross-validation fold, or the measured AUC is too optimistic.")  # fmt: skip
+        raise InputError(
+            f"{len(anonymous)} case(s) have no patient id in either file: {_named(anonymous)}. "
+            "Add a patient_id column to the labels: a patient's images must stay in one "
+            "cross-validation fold, or the measured AUC is too optimistic."
+        )
     y = np.array([label_table[case][0] for case in case_ids], dtype=np.int64)
     if y.size == 0 or y.min() == y.max():
         kind = "malignant" if y.size and y[0] else "benign"

@@ -97,8 +97,13 @@ class TrainingSettings:
         parse_device(self.device)
         if self.crop < 32 or self.crop % 32:
             raise InputError(f"The crop size must be a multiple of 32 and at least 32 pixels, got {self.crop}.")
-        minimums = (("folds", self.folds, 1), ("epochs", self.epochs, 1), ("steps", self.steps, 1),
-                    ("batch", self.batch, 1), ("fine-tuning epochs", self.fine_tune_epochs, 0))  # fmt: skip
+        minimums = (
+            ("folds", self.folds, 1),
+            ("epochs", self.epochs, 1),
+            ("steps", self.steps, 1),
+            ("batch", self.batch, 1),
+            ("fine-tuning epochs", self.fine_tune_epochs, 0),
+        )
         for label, value, low in minimums:
             if value < low:
                 raise InputError(f"The number of {label} must be at least {low}, got {value}.")
@@ -158,8 +163,11 @@ def training_command(settings: TrainingSettings, python: Optional[str] = None) -
     argv += ["--epochs", str(settings.epochs), "--fine-tune-epochs", str(settings.fine_tune_epochs)]
     argv += ["--steps", str(settings.steps), "--batch", str(settings.batch), "--crop", str(settings.crop)]
     argv += ["--device", settings.device, "--seed", str(settings.seed)]
-    for flag, value in (("--checkpoints", settings.checkpoints), ("--out", settings.out_folder),
-                        ("--init-model", settings.init_model)):  # fmt: skip
+    for flag, value in (
+        ("--checkpoints", settings.checkpoints),
+        ("--out", settings.out_folder),
+        ("--init-model", settings.init_model),
+    ):
         if value:
             argv += [flag, value]
     argv += ["--overwrite"] * settings.overwrite + ["--no-augment"] * (not settings.augment)
@@ -172,8 +180,16 @@ def check_dataset_command(data_paths: Sequence[str], labels_csv: str, python: Op
         raise InputError("Add at least one annotated scene or folder to check.")
     if not labels_csv:
         raise InputError("Choose the labels CSV that goes with the listed scenes and folders.")
-    return [python or python_executable(), "-m", "calcification.cli.main", "check-dataset",
-            *map(str, data_paths), "--labels", str(labels_csv), "--json"]  # fmt: skip
+    return [
+        python or python_executable(),
+        "-m",
+        "calcification.cli.main",
+        "check-dataset",
+        *map(str, data_paths),
+        "--labels",
+        str(labels_csv),
+        "--json",
+    ]
 
 
 def process_environment(base: Optional[Mapping[str, str]] = None) -> dict[str, str]:
@@ -270,8 +286,13 @@ def parse_event_line(line: str | bytes) -> Optional[TrainingEvent]:
     kind = record.get("event")
     if kind is None and isinstance(record.get("model"), str) and isinstance(record.get("folder"), str):
         metrics = record.get("metrics")
-        return TrainingEvent("finished", model=record["model"], folder=record["folder"],
-                             metrics=dict(metrics) if isinstance(metrics, dict) else {}, raw=record)  # fmt: skip
+        return TrainingEvent(
+            "finished",
+            model=record["model"],
+            folder=record["folder"],
+            metrics=dict(metrics) if isinstance(metrics, dict) else {},
+            raw=record,
+        )
     if not isinstance(kind, str):
         return None
     values = _typed(record)
@@ -326,10 +347,18 @@ def run_training_blocking(
     """
     events: list[TrainingEvent] = []
     # stderr goes to a file, not a pipe: a child writing many warnings would block on a full pipe nobody reads.
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr_file, subprocess.Popen(
-        training_command(settings, python), stdout=subprocess.PIPE, stderr=stderr_file, text=True, encoding="utf-8",
-        errors="replace", env=process_environment(),
-    ) as child:  # fmt: skip
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr_file,
+        subprocess.Popen(
+            training_command(settings, python),
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=process_environment(),
+        ) as child,
+    ):
         try:
             for line in child.stdout:
                 event = parse_event_line(line)
@@ -372,8 +401,9 @@ def check_dataset(data_paths: Sequence[str], labels_csv: str, python: Optional[s
         Nothing to check, or the command printed no JSON report (its stderr message is passed on).
     """
     argv = check_dataset_command(data_paths, labels_csv, python)
-    done = subprocess.run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",
-                          env=process_environment(), check=False)  # fmt: skip
+    done = subprocess.run(
+        argv, capture_output=True, text=True, encoding="utf-8", errors="replace", env=process_environment(), check=False
+    )
     try:
         report = json.loads(done.stdout)
     except ValueError:
@@ -395,8 +425,9 @@ def report_columns(report: Mapping[str, Any]) -> dict[str, list]:
     """Table columns for a ``check-dataset`` report: one row per record of its first list of objects (the cases),
     else one ``item`` / ``value`` row per top-level entry. Nested values are shown as JSON text; columns of mixed
     types become text so every cell survives."""
-    records = next((v for v in report.values() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)),
-                   None)  # fmt: skip
+    records = next(
+        (v for v in report.values() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)), None
+    )
     if records is None:
         return {"item": [str(k) for k in report], "value": [str(_cell(v)) for v in report.values()]}
     names = list(dict.fromkeys(key for record in records for key in record))

@@ -110,9 +110,12 @@ def mask_on_grid(segmentation_node, reference, segment_id: Optional[str] = None)
 
 
 def compare_segmentation_nodes(
-    segmentation_a, segmentation_b, segment_a: Optional[str] = None, segment_b: Optional[str] = None,
+    segmentation_a,
+    segmentation_b,
+    segment_a: Optional[str] = None,
+    segment_b: Optional[str] = None,
     config: Optional[AgreementConfig] = None,
-) -> AgreementReport:  # fmt: skip
+) -> AgreementReport:
     """Compare two readers' segmentations of the same mammogram (see :func:`compare_masks`).
 
     Raises

@@ -46,11 +46,30 @@ from .shared_tables import folder_lock, merged_rows
 OVERLAY_SIZE_PX = 2048
 
 #: Columns of ``summary.csv``: one row per image.
-SUMMARY_COLUMNS = ("case_id", "patient_id", "laterality", "view", "calcifications", "clusters", "calcified_area_mm2",
-                   "probability", "classifier")  # fmt: skip
+SUMMARY_COLUMNS = (
+    "case_id",
+    "patient_id",
+    "laterality",
+    "view",
+    "calcifications",
+    "clusters",
+    "calcified_area_mm2",
+    "probability",
+    "classifier",
+)
 #: Columns of ``breasts.csv``: one row per breast with at least one CC or MLO view.
-BREAST_COLUMNS = ("patient_id", "laterality", "cc_case", "mlo_case", "cc_probability", "mlo_probability",
-                  "breast_probability", "malignant", "rule", "note")  # fmt: skip
+BREAST_COLUMNS = (
+    "patient_id",
+    "laterality",
+    "cc_case",
+    "mlo_case",
+    "cc_probability",
+    "mlo_probability",
+    "breast_probability",
+    "malignant",
+    "rule",
+    "note",
+)
 
 
 @dataclass(frozen=True)
@@ -74,8 +93,18 @@ class BreastRow:
 
     def as_row(self) -> tuple:
         r = self.result
-        return (self.patient_id, self.laterality, self.cc_case, self.mlo_case, _number(r.cc_probability),
-                _number(r.mlo_probability), _number(r.probability), int(r.malignant), r.rule.value, r.note)  # fmt: skip
+        return (
+            self.patient_id,
+            self.laterality,
+            self.cc_case,
+            self.mlo_case,
+            _number(r.cc_probability),
+            _number(r.mlo_probability),
+            _number(r.probability),
+            int(r.malignant),
+            r.rule.value,
+            r.note,
+        )
 
 
 def _number(value: Optional[float]) -> str:
@@ -130,10 +159,15 @@ def _analyze_one(image_path, settings: _BatchSettings, progress, written: list, 
     report_progress(progress, 0.7, "Saving the segmentation")
     segmented = write_segmentation_files(segmented_scene, out_dir, written)
     note = _segmentation_note(segmented)
-    run = analyze_segmentation_node(segmented_scene.scene, segmented_scene.volume_node,
-                                    segmented_scene.run.segmentation_node, classifier=classifier,
-                                    progress=sub_progress(progress, 0.75, 0.9), segmentation_note=note,
-                                    breast=segmented.segmentation.breast)  # fmt: skip
+    run = analyze_segmentation_node(
+        segmented_scene.scene,
+        segmented_scene.volume_node,
+        segmented_scene.run.segmentation_node,
+        classifier=classifier,
+        progress=sub_progress(progress, 0.75, 0.9),
+        segmentation_note=note,
+        breast=segmented.segmentation.breast,
+    )
     report_progress(progress, 0.9, "Writing the tables and the report")
     # The quick-look PNG gets the report's numbered cluster boxes (the segmentation step drew it before clustering).
     save_png(numbered_overview(run.mammogram.pixels, run.analysis, run.breast, OVERLAY_SIZE_PX), segmented.overlay_path)
@@ -190,8 +224,17 @@ def _summary_row(analyzed: AnalyzedFile) -> tuple:
     area = float(sum(run.analysis.measurements.area_mm2))
     probability = _number(run.probability)
     classifier = "" if run.malignancy is None else run.malignancy.classifier_name
-    return (row["case_id"], row["patient_id"], row["laterality"], row["view"], run.calcification_count,
-            run.analysis.cluster_count, f"{area:.4f}", probability, classifier)  # fmt: skip
+    return (
+        row["case_id"],
+        row["patient_id"],
+        row["laterality"],
+        row["view"],
+        run.calcification_count,
+        run.analysis.cluster_count,
+        f"{area:.4f}",
+        probability,
+        classifier,
+    )
 
 
 def _write_batch_tables(out_dir: Path, files, breasts, written: list) -> None:
@@ -201,8 +244,11 @@ def _write_batch_tables(out_dir: Path, files, breasts, written: list) -> None:
     with folder_lock(out_dir):
         features = [feature_row(f.run, f.run.name) for f in files]
         columns = [*features[0]] if features else []
-        written.append(write_feature_rows(merged_rows(out_dir / "features.csv", columns, features, cases),
-                                          out_dir / "features.csv"))  # fmt: skip
+        written.append(
+            write_feature_rows(
+                merged_rows(out_dir / "features.csv", columns, features, cases), out_dir / "features.csv"
+            )
+        )
         summary = [dict(zip(SUMMARY_COLUMNS, _summary_row(f), strict=True)) for f in files]
         rows = merged_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, summary, cases)
         written.append(_write_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [list(r.values()) for r in rows]))

@@ -286,8 +286,14 @@ def export_analysis(
     except OSError as exc:
         raise InputError(f"Cannot create the export folder {folder}: {exc.strerror or exc}.") from exc
     name = name or run.name
-    planned = [f"{name}.features.csv", f"{name}.calcifications.csv", f"{name}.calcifications.schema.csv",
-               f"{name}.clusters.csv", f"{name}.clusters.schema.csv", f"{name}.report.html"]  # fmt: skip
+    planned = [
+        f"{name}.features.csv",
+        f"{name}.calcifications.csv",
+        f"{name}.calcifications.schema.csv",
+        f"{name}.clusters.csv",
+        f"{name}.clusters.schema.csv",
+        f"{name}.report.html",
+    ]
     existed = {path for path in (folder / file for file in planned) if path.exists()}
     written: list[Path] = []
     try:
@@ -298,9 +304,14 @@ def export_analysis(
             written += [path, schema_path_for(path)]  # listed first: a failure half way removes both
             write_table_csv(table.columns, path, table.descriptions, table.units)
         content = build_report_content(
-            name, run.mammogram.pixels, run.analysis, run.malignancy, run.breast, run.segmentation_note,
+            name,
+            run.mammogram.pixels,
+            run.analysis,
+            run.malignancy,
+            run.breast,
+            run.segmentation_note,
             extra_warnings,
-        )  # fmt: skip
+        )
         written.append(write_html_report(content, folder / f"{name}.report.html"))
     except BaseException:
         for path in written:

@@ -378,8 +378,10 @@ def read_labels_csv(path: os.PathLike | str) -> dict[str, dict]:
         raise CaseProblemError(ProblemKind.BAD_LABELS_FILE, path, message)
     for number, row in enumerate(rows, start=2):
         if None in row:  # DictReader keeps the extra fields of a too-long row under the key None
-            message = (f"Row {number} of the labels CSV {path} has {len(columns) + len(row[None])} fields, the header "
-                       f"{len(columns)}; fix that row (a comma inside a value needs quotes).")  # fmt: skip
+            message = (
+                f"Row {number} of the labels CSV {path} has {len(columns) + len(row[None])} fields, the header "
+                f"{len(columns)}; fix that row (a comma inside a value needs quotes)."
+            )
             raise CaseProblemError(ProblemKind.BAD_LABELS_FILE, path, message)
     table: dict[str, dict] = {}
     for row in rows:

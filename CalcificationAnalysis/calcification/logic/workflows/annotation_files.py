@@ -157,8 +157,10 @@ def check_segmentation_file(path: os.PathLike | str) -> None:
     except Exception as exc:  # pynrrd raises NRRDError, ValueError, UnicodeDecodeError ... for other files
         raise InputError(f"{path.name} is not a segmentation (expected a Slicer .seg.nrrd).") from exc
     if "Segment0_ID" not in header:
-        raise InputError(f"{path.name} is an image or a label map without segments, not a segmentation; give the "
-                         ".seg.nrrd files of the two readers.")  # fmt: skip
+        raise InputError(
+            f"{path.name} is an image or a label map without segments, not a segmentation; give the "
+            ".seg.nrrd files of the two readers."
+        )
 
 
 def write_agreement_csv(report: AgreementReport, path: os.PathLike | str) -> Path:

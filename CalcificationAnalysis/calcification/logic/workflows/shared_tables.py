@@ -32,8 +32,9 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
-def merged_rows(path: Path, columns: Sequence[str], new_rows: list[dict], cases: set,
-                case_columns: Sequence[str] = ("case_id",)) -> list[dict]:  # fmt: skip
+def merged_rows(
+    path: Path, columns: Sequence[str], new_rows: list[dict], cases: set, case_columns: Sequence[str] = ("case_id",)
+) -> list[dict]:
     """The rows of the table at ``path`` that name none of ``cases`` in ``case_columns``, then ``new_rows``.
 
     A missing or unreadable table, or one with other columns (an older version's), contributes nothing.

@@ -56,8 +56,11 @@ def _listed_paths(list_file: Path) -> list[Path]:
     return [p if p.is_absolute() else list_file.parent / p for p in map(Path, entries)]
 
 
-def collect_inputs(inputs: Iterable[os.PathLike | str], list_files: Sequence[os.PathLike | str] = (),
-                   out_dir: Optional[os.PathLike | str] = None) -> list[Path]:  # fmt: skip
+def collect_inputs(
+    inputs: Iterable[os.PathLike | str],
+    list_files: Sequence[os.PathLike | str] = (),
+    out_dir: Optional[os.PathLike | str] = None,
+) -> list[Path]:
     """Absolute paths of every mammogram named by ``inputs`` (files or folders) and ``list_files``.
 
     A folder contributes every file under it with a mammogram suffix or signature, except the product's own outputs
@@ -93,6 +96,8 @@ def _refuse_name_clashes(paths: Sequence[Path]) -> None:
     for path in paths:
         name = name_from_path(path)
         if name in seen:
-            raise InputError(f"Two inputs are named {name!r} ({seen[name]} and {path}); their outputs would "
-                             "overwrite each other: analyse them into different folders.")  # fmt: skip
+            raise InputError(
+                f"Two inputs are named {name!r} ({seen[name]} and {path}); their outputs would "
+                "overwrite each other: analyse them into different folders."
+            )
         seen[name] = path

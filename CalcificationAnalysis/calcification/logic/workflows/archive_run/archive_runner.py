@@ -64,12 +64,24 @@ def _submitted_record(future, path: str) -> ImageRecord:
         return future.result()
     exception = future.exception()
     text = " ".join(str(exception).split())
-    return ImageRecord(input=path, name=name_from_path(path), status=FAILED,
-                       error=f"{type(exception).__name__}: {text}" if text else type(exception).__name__)  # fmt: skip
+    return ImageRecord(
+        input=path,
+        name=name_from_path(path),
+        status=FAILED,
+        error=f"{type(exception).__name__}: {text}" if text else type(exception).__name__,
+    )
 
 
-def _run_tasks(client, paths: Sequence[Path], out_dir: Path, settings: ArchiveSettings, earlier: dict, log,
-               progress: ProgressCallback, window: int) -> dict[str, ImageRecord]:  # fmt: skip
+def _run_tasks(
+    client,
+    paths: Sequence[Path],
+    out_dir: Path,
+    settings: ArchiveSettings,
+    earlier: dict,
+    log,
+    progress: ProgressCallback,
+    window: int,
+) -> dict[str, ImageRecord]:
     """Submit one task per path, at most ``window`` at a time; log each record as it arrives."""
     from distributed import as_completed
 
@@ -83,8 +95,15 @@ def _run_tasks(client, paths: Sequence[Path], out_dir: Path, settings: ArchiveSe
         item = next(pending, None)
         if item is not None:
             index, path = item
-            future = client.submit(analyze_image, str(path), str(out_dir), settings, earlier.get(str(path)),
-                                   key=f"calcification-image-{token}-{index}", pure=False)  # fmt: skip
+            future = client.submit(
+                analyze_image,
+                str(path),
+                str(out_dir),
+                settings,
+                earlier.get(str(path)),
+                key=f"calcification-image-{token}-{index}",
+                pure=False,
+            )
             inputs[future.key] = str(path)
             futures.add(future)
 
@@ -97,10 +116,13 @@ def _run_tasks(client, paths: Sequence[Path], out_dir: Path, settings: ArchiveSe
             log.append(record)
             future.release()
             submit_next()
-            if progress is not None and progress(len(finished) / len(paths),
-                                                 f"{len(finished)} of {len(paths)} images") is False:  # fmt: skip
-                raise CancelledError(f"Stopped after {len(finished)} of {len(paths)} images; run the same command "
-                                     "again to resume.")  # fmt: skip
+            if (
+                progress is not None
+                and progress(len(finished) / len(paths), f"{len(finished)} of {len(paths)} images") is False
+            ):
+                raise CancelledError(
+                    f"Stopped after {len(finished)} of {len(paths)} images; run the same command again to resume."
+                )
     finally:
         remaining = list(futures.futures)
         if remaining:
@@ -182,8 +204,9 @@ def analyze_archive(
             _set_up_workers(dask_client, policy, settings)
             if on_start is not None:
                 on_start(ArchiveStart(len(paths), len(dask_client.nthreads()), dashboard_link(dask_client)))
-            finished = _run_tasks(dask_client, paths, out_dir, settings, earlier, log, progress,
-                                  _window(dask_client, policy))  # fmt: skip
+            finished = _run_tasks(
+                dask_client, paths, out_dir, settings, earlier, log, progress, _window(dask_client, policy)
+            )
         finally:
             log.close()
             records = read_manifest(manifest_path)  # the log's records, also of images finished before a stop

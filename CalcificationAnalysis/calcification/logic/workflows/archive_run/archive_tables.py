@@ -38,15 +38,17 @@ def breast_rows(records: Sequence[ImageRecord]) -> list[BreastRow]:
     results = []
     for (patient, side), breast in sorted(views.items()):
         if any(len(images) > 1 for images in breast.values()):
-            _LOG.warning("Patient %s, side %s has more than one image of a view; no breast-level result for it.",
-                         patient, side)  # fmt: skip
+            _LOG.warning(
+                "Patient %s, side %s has more than one image of a view; no breast-level result for it.", patient, side
+            )
             continue
         cc, mlo = (breast[view][0] if breast.get(view) else None for view in ("CC", "MLO"))
         cc_p, mlo_p = (None if r is None else _probability(r) for r in (cc, mlo))
         if cc_p is None and mlo_p is None:
             continue
-        results.append(BreastRow(patient, side, cc.name if cc else "", mlo.name if mlo else "",
-                                 combine_views(cc_p, mlo_p)))  # fmt: skip
+        results.append(
+            BreastRow(patient, side, cc.name if cc else "", mlo.name if mlo else "", combine_views(cc_p, mlo_p))
+        )
     return results
 
 

@@ -77,8 +77,9 @@ def analyze_image(path: str, out_dir: str, settings: ArchiveSettings, previous: 
     if is_verified(previous, out, fingerprint):
         return dataclasses.replace(previous, reused=True)
     started = time.perf_counter()
-    record = ImageRecord(input=path, name=name_from_path(path), settings=fingerprint,
-                         worker=f"{socket.gethostname()}:{os.getpid()}")  # fmt: skip
+    record = ImageRecord(
+        input=path, name=name_from_path(path), settings=fingerprint, worker=f"{socket.gethostname()}:{os.getpid()}"
+    )
     try:
         size, mtime_ns = input_identity(Path(path))
         done = _analyze_into(Path(path), out, settings)
@@ -89,11 +90,19 @@ def analyze_image(path: str, out_dir: str, settings: ArchiveSettings, previous: 
     except Exception as exc:  # a library failing on one odd image must not end a run of thousands
         error = f"unexpected {type(exc).__name__}: {exc}"
     else:
-        return dataclasses.replace(record, status=DONE, input_size=size, input_mtime_ns=mtime_ns,
-                                   seconds=time.perf_counter() - started, finished=_now(), **done)  # fmt: skip
+        return dataclasses.replace(
+            record,
+            status=DONE,
+            input_size=size,
+            input_mtime_ns=mtime_ns,
+            seconds=time.perf_counter() - started,
+            finished=_now(),
+            **done,
+        )
     error = " ".join(error.split()) or "failed without a message"
-    return dataclasses.replace(record, status=FAILED, error=error, seconds=time.perf_counter() - started,
-                               finished=_now())  # fmt: skip
+    return dataclasses.replace(
+        record, status=FAILED, error=error, seconds=time.perf_counter() - started, finished=_now()
+    )
 
 
 def _analyze_into(path: Path, out: Path, settings: ArchiveSettings) -> dict:

@@ -47,8 +47,9 @@ class ThreadPolicy:
     torch_threads: int
 
 
-def local_thread_policy(workers: Optional[int] = None, cores: Optional[int] = None,
-                        memory_bytes: Optional[int] = None) -> ThreadPolicy:  # fmt: skip
+def local_thread_policy(
+    workers: Optional[int] = None, cores: Optional[int] = None, memory_bytes: Optional[int] = None
+) -> ThreadPolicy:
     """The policy of the embedded cluster: one worker per core (fewer if memory cannot give each
     :data:`WORKER_MEMORY_BYTES`), or ``workers`` workers sharing the cores; one image at a time per worker."""
     cores = cores or usable_cores()
@@ -143,8 +144,9 @@ def dashboard_link(client) -> str:
 
 
 @contextmanager
-def archive_client(client=None, scheduler: Optional[str] = None, scheduler_file: Optional[str] = None,
-                   workers: Optional[int] = None) -> Iterator[tuple[object, ThreadPolicy]]:  # fmt: skip
+def archive_client(
+    client=None, scheduler: Optional[str] = None, scheduler_file: Optional[str] = None, workers: Optional[int] = None
+) -> Iterator[tuple[object, ThreadPolicy]]:
     """Yield (Dask client, thread policy of the embedded cluster or a default for external workers).
 
     ``client`` given: used as it is. Else ``scheduler`` address, ``scheduler_file``, Dask's configured
@@ -171,14 +173,20 @@ def archive_client(client=None, scheduler: Optional[str] = None, scheduler_file:
             own = Client(scheduler, scheduler_file=scheduler_file, timeout="20s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             where = scheduler or scheduler_file or external
-            raise InputError(f"Cannot reach the Dask scheduler at {where} ({exc}); start it (dask scheduler) or "
-                             "check the address.") from exc  # fmt: skip
+            raise InputError(
+                f"Cannot reach the Dask scheduler at {where} ({exc}); start it (dask scheduler) or check the address."
+            ) from exc
         with own:
             yield own, policy
         return
     policy = local_thread_policy(workers)
     environment = {name: str(policy.torch_threads) for name in THREAD_VARIABLES}
-    with LocalCluster(n_workers=policy.workers, threads_per_worker=policy.threads_per_worker, processes=True,
-                      dashboard_address=":0", env=environment) as cluster:  # fmt: skip
+    with LocalCluster(
+        n_workers=policy.workers,
+        threads_per_worker=policy.threads_per_worker,
+        processes=True,
+        dashboard_address=":0",
+        env=environment,
+    ) as cluster:
         with Client(cluster, set_as_default=False) as own:
             yield own, policy
