@@ -151,7 +151,11 @@ class EnsemblePredictor:
 
     def __call__(self, tiles: np.ndarray) -> np.ndarray:
         session, self.engine_used = self._session(tuple(int(n) for n in tiles.shape[2:]))
-        return session(tiles)
+        if self.engine_used == InferenceEngine.PYTORCH.value:
+            return session(tiles)
+        # One tile per call: ONNX Runtime is as fast per tile as with batches of 4 on 2 cores, and its memory arena
+        # then holds one tile's activations (about 0.3 GB for the shipped ensemble) instead of four (0.8 GB).
+        return np.concatenate([session(tiles[k : k + 1]) for k in range(tiles.shape[0])])
 
 
 _LAST: dict = {}  # (model identity, device, engine) -> (model, EnsemblePredictor): a batch of images compiles once
