@@ -240,8 +240,11 @@ def segment_with_model(
     work_region = None if region is None else _resample(region.astype(np.uint8), work_shape, order=0).astype(bool)
     predictor = ensemble_predictor(model, device, options.engine)
     with limited_threads(), torch.inference_mode():
-        maps = predict_tiled(image, predictor, 2, options.tiling, work_region,
-                             sub_progress(progress, 0.02, 0.95))  # fmt: skip
+        try:
+            maps = predict_tiled(image, predictor, 2, options.tiling, work_region,
+                                 sub_progress(progress, 0.02, 0.95))  # fmt: skip
+        finally:
+            predictor.release_memory()
     del image
     probability = np.clip(_resample(maps[0], pixels.shape, order=1), 0.0, 1.0)
     fold_std = np.maximum(_resample(maps[1], pixels.shape, order=1), 0.0)
