@@ -88,8 +88,13 @@ def analyze_once(image: Path, spacing, method: str, classifier, today: bool) -> 
             write_segmentation_files(segmented, Path(folder), [])
         times[STAGES[1]] = time.perf_counter() - start
         start = time.perf_counter()
-        run = analyze_segmentation_node(segmented.scene, segmented.volume_node, segmented.run.segmentation_node,
-                                        classifier=classifier, breast=segmented.run.segmentation.breast)  # fmt: skip
+        run = analyze_segmentation_node(
+            segmented.scene,
+            segmented.volume_node,
+            segmented.run.segmentation_node,
+            classifier=classifier,
+            breast=segmented.run.segmentation.breast,
+        )
         times[STAGES[2]] = time.perf_counter() - start
         start = time.perf_counter()
         if today:
@@ -121,8 +126,10 @@ def main() -> None:
     for repeat in range(args.repeats):
         for path in paths:
             times, counts = analyze_once(image, spacing, args.method, classifier, today=path == "today")
-            print(f"run {repeat + 1}, {path}: total {times['total']:.2f} s; {counts[0]} calcifications, "
-                  f"{counts[1]} clusters, probability {counts[2]}")  # fmt: skip
+            print(
+                f"run {repeat + 1}, {path}: total {times['total']:.2f} s; {counts[0]} calcifications, "
+                f"{counts[1]} clusters, probability {counts[2]}"
+            )
             for stage, seconds in times.items():
                 best[path][stage] = min(best[path].get(stage, float("inf")), seconds)
     print(f"best of {args.repeats} per stage:")

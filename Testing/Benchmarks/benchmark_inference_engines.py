@@ -49,8 +49,10 @@ def torch_runner(ensemble, mode: str):
 
 def runners(model, with_compile: bool) -> dict:
     ensemble = FoldEnsemble(model.networks).eval()
-    found = {"PyTorch eager (no_grad)": torch_runner(ensemble, "no_grad"),
-             "PyTorch inference_mode": torch_runner(ensemble, "inference_mode")}  # fmt: skip
+    found = {
+        "PyTorch eager (no_grad)": torch_runner(ensemble, "no_grad"),
+        "PyTorch inference_mode": torch_runner(ensemble, "inference_mode"),
+    }
     last = FoldEnsemble(model.networks).eval().to(memory_format=torch.channels_last)
     found["PyTorch channels-last"] = torch_runner(last, "channels_last")
     if with_compile:
@@ -92,17 +94,20 @@ def full_field(model, repeats: int) -> dict:
     for _ in range(repeats):
         for engine in engines:
             start = time.perf_counter()
-            results[engine] = segment_with_model(mammogram.pixels, mammogram.spacing_mm, model, region,
-                                                 SegmenterOptions(engine=engine))  # fmt: skip
+            results[engine] = segment_with_model(
+                mammogram.pixels, mammogram.spacing_mm, model, region, SegmenterOptions(engine=engine)
+            )
             seconds[engine] = min(seconds.get(engine, np.inf), time.perf_counter() - start)
     reference = results[InferenceEngine.PYTORCH]
     for engine in engines:
         result = results[engine]
         changed = int(((result.labels > 0) != (reference.labels > 0)).sum())
-        print(f"  full field, {engine.value:12s} {seconds[engine]:6.2f} s  max |Δp| "
-              f"{np.abs(result.probability - reference.probability).max():.1e}  objects {result.labels.max()} "
-              f"(PyTorch {reference.labels.max()}), object pixels changed {changed} of "
-              f"{int((reference.labels > 0).sum())}")  # fmt: skip
+        print(
+            f"  full field, {engine.value:12s} {seconds[engine]:6.2f} s  max |Δp| "
+            f"{np.abs(result.probability - reference.probability).max():.1e}  objects {result.labels.max()} "
+            f"(PyTorch {reference.labels.max()}), object pixels changed {changed} of "
+            f"{int((reference.labels > 0).sum())}"
+        )
     return seconds
 
 
@@ -119,8 +124,10 @@ def main() -> None:
         wall, cpu, difference = per_tile(found, args.repeats)
         print(f"per 512 x 512 tile (batches of {BATCH}, best of {args.repeats}):")
         for name in found:
-            print(f"  {name:26s} {wall[name] * 1000:7.1f} ms wall {cpu[name] * 1000:7.1f} ms CPU  "
-                  f"max |Δp| {difference[name]:.1e}")  # fmt: skip
+            print(
+                f"  {name:26s} {wall[name] * 1000:7.1f} ms wall {cpu[name] * 1000:7.1f} ms CPU  "
+                f"max |Δp| {difference[name]:.1e}"
+            )
     if not args.skip_full_field:
         full_field(model, args.repeats)
 

@@ -25,8 +25,15 @@ CPU = torch.device("cpu")
 
 
 def _saved_model(folder, seed: int):
-    card = ModelCard(name=f"tiny{seed}", architecture="pro_unext", architecture_kwargs=SMALL, spacing_mm=0.1,
-                     threshold=0.5, min_object_area_mm2=0.0, synthetic_training=True)  # fmt: skip
+    card = ModelCard(
+        name=f"tiny{seed}",
+        architecture="pro_unext",
+        architecture_kwargs=SMALL,
+        spacing_mm=0.1,
+        threshold=0.5,
+        min_object_area_mm2=0.0,
+        synthetic_training=True,
+    )
     networks = []
     for fold in range(2):
         torch.manual_seed(seed * 10 + fold)
@@ -48,6 +55,8 @@ def test_onnxruntime_reproduces_pytorch_and_its_graph_is_cached_by_the_weights(t
     assert predictor.engine_used == "onnxruntime"
     assert outputs.shape == (2, 2, *TILE) and outputs.dtype == np.float32
     assert np.abs(outputs - _pytorch(model, tiles)).max() <= VERIFY_TOLERANCE
+    predictor.release_memory()  # gives back the arena; the session stays ready for the next image
+    np.testing.assert_array_equal(predictor(tiles), outputs)
     folder = cache_root() / "graphs" / graph_key(model, TILE)
     graph = folder / "ensemble.onnx"
     assert graph.is_file() and any(folder.glob("verified-onnxruntime-*.json"))

@@ -167,8 +167,9 @@ def find_clusters(
     present = np.flatnonzero([box is not None for box in ndimage.find_objects(labels)]) + 1
     cluster_labels = np.zeros(labels.shape, dtype=np.int32)
     if present.size == 0:
-        return ClusterResult(present.astype(np.int32), np.zeros(0, np.int32), cluster_labels, (), element,
-                             min_calcifications, spacing)  # fmt: skip
+        return ClusterResult(
+            present.astype(np.int32), np.zeros(0, np.int32), cluster_labels, (), element, min_calcifications, spacing
+        )
     box, domains, domain_of, centroids = _domains(labels, present, element)
     counts = np.bincount(domain_of, minlength=int(domains.max()) + 1)
     is_cluster = counts >= min_calcifications
@@ -180,10 +181,11 @@ def find_clusters(
     ids[ids == 0] = -1
     areas_px = np.bincount(domains.ravel(), minlength=counts.size)[is_cluster]
     clusters = tuple(
-        _describe(cluster_id, present[ids == cluster_id], centroids[ids == cluster_id], areas_px[cluster_id - 1],
-                  spacing)
+        _describe(
+            cluster_id, present[ids == cluster_id], centroids[ids == cluster_id], areas_px[cluster_id - 1], spacing
+        )
         for cluster_id in range(1, int(is_cluster.sum()) + 1)
-    )  # fmt: skip
+    )
     return ClusterResult(present.astype(np.int32), ids, cluster_labels, clusters, element, min_calcifications, spacing)
 
 
@@ -221,9 +223,13 @@ def _domains(labels: np.ndarray, present: np.ndarray, element: tuple[int, int]) 
     calcium = labels > 0
     rows, cols = np.flatnonzero(calcium.any(axis=1)), np.flatnonzero(calcium.any(axis=0))
     # Work only in the box around all calcifications: a separable max filter, labelling and look-ups on the crop.
-    box = tuple(slice(max(first - size, 0), min(last + size + 1, n))
-                for first, last, size, n in ((rows[0], rows[-1], element[0], labels.shape[0]),
-                                             (cols[0], cols[-1], element[1], labels.shape[1])))  # fmt: skip
+    box = tuple(
+        slice(max(first - size, 0), min(last + size + 1, n))
+        for first, last, size, n in (
+            (rows[0], rows[-1], element[0], labels.shape[0]),
+            (cols[0], cols[-1], element[1], labels.shape[1]),
+        )
+    )
     dilated = ndimage.maximum_filter(calcium[box].view(np.uint8), size=element, mode="constant", cval=0) > 0
     domains, _ = ndimage.label(dilated, structure=np.ones((3, 3), dtype=bool))
     rr, cc = np.nonzero(calcium[box])
@@ -232,9 +238,12 @@ def _domains(labels: np.ndarray, present: np.ndarray, element: tuple[int, int]) 
     domain_by_label[values] = domains[rr, cc]  # every pixel of an object lies in the same domain
     pixels = np.bincount(values, minlength=domain_by_label.size)[present]
     centroids = np.stack(
-        [np.bincount(values, weights=rr, minlength=domain_by_label.size)[present] / pixels + box[0].start,
-         np.bincount(values, weights=cc, minlength=domain_by_label.size)[present] / pixels + box[1].start], axis=1
-    )  # fmt: skip
+        [
+            np.bincount(values, weights=rr, minlength=domain_by_label.size)[present] / pixels + box[0].start,
+            np.bincount(values, weights=cc, minlength=domain_by_label.size)[present] / pixels + box[1].start,
+        ],
+        axis=1,
+    )
     return box, domains, domain_by_label[present], centroids
 
 

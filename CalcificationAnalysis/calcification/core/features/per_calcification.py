@@ -216,21 +216,53 @@ def _measure_one(image, labels, calcium, label, box, spacing, pad) -> tuple:
     cnr = 0.0 if contrast == 0 else cnr
     sharpness = _edge_sharpness(image[near], obj, edge, spacing, contrast)
     return (
-        label, centroid_r, centroid_c, centroid_c * sc, centroid_r * sr, area, perimeter, roundness,
-        long_side, short_side, feret, long_side / short_side, area / (long_side * short_side),
-        perimeter / (2.0 * (long_side + short_side)), mean, peak, ring8_mean, ring32_mean, ring8_std,
-        contrast, cnr, sharpness,
-    )  # fmt: skip
+        label,
+        centroid_r,
+        centroid_c,
+        centroid_c * sc,
+        centroid_r * sr,
+        area,
+        perimeter,
+        roundness,
+        long_side,
+        short_side,
+        feret,
+        long_side / short_side,
+        area / (long_side * short_side),
+        perimeter / (2.0 * (long_side + short_side)),
+        mean,
+        peak,
+        ring8_mean,
+        ring32_mean,
+        ring8_std,
+        contrast,
+        cnr,
+        sharpness,
+    )
 
 
 #: Crofton weights of the 16 configurations of a pixel and its left, upper and upper-left neighbours, 4 directions
 #: (Rivollier 2010; the table of scikit-image's ``perimeter_crofton(..., directions=4)``).
-_CROFTON_4 = np.array([
-    0, np.pi / 4 * (1 + 1 / np.sqrt(2)), np.pi / (4 * np.sqrt(2)), np.pi / (2 * np.sqrt(2)),
-    0, np.pi / 4 * (1 + 1 / np.sqrt(2)), 0, np.pi / (4 * np.sqrt(2)),
-    np.pi / 4, np.pi / 2, np.pi / (4 * np.sqrt(2)), np.pi / (4 * np.sqrt(2)),
-    np.pi / 4, np.pi / 2, 0, 0,
-])  # fmt: skip
+_CROFTON_4 = np.array(
+    [
+        0,
+        np.pi / 4 * (1 + 1 / np.sqrt(2)),
+        np.pi / (4 * np.sqrt(2)),
+        np.pi / (2 * np.sqrt(2)),
+        0,
+        np.pi / 4 * (1 + 1 / np.sqrt(2)),
+        0,
+        np.pi / (4 * np.sqrt(2)),
+        np.pi / 4,
+        np.pi / 2,
+        np.pi / (4 * np.sqrt(2)),
+        np.pi / (4 * np.sqrt(2)),
+        np.pi / 4,
+        np.pi / 2,
+        0,
+        0,
+    ]
+)
 
 
 def _crofton_perimeter_px(obj: np.ndarray) -> float:

@@ -107,9 +107,16 @@ def _export(model: LoadedModel, tile_shape: tuple[int, int], path: Path) -> None
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")  # tracer and deprecation warnings: the verification is the real check
-            torch.onnx.export(ensemble, (example,), str(temporary), dynamo=False, opset_version=OPSET,
-                              input_names=["tiles"], output_names=["maps"],
-                              dynamic_axes={"tiles": {0: "batch"}, "maps": {0: "batch"}})  # fmt: skip
+            torch.onnx.export(
+                ensemble,
+                (example,),
+                str(temporary),
+                dynamo=False,
+                opset_version=OPSET,
+                input_names=["tiles"],
+                output_names=["maps"],
+                dynamic_axes={"tiles": {0: "batch"}, "maps": {0: "batch"}},
+            )
         os.replace(temporary, path)  # a cache entry is complete or absent; concurrent writers write the same bytes
     finally:
         temporary.unlink(missing_ok=True)

@@ -100,8 +100,11 @@ def _resample(array: np.ndarray, shape: tuple[int, int], order: int) -> np.ndarr
     factors = (shape[0] / array.shape[0], shape[1] / array.shape[1])
     out = ndimage.zoom(array, factors, order=order, mode="nearest", grid_mode=True)
     if out.shape != tuple(shape):  # zoom rounds the output shape; trim or edge-pad the odd pixel
-        out = np.pad(out[: shape[0], : shape[1]], [(0, max(0, s - o)) for s, o in zip(shape, out.shape, strict=True)],
-                     mode="edge")  # fmt: skip
+        out = np.pad(
+            out[: shape[0], : shape[1]],
+            [(0, max(0, s - o)) for s, o in zip(shape, out.shape, strict=True)],
+            mode="edge",
+        )
     return out
 
 
@@ -127,7 +130,7 @@ def _objects(labels: np.ndarray, probability: np.ndarray, fold_std: np.ndarray, 
             (float(row_c[k]), float(col_c[k])),
             float(mean_p[k]),
             float(spread[k]),
-        )  # fmt: skip
+        )
         for k in range(count)
     )
 
@@ -221,8 +224,10 @@ def segment_with_model(
     work_region = None if region is None else _resample(region.astype(np.uint8), work_shape, order=0).astype(bool)
     predictor = ensemble_predictor(model, device, options.engine)
     with limited_threads(), torch.inference_mode():
-        maps = predict_tiled(image, predictor, 2, options.tiling, work_region,
-                             sub_progress(progress, 0.02, 0.95))  # fmt: skip
+        try:
+            maps = predict_tiled(image, predictor, 2, options.tiling, work_region, sub_progress(progress, 0.02, 0.95))
+        finally:
+            predictor.release_memory()
     del image
     probability = np.clip(_resample(maps[0], pixels.shape, order=1), 0.0, 1.0)
     fold_std = np.maximum(_resample(maps[1], pixels.shape, order=1), 0.0)

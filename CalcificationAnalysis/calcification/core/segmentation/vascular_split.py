@@ -7,11 +7,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import ndimage
 
 from ..candidates.vascular import vascular_flags
 from ..image import Mammogram
-from .result import CalcificationSegmentation, renumber_labels
+from .result import CalcificationSegmentation, label_centroids, renumber_labels
 
 
 def split_vascular(result: CalcificationSegmentation, mammogram: Mammogram) -> CalcificationSegmentation:
@@ -21,8 +20,7 @@ def split_vascular(result: CalcificationSegmentation, mammogram: Mammogram) -> C
     count = int(labels.max()) if labels.size else 0
     if count == 0:
         return dataclasses.replace(result, vascular_labels=np.zeros(labels.shape, np.int32))
-    index = np.arange(1, count + 1)
-    centroids = np.asarray(ndimage.center_of_mass(np.ones(labels.shape, np.uint8), labels, index)).reshape(-1, 2)
+    centroids = label_centroids(labels, count)
     present = np.isfinite(centroids[:, 0])
     flags = np.zeros(count, bool)
     spacing = float(np.sqrt(mammogram.spacing_mm[0] * mammogram.spacing_mm[1]))
