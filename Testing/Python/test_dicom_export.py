@@ -19,11 +19,21 @@ from dicom_factory import real_mammogram_crop, write_dicom
 CROP = (slice(2600, 3240), slice(600, 1112))
 
 
+def _output_name(out: Path) -> str:
+    """The name ``analyze`` gave the one image it wrote into ``out`` (``summary.csv``'s case id)."""
+    import csv
+
+    with open(out / "summary.csv", newline="", encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    return row["case_id"]
+
+
 def test_demo_image_seg_and_sr_are_valid_and_hold_the_csv_values(tmp_path, ddsm_cases):
     image = Path(ddsm_cases[0]["lcc"])  # the demo image of `make demo`, full size, default method
     out = tmp_path / "out"
     assert main(["analyze", str(image), "--spacing", "0.05", "--out", str(out), "--dicom"]) == 0
-    name = image.stem
+    name = _output_name(out)  # named after patient, side and view (Mass-Test_P_00173_L_CC)
+    assert name.endswith("_L_CC")
     seg_path, sr_path = out / f"{name}.seg.dcm", out / f"{name}.sr.dcm"
     unexpected = assert_valid_dicom(seg_path) + assert_valid_dicom(sr_path)
     assert not unexpected, "\n".join(unexpected)
@@ -43,21 +53,22 @@ def test_crop_with_a_frame_of_reference_and_vascular_segment(tmp_path, ddsm_case
     image = write_dicom(tmp_path / "crop.dcm", dataset)
     out = tmp_path / "out"
     assert main(["analyze", str(image), "--method", "hdog", "--out", str(out), "--dicom"]) == 0
-    seg_path, sr_path = out / "crop.seg.dcm", out / "crop.sr.dcm"
+    name = _output_name(out)
+    seg_path, sr_path = out / f"{name}.seg.dcm", out / f"{name}.sr.dcm"
     for path in (seg_path, sr_path):
         print(path.name, assert_valid_dicom(path))  # warnings listed (the crop has no Study ID / Time), errors fail
-    seg = check_seg_against_csv(seg_path, out / "crop.calcifications.csv", dataset, 0.05)
+    seg = check_seg_against_csv(seg_path, out / f"{name}.calcifications.csv", dataset, 0.05)
     assert seg.FrameOfReferenceUID == frame
     assert [s.SegmentLabel for s in seg.SegmentSequence] == ["Calcification", "Vascular calcification"]
     vascular = seg.SegmentSequence[1]
     assert vascular.AnatomicRegionSequence[0].CodeValue == "59820001"  # SCT Blood vessel, as Slicer's entry
-    groups = check_sr_against_csv(sr_path, out, "crop", dataset)
+    groups = check_sr_against_csv(sr_path, out, name, dataset)
     assert "cluster 1" in groups
     # A second run makes the same objects (same UIDs): what lets a rerun skip what a PACS already holds.
     again = tmp_path / "again"
     assert main(["analyze", str(image), "--method", "hdog", "--out", str(again), "--dicom"]) == 0
     for suffix in (".seg.dcm", ".sr.dcm"):
-        first, second = pydicom.dcmread(out / f"crop{suffix}"), pydicom.dcmread(again / f"crop{suffix}")
+        first, second = pydicom.dcmread(out / f"{name}{suffix}"), pydicom.dcmread(again / f"{name}{suffix}")
         assert first.SOPInstanceUID == second.SOPInstanceUID and first.SeriesInstanceUID == second.SeriesInstanceUID
 
 

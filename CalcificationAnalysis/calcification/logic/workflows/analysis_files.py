@@ -145,12 +145,15 @@ class _BatchSettings:
     segmenter: SegmenterChoice
     spacing_mm: Optional[tuple[float, float]]
     classifier: object  # a loaded classifier, or False for none
+    name_from_tags: bool = True  # outputs named after patient, side and view; else after the file
 
 
 def _analyze_one(image_path, settings: _BatchSettings, progress, written: list, used_names: set) -> AnalyzedFile:
     out_dir, classifier = settings.out_dir, settings.classifier
     stage = sub_progress(progress, 0.0, 0.7)
-    segmented_scene = segment_into_scene(image_path, settings.segmenter, settings.spacing_mm, stage)
+    segmented_scene = segment_into_scene(
+        image_path, settings.segmenter, settings.spacing_mm, stage, settings.name_from_tags
+    )
     name = unique_name(segmented_scene.name, used_names)  # before writing: files of one name would overwrite
     if name != segmented_scene.name:
         segmented_scene.volume_node.SetName(name)
@@ -268,6 +271,7 @@ def analyze_files(
     progress: ProgressCallback = None,
     classifier: ClassifierChoice = None,
     client=None,
+    name_from_tags: bool = True,
 ) -> BatchAnalysis:
     """Segment every image of ``image_paths`` with ``segmenter`` (the default method when None) and analyse it into
     ``out_dir``.
@@ -276,9 +280,10 @@ def analyze_files(
     and resume, and the result is an :class:`~calcification.logic.workflows.archive_run.ArchiveAnalysis`
     (:func:`~calcification.logic.workflows.archive_run.analyze_archive`).
 
-    Per image ``<name>``: ``.seg.nrrd``, ``.mrb``, ``.overlay.png`` (and ``.probability.nrrd`` for networks),
-    ``.features.csv``, ``.calcifications.csv``, ``.clusters.csv`` (with ``.schema.csv``), ``.report.html``. Over all:
-    ``features.csv``, ``summary.csv`` and, when CC/MLO views of a breast were given, ``breasts.csv``.
+    ``<name>`` is ``<patient>_<side>_<view>`` from the DICOM tags, else the file name (always the file name when
+    ``name_from_tags`` is False). Per image: ``.seg.nrrd``, ``.mrb``, ``.overlay.png`` (and ``.probability.nrrd`` for
+    networks), ``.features.csv``, ``.calcifications.csv``, ``.clusters.csv`` (with ``.schema.csv``), ``.report.html``.
+    Over all: ``features.csv``, ``summary.csv`` and, when CC/MLO views of a breast were given, ``breasts.csv``.
 
     Raises
     ------
@@ -297,7 +302,8 @@ def analyze_files(
         raise InputError("Give at least one mammogram file to analyse.")
     # Loaded once, and a bad name fails before any long work; False: no classifier (none installed or asked).
     classifier = resolve_classifier(classifier) or False
-    settings = _BatchSettings(check_output_folder(out_dir), SegmenterChoice.of(segmenter), spacing_mm, classifier)
+    checked = check_output_folder(out_dir)
+    settings = _BatchSettings(checked, SegmenterChoice.of(segmenter), spacing_mm, classifier, name_from_tags)
     out_dir = settings.out_dir
     written: list[Path] = []
     used_names: set = set()

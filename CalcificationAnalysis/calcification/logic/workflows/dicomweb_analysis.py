@@ -189,6 +189,8 @@ def analyze_dicomweb_studies(
         "segmenter": SegmenterChoice.of(segmenter),
         "spacing_mm": spacing_mm,
         "classifier": resolve_classifier(classifier) or False,
+        # Files named by SOP Instance UID (the fetched file's name), never by patient: PACS runs print no identifier.
+        "name_from_tags": False,
     }
     collected = _Collected()
     with tempfile.TemporaryDirectory(prefix="calcification-dicomweb-") as scratch:

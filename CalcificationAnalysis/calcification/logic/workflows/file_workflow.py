@@ -97,11 +97,15 @@ def segment_into_scene(
     segmenter: SegmenterChoice | str | None = None,
     spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
+    name_from_tags: bool = True,
 ) -> SegmentedScene:
-    """Read ``image_path`` into a new headless scene and segment it (see :func:`segment_volume_node`)."""
+    """Read ``image_path`` into a new headless scene and segment it (see :func:`segment_volume_node`). The outputs
+    are named after patient, side and view (:func:`~.output_names.output_name`), or after the file when
+    ``name_from_tags`` is False (a PACS run names them by SOP Instance UID, so that no patient identifier reaches
+    a file name or a printed line)."""
     mammogram = read_mammogram(image_path, spacing_mm=spacing_mm)
     scene = create_headless_scene()
-    name = output_name(mammogram)
+    name = output_name(mammogram) if name_from_tags else mammogram.name
     volume_node = volume_node_from_mammogram(scene, mammogram, name=name)
     run = segment_volume_node(scene, volume_node, segmenter=segmenter, progress=progress)
     return SegmentedScene(mammogram, scene, volume_node, run, name)
