@@ -30,6 +30,17 @@ def pixel_shape_argument(text: str) -> tuple[int, int]:
     return rows, cols
 
 
+def add_synthetic_shape_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--synthetic-shape ROWS,COLS``: the size of each synthetic view (the data engine's default, 1024 x 768)."""
+    parser.add_argument(
+        "--synthetic-shape",
+        type=pixel_shape_argument,
+        default=(1024, 768),
+        metavar="ROWS,COLS",
+        help="size of each synthetic view in pixels (default 1024,768)",
+    )
+
+
 def add_spacing_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--spacing`` for files that carry no pixel spacing (PNG, TIFF, some DICOMs)."""
     parser.add_argument(

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
-from .arguments import add_segmenter_options, pixel_shape_argument, segmenter_choice
+from .arguments import add_segmenter_options, add_synthetic_shape_option, segmenter_choice
 from .command_check_dataset import add_data_arguments, checked_dataset
 from .progress_bar import terminal_progress
 
@@ -38,13 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="series of the test cases (default 9000; "
         "keep it apart from the training series, 1000 for the shipped model)",
     )
-    parser.add_argument(
-        "--synthetic-shape",
-        type=pixel_shape_argument,
-        default=(1024, 768),
-        metavar="ROWS,COLS",
-        help="size of each synthetic view in pixels (default 1024,768)",
-    )
+    add_synthetic_shape_option(parser)
     add_segmenter_options(parser)
     parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals (1000)")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")

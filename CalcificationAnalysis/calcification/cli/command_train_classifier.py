@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import InputError
-from .arguments import add_segmenter_options, pixel_shape_argument, segmenter_choice, segmenter_choices_given
+from .arguments import add_segmenter_options, add_synthetic_shape_option, segmenter_choice, segmenter_choices_given
 from .progress_bar import terminal_progress
 
 
@@ -75,13 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=5000,
         help="series of the synthetic cases (default 5000, the shipped classifier's; keep test series apart)",
     )
-    parser.add_argument(
-        "--synthetic-shape",
-        type=pixel_shape_argument,
-        default=(1024, 768),
-        metavar="ROWS,COLS",
-        help="size of each synthetic view in pixels (default 1024,768)",
-    )
+    add_synthetic_shape_option(parser)
     parser.add_argument("--overlap", type=float, default=0.2, help="synthetic class overlap in [0, 1] (default 0.2)")
     add_segmenter_options(parser)
     parser.set_defaults(func=run)

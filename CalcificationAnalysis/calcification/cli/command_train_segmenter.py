@@ -22,7 +22,7 @@ from pathlib import Path
 from ..core.artifact_names import check_artifact_name
 from ..core.errors import InputError
 from ..core.training.folds import check_fold_count
-from .arguments import pixel_shape_argument
+from .arguments import add_synthetic_shape_option
 from .command_check_dataset import add_data_arguments, checked_dataset
 from .progress_bar import terminal_progress
 
@@ -55,13 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1000,
         help="series of the synthetic cases (default 1000; keep test seeds apart)",
     )
-    parser.add_argument(
-        "--synthetic-shape",
-        type=pixel_shape_argument,
-        default=(1024, 768),
-        metavar="ROWS,COLS",
-        help="size of each synthetic view in pixels (default 1024,768)",
-    )
+    add_synthetic_shape_option(parser)
     parser.add_argument("--name", help="model name shown in `calcification models` and the panel (required to train)")
     parser.add_argument("--out", type=Path, help="model folder (default: the user's model folder / NAME)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model already in the folder")
