@@ -93,6 +93,8 @@ def test_names_are_unique_and_the_old_network_name_still_works():
         ({"method": "network", "device": "tpu"}, "Unknown device"),
         ({"method": "hdog_filtered", "min_object_area_mm2": 0.01}, "network methods only"),
         ({"method": "network", "min_object_area_mm2": -1.0}, "0 mm² or more"),
+        ({"method": "network", "engine": "tpu"}, "Unknown inference engine"),
+        ({"method": "hdog", "engine": "onnxruntime"}, "network methods only"),
     ],
 )
 def test_an_invalid_combination_is_refused_when_the_choice_is_made(arguments, message):

@@ -13,10 +13,8 @@ from typing import Optional, Union
 
 from ..compute_device import Device, parse_device
 from ..errors import InputError
+from ..inference.engines import InferenceEngine
 from .registry import DEFAULT_METHOD, MethodSpec, ModelKind, method_spec
-
-#: Values of :class:`~..inference.engines.InferenceEngine`, spelled out so that making a choice imports no engine.
-_ENGINES = ("auto", "pytorch", "onnxruntime", "openvino")
 
 #: Where each kind of trained part is loaded (and cached per process); imported only when checked.
 _LOADERS = {
@@ -66,11 +64,13 @@ class SegmenterChoice:
             raise InputError(f"The probability threshold must lie strictly between 0 and 1, got {self.threshold}.")
         if not spec.takes_device and self.device != Device.CPU.value:
             raise InputError(f"The {spec.name} method runs on the CPU only; the device {self.device!r} does not apply.")
-        engine = str(getattr(self.engine, "value", self.engine)).lower()
-        if engine not in _ENGINES:
-            raise InputError(f"Unknown inference engine {self.engine!r}; choose one of {', '.join(_ENGINES)}.")
-        object.__setattr__(self, "engine", engine)
-        if engine != "auto" and spec.model_kind is not ModelKind.NETWORK:
+        try:
+            engine = InferenceEngine(str(getattr(self.engine, "value", self.engine)).lower())
+        except ValueError:
+            choices = ", ".join(e.value for e in InferenceEngine)
+            raise InputError(f"Unknown inference engine {self.engine!r}; choose one of {choices}.") from None
+        object.__setattr__(self, "engine", engine.value)
+        if engine is not InferenceEngine.AUTO and spec.model_kind is not ModelKind.NETWORK:
             raise InputError("An inference engine applies to network methods only.")
         if self.min_object_area_mm2 is not None:
             if spec.model_kind is not ModelKind.NETWORK:
@@ -121,7 +121,6 @@ class SegmenterChoice:
 
     def inference_options(self):
         """The settings of tiled network inference (:class:`~..inference.segmenter.SegmenterOptions`)."""
-        from ..inference.engines import InferenceEngine
         from ..inference.segmenter import SegmenterOptions
 
         return SegmenterOptions(
