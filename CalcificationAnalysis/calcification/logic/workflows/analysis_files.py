@@ -147,11 +147,14 @@ class _BatchSettings:
     classifier: object  # a loaded classifier, or False for none
 
 
-def _analyze_one(image_path, settings: _BatchSettings, progress, written: list, used_names: set) -> AnalyzedFile:
+def _analyze_one(
+    image_path, settings: _BatchSettings, progress, written: list, used_names: set, name: Optional[str] = None
+) -> AnalyzedFile:
+    """``name``, when given, names the outputs instead of :func:`~.output_names.output_name`."""
     out_dir, classifier = settings.out_dir, settings.classifier
     stage = sub_progress(progress, 0.0, 0.7)
     segmented_scene = segment_into_scene(image_path, settings.segmenter, settings.spacing_mm, stage)
-    name = unique_name(segmented_scene.name, used_names)  # before writing: files of one name would overwrite
+    name = unique_name(name or segmented_scene.name, used_names)  # before writing: files of one name would overwrite
     if name != segmented_scene.name:
         segmented_scene.volume_node.SetName(name)
         segmented_scene = replace(segmented_scene, name=name)
