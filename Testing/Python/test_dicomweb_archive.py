@@ -9,8 +9,10 @@ Images are crops of a real DDSM mammogram analysed with the Hessian-DoG method (
 from __future__ import annotations
 
 import csv
+import io
 import json
 import pickle
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pydicom
@@ -20,6 +22,7 @@ from pydicom.uid import generate_uid
 from test_dicomweb_faults import CROP, FAST, _non_image, _undecodable
 
 from calcification.cli.main import main
+from calcification.core.classification import breast_patient_id
 from calcification.logic.workflows.archive_run import DONE, FAILED, MANIFEST_NAME, analyze_archive, read_manifest
 from calcification.logic.workflows.archive_run.dicomweb_inputs import DicomwebStudies
 from calcification.logic.workflows.archive_run.manifest import file_sha256
@@ -96,22 +99,23 @@ def _on_server(orthanc_pacs, study: str) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def first_run(orthanc_pacs, two_studies, pacs_login, tcp_cluster, tmp_path_factory):
     """``analyze --dicomweb ... --store`` of both studies on the two workers; (exit code, out folder, workers that
-    ran a task, printed output)."""
+    ran a task, everything printed and logged)."""
     from distributed import get_task_stream
 
     client, address = tcp_cluster
     out = tmp_path_factory.mktemp("archive-dicomweb") / "results"
-    with get_task_stream(client=client) as stream:
+    printed = io.StringIO()
+    with get_task_stream(client=client) as stream, redirect_stdout(printed), redirect_stderr(printed):
         code = main(_command(orthanc_pacs, two_studies, out, address, "--store"))
     workers = {task["worker"] for task in stream.data if str(task["key"]).startswith("calcification-image")}
-    return code, out, workers
+    return code, out, workers, printed.getvalue()
 
 
 def test_two_studies_run_one_task_per_instance_on_two_workers_and_store_seg_and_sr(
-    orthanc_pacs, two_studies, first_run
+    orthanc_pacs, two_studies, first_run, ddsm_cases
 ):
-    code, out, workers = first_run
-    assert code == 0
+    code, out, workers, printed = first_run
+    assert code == 0, printed
     assert len(workers) == 2  # both workers analysed instances
     instances = sorted(uid for uids in two_studies.values() for uid in uids)
     records = read_manifest(out / MANIFEST_NAME)
@@ -132,12 +136,16 @@ def test_two_studies_run_one_task_per_instance_on_two_workers_and_store_seg_and_
                 assert f"{modality} {local.SOPInstanceUID}" in record.stored
         assert _on_server(orthanc_pacs, study) == sorted(expected)  # stored once each, queried back
     assert not [p.name for p in out.iterdir() if p.name.startswith("partial_")]
+    # Three images of one breast and view: no breast-level row, and a warning that names no patient.
+    assert "no breast-level result" in printed
+    patient_id = pydicom.dcmread(ddsm_cases[0]["lcc"], stop_before_pixels=True).PatientID
+    assert patient_id not in printed and breast_patient_id(patient_id) not in printed  # also without side and view
 
 
 def test_a_rerun_reuses_verified_instances_and_redoes_a_damaged_one_without_storing_twice(
     orthanc_pacs, two_studies, first_run, tcp_cluster, capsys
 ):
-    _, out, _ = first_run
+    _, out, _, _ = first_run
     before = read_manifest(out / MANIFEST_NAME)
     on_server = {study: _on_server(orthanc_pacs, study) for study in two_studies}
     capsys.readouterr()
