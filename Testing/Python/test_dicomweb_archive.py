@@ -258,3 +258,31 @@ def test_tasks_carry_uids_and_where_the_credentials_are_never_the_credentials(
     for job in jobs:
         shipped = pickle.dumps(job.arguments)
         assert orthanc_pacs.auth[1].encode() not in shipped and str(credentials).encode() in shipped
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--study", "1.2.3", "--workers", "2"], "need --dicomweb"),
+        (["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--list", "paths.txt"], "not both"),
+        (["IMAGE.dcm", "--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--archive"], "not both"),
+        (["--dicomweb", "ftp://pacs/dicom-web", "--study", "1.2", "--archive"], "must start with http"),
+        (["--dicomweb", "http://127.0.0.1:9/dicom-web", "--workers", "2"], "at least one Study Instance UID"),
+        (
+            ["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--study", "1.3", "--series", "1.4"]
+            + ["--archive"],
+            "exactly one --study",
+        ),
+        (
+            ["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--credentials-file", "none.json"]
+            + ["--workers", "2"],
+            "does not exist",
+        ),
+    ],
+)
+def test_archive_option_mistakes_are_refused_before_any_work(arguments, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["analyze", *arguments, "--out", "results", *FAST]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and message in error[0], error
+    assert list(tmp_path.iterdir()) == []  # no output folder, no manifest, no cluster started
