@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ....core.image import name_from_path
@@ -38,5 +39,10 @@ class ArchiveJob:
 
 
 def file_jobs(paths: Sequence[Path]) -> list[ArchiveJob]:
-    """One job per mammogram file (see :func:`.archive_inputs.collect_inputs`)."""
-    return [ArchiveJob(str(path), name_from_path(path), analyze_image, (str(path),)) for path in paths]
+    """One job per mammogram file (see :func:`.archive_inputs.collect_inputs`), its outputs named by its file name:
+    tasks cannot see each other's names, so the patient, side and view names of ``analyze`` (made unique within one
+    process) would let two screening rounds of one breast overwrite each other; file names were checked unique."""
+    return [
+        ArchiveJob(str(path), name_from_path(path), partial(analyze_image, name=name_from_path(path)), (str(path),))
+        for path in paths
+    ]
