@@ -197,11 +197,11 @@ def _delete_from_pacs(orthanc_pacs, sop_uid: str) -> None:
 
 
 def test_bad_instances_and_a_missing_study_fail_alone_with_their_uids(
-    orthanc_pacs, mixed_study, pacs_login, tcp_cluster, tmp_path, capsys
+    orthanc_pacs, mixed_study, pacs_login, tcp_cluster, ddsm_cases, tmp_path, capsys
 ):
-    missing = generate_uid()
+    missing, late = generate_uid(), generate_uid()  # late: not on the PACS for the first run, there for the second
     out = tmp_path / "results"
-    studies = (mixed_study["study"], missing)
+    studies = (mixed_study["study"], missing, late)
     vanishing = mixed_study["vanishing"]
 
     def remove_one_before_its_fetch(start) -> None:  # the driver has listed the instances; no task has run yet
@@ -218,8 +218,8 @@ def test_bad_instances_and_a_missing_study_fail_alone_with_their_uids(
     )
     by_input = {record.input: record for record in result.records}
     assert by_input[mixed_study["good"]].status == DONE
-    failed = {uid: by_input[uid] for uid in (vanishing, mixed_study["broken"], mixed_study["text"], missing)}
-    assert [record.status for record in failed.values()] == [FAILED] * 4
+    failed = {uid: by_input[uid] for uid in (vanishing, mixed_study["broken"], mixed_study["text"], missing, late)}
+    assert [record.status for record in failed.values()] == [FAILED] * 5
     for uid in (vanishing, mixed_study["broken"], mixed_study["text"]):
         where = f"study {mixed_study['study']}, series {mixed_study['series']}, instance {uid}"
         assert failed[uid].source == where and "\n" not in failed[uid].error
@@ -227,11 +227,13 @@ def test_bad_instances_and_a_missing_study_fail_alone_with_their_uids(
     assert "HTTP 404" in failed[vanishing].error
     assert "Cannot decode" in failed[mixed_study["broken"]].error
     assert "without pixel data" in failed[mixed_study["text"]].error
-    assert "not found" in failed[missing].error
+    assert "not found" in failed[missing].error and "not found" in failed[late].error
     assert "/tmp" not in " ".join(r.error for r in failed.values())  # no temporary path of a worker
 
     # The command (the removed instance no longer listed) prints one line per failure, naming the object, exits 2;
     # with --store it stores the SEG and SR the first run made of the good instance without analysing it again.
+    arrived = real_mammogram_crop(Path(ddsm_cases[0]["lcc"]), *CROP, StudyInstanceUID=late)
+    orthanc_pacs.upload(write_dicom(tmp_path / "late.dcm", arrived))
     capsys.readouterr()
     assert main(_command(orthanc_pacs, studies, out, tcp_cluster[1], "--store")) == 2
     printed = capsys.readouterr()
@@ -239,8 +241,11 @@ def test_bad_instances_and_a_missing_study_fail_alone_with_their_uids(
     assert len(errors) == 3, printed.err
     assert any(f"instance {mixed_study['broken']}" in e and mixed_study["series"] in e for e in errors)
     assert any(missing in e and "not found" in e for e in errors)
-    assert "1 images analysed (1 verified from an earlier run), 3 failed" in printed.out
-    assert "SEG and SR of 1 images on the server" in printed.out
+    assert "2 images analysed (1 verified from an earlier run), 3 failed" in printed.out
+    assert "SEG and SR of 2 images on the server" in printed.out
+    records = read_manifest(out / MANIFEST_NAME)
+    assert records[arrived.SOPInstanceUID].status == DONE and late not in records  # no out-of-date study failure
+    assert records[missing].status == FAILED
     assert [m for m, _ in _on_server(orthanc_pacs, mixed_study["study"]) if m in ("SEG", "SR")] == ["SEG", "SR"]
     assert mixed_study["patient_id"] not in printed.out + printed.err
 

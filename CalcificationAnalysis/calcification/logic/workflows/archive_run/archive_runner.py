@@ -204,15 +204,17 @@ def analyze_archive(
     classifier_name = None if classifier is None else (classifier if classifier is False else str(classifier))
     settings = ArchiveSettings(SegmenterChoice.of(segmenter), classifier_name, spacing_mm)
     refused: list[ImageRecord] = []
+    answered: set[str] = set()  # studies queried now: an earlier run's failed record of one is out of date
     if dicomweb is not None:  # QIDO-RS here, on the driver; the workers fetch the instances
         found, refused = dicomweb.jobs(settings.fingerprint())
         jobs += found
+        answered = set(dicomweb.study_uids) - {record.input for record in refused}
     from .worker_setup import archive_client, dashboard_link
 
     with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy):
         out_dir = prepare_output_folder(out_dir)  # only once the cluster is reachable: a refused run writes nothing
         manifest_path = out_dir / MANIFEST_NAME
-        earlier = _start_manifest(manifest_path, jobs, refused, settings.fingerprint(), force)
+        earlier = _start_manifest(manifest_path, jobs, refused, settings.fingerprint(), force, answered)
         log = ManifestLog(manifest_path)
         try:
             _set_up_workers(dask_client, policy, settings)
@@ -236,11 +238,16 @@ def analyze_archive(
 
 
 def _start_manifest(
-    manifest_path: Path, jobs: Sequence[ArchiveJob], refused: Sequence[ImageRecord], fingerprint: str, force: bool
+    manifest_path: Path,
+    jobs: Sequence[ArchiveJob],
+    refused: Sequence[ImageRecord],
+    fingerprint: str,
+    force: bool,
+    answered: Iterable[str] = (),
 ) -> dict:
     """Mark this run's inputs ``pending`` in the manifest, except done ones that may be reused (returned: input ->
-    earlier record, checked by its task), and record the ``refused`` ones (failed before any task); records of
-    other inputs stay."""
+    earlier record, checked by its task), record the ``refused`` ones (failed before any task) and drop the records
+    of ``answered`` studies (an earlier run could not query them); records of other inputs stay."""
     records = read_manifest(manifest_path)
     earlier = {} if force else {k: r for k, r in records.items() if r.status == DONE and r.settings == fingerprint}
     for job in jobs:
@@ -249,6 +256,8 @@ def _start_manifest(
                 input=job.input, name=job.name, source=job.source, status=PENDING, settings=fingerprint
             )
     records.update((record.input, record) for record in refused)
+    for study_uid in answered:
+        records.pop(study_uid, None)
     write_manifest(manifest_path, records.values())
     return earlier
 
