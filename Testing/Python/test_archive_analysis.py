@@ -98,6 +98,23 @@ def test_in_process_cluster_analyses_every_image_once_and_a_bad_image_fails_alon
     assert not list((tmp_path / "out").glob("case99*"))  # the failed image left no file
 
 
+def test_two_screening_rounds_of_one_breast_keep_their_own_files(tmp_path, in_process_client, ddsm_cases):
+    """Two DICOM images of one patient, side and view: named by their file names, never one over the other."""
+    from calcification.logic.workflows.archive_run import analyze_archive
+
+    from dicom_factory import real_mammogram_crop, write_dicom
+
+    source, folder = Path(ddsm_cases[0]["lcc"]), tmp_path / "in"
+    folder.mkdir()
+    rounds = [
+        write_dicom(folder / f"round{year}.dcm", real_mammogram_crop(source, slice(row, row + 320), slice(600, 856)))
+        for year, row in ((2023, 2600), (2024, 2900))
+    ]
+    result = analyze_archive([folder], tmp_path / "out", segmenter="hdog", classifier=False, client=in_process_client)
+    assert [r.status for r in result.records] == [DONE, DONE]
+    _check_outputs(tmp_path / "out", rounds)
+
+
 def test_rerun_skips_verified_images_and_redoes_changed_ones_and_force_redoes_all(tmp_path, in_process_client):
     from calcification.logic.workflows.archive_run import analyze_archive
 

@@ -63,10 +63,20 @@ def _quiet_dask(verbose: bool) -> None:
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
+def _failure_line(record) -> str:
+    """The input (a path, or a DICOMweb object by its UIDs) and why it failed; the input once if the reason names
+    it already."""
+    where = record.source or record.input
+    return record.error if where.lower() in record.error.lower() else f"{where}: {record.error}"
+
+
 def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
     """Run archive mode; exit code 0, 2 when any image failed, 130 / 143 when stopped (a rerun resumes)."""
     from ..logic.workflows.archive_run import DONE, FAILED, MANIFEST_NAME, PENDING, analyze_archive, read_manifest
+    from .dicom_options import archive_dicomweb_studies
     from .main import Terminated
+
+    dicomweb = archive_dicomweb_studies(args)  # before any work: option mistakes are refused first
 
     _quiet_dask(args.verbose)
 
@@ -89,6 +99,7 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
                 force=args.force,
                 progress=progress,
                 on_start=announce,
+                dicomweb=dicomweb,
             )
     except KeyboardInterrupt as exc:
         records = read_manifest(Path(args.out) / MANIFEST_NAME).values()
@@ -105,8 +116,10 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
         f"{len(result.with_status(DONE))} images analysed ({reused} verified from an earlier run), "
         f"{len(failed)} failed; manifest {result.manifest_path}"
     )
+    if dicomweb is not None and dicomweb.store:
+        print(f"SEG and SR of {sum(len(r.stored) == 2 for r in result.records)} images on the server")
     for record in failed[:_FAILURES_SHOWN]:
-        print(f"calcification analyze: error: {record.input}: {record.error}", file=sys.stderr)
+        print(f"calcification analyze: error: {_failure_line(record)}", file=sys.stderr)
     if len(failed) > _FAILURES_SHOWN:
         print(
             f"calcification analyze: {len(failed) - _FAILURES_SHOWN} more failed; see {result.manifest_path}",

@@ -117,3 +117,18 @@ def write_local_dicom_results(batch) -> list[Path]:
         folder = analyzed.segmented.segmentation_path.parent
         paths += write_dicom_results(dicom_results_for(analyzed), folder, analyzed.run.name)
     return paths
+
+
+def archive_dicomweb_studies(args: argparse.Namespace):
+    """The studies of ``analyze --dicomweb`` in archive mode (a ``DicomwebStudies``), None without ``--dicomweb``
+    options; InputError when they are mixed with IMAGE files or list files, or incomplete."""
+    if not any([args.dicomweb, args.study, args.study_list, args.series, args.store, args.credentials_file]):
+        return None
+    if args.list:
+        raise InputError("Give either --list files or --dicomweb, not both.")
+    wants_dicomweb(args)
+    from ..logic.workflows.archive_run.dicomweb_inputs import DicomwebStudies
+    from ..logic.workflows.dicomweb_analysis import read_study_list
+
+    studies = list(args.study) + (read_study_list(args.study_list) if args.study_list else [])
+    return DicomwebStudies(args.dicomweb, studies, args.series, args.store, args.credentials_file)

@@ -128,9 +128,14 @@ def _analyze_study(client, study_uid, series_uid, work, out_dir, settings, store
         try:
             _analyze_instance(client, ref, work, out_dir, settings, store, collected, step)
         except InputError as exc:  # ServerError included: this image fails, the batch goes on
-            # The fetched file's temporary path means nothing to the user: the message names the object by its UIDs.
-            message = str(exc).replace(f"{work / ref.sop_uid}.dcm: ", "").replace(f"{work / ref.sop_uid}.dcm", "it")
+            message = without_fetched_path(str(exc), work / f"{ref.sop_uid}.dcm")
             collected.failures.append(f"{ref.describe()}: {message}")
+
+
+def without_fetched_path(message: str, fetched: Path) -> str:
+    """``message`` without the path of the fetched file ``fetched``: a temporary path means nothing to the user;
+    the caller names the object by its UIDs."""
+    return message.replace(f"{fetched}: ", "").replace(str(fetched), "it")
 
 
 def analyze_dicomweb_studies(

@@ -23,12 +23,13 @@ from typing import Optional
 
 from ....core.atomic_files import remove_stale_temporaries
 from ....core.errors import CancelledError, InputError
-from ....core.image import name_from_path
 from ....core.progress import ProgressCallback
 from ....core.segmentation import SegmenterChoice
 from ..file_workflow import prepare_output_folder
 from .archive_inputs import collect_inputs
-from .image_task import ArchiveSettings, analyze_image
+from .archive_jobs import ArchiveJob, file_jobs
+from .dicomweb_inputs import DicomwebStudies
+from .image_task import ArchiveSettings
 from .manifest import DONE, FAILED, MANIFEST_NAME, PENDING, ImageRecord, ManifestLog, read_manifest, write_manifest
 
 #: Tasks in flight per worker thread: enough to keep every worker busy, few enough for millions of inputs.
@@ -57,7 +58,7 @@ class ArchiveAnalysis:
         return [r for r in self.records if r.status == status]
 
 
-def _submitted_record(future, path: str) -> ImageRecord:
+def _submitted_record(future, job: ArchiveJob) -> ImageRecord:
     """The record a finished future carries, or a failed one when the task itself died (e.g. its worker was
     killed more often than Dask allows: ``KilledWorker``)."""
     if future.status == "finished":
@@ -65,8 +66,9 @@ def _submitted_record(future, path: str) -> ImageRecord:
     exception = future.exception()
     text = " ".join(str(exception).split())
     return ImageRecord(
-        input=path,
-        name=name_from_path(path),
+        input=job.input,
+        name=job.name,
+        source=job.source,
         status=FAILED,
         error=f"{type(exception).__name__}: {text}" if text else type(exception).__name__,
     )
@@ -74,7 +76,7 @@ def _submitted_record(future, path: str) -> ImageRecord:
 
 def _run_tasks(
     client,
-    paths: Sequence[Path],
+    jobs: Sequence[ArchiveJob],
     out_dir: Path,
     settings: ArchiveSettings,
     earlier: dict,
@@ -82,11 +84,11 @@ def _run_tasks(
     progress: ProgressCallback,
     window: int,
 ) -> dict[str, ImageRecord]:
-    """Submit one task per path, at most ``window`` at a time; log each record as it arrives."""
+    """Submit one task per job, at most ``window`` at a time; log each record as it arrives."""
     from distributed import as_completed
 
     token = uuid.uuid4().hex[:8]
-    pending = iter(enumerate(paths))
+    pending = iter(enumerate(jobs))
     finished: dict[str, ImageRecord] = {}
     futures = as_completed(loop=client.loop)
     inputs: dict = {}
@@ -94,17 +96,17 @@ def _run_tasks(
     def submit_next() -> None:
         item = next(pending, None)
         if item is not None:
-            index, path = item
+            index, job = item
             future = client.submit(
-                analyze_image,
-                str(path),
+                job.task,
+                *job.arguments,
                 str(out_dir),
                 settings,
-                earlier.get(str(path)),
+                earlier.get(job.input),
                 key=f"calcification-image-{token}-{index}",
                 pure=False,
             )
-            inputs[future.key] = str(path)
+            inputs[future.key] = job
             futures.add(future)
 
     for _ in range(window):
@@ -118,10 +120,10 @@ def _run_tasks(
             submit_next()
             if (
                 progress is not None
-                and progress(len(finished) / len(paths), f"{len(finished)} of {len(paths)} images") is False
+                and progress(len(finished) / len(jobs), f"{len(finished)} of {len(jobs)} images") is False
             ):
                 raise CancelledError(
-                    f"Stopped after {len(finished)} of {len(paths)} images; run the same command again to resume."
+                    f"Stopped after {len(finished)} of {len(jobs)} images; run the same command again to resume."
                 )
     finally:
         remaining = list(futures.futures)
@@ -150,6 +152,7 @@ def analyze_archive(
     force: bool = False,
     progress: ProgressCallback = None,
     on_start: Optional[Callable[[ArchiveStart], None]] = None,
+    dicomweb: Optional[DicomwebStudies] = None,
 ) -> ArchiveAnalysis:
     """Analyse every mammogram of ``inputs`` into ``out_dir`` on a Dask cluster (the files of ``analyze`` per
     image; ``features.csv``, ``summary.csv``, ``breasts.csv`` over the folder; ``manifest.jsonl``).
@@ -172,6 +175,10 @@ def analyze_archive(
         what is done.
     on_start : callable, optional
         Receives an :class:`ArchiveStart` once the cluster is up.
+    dicomweb : DicomwebStudies, optional
+        Also (or, with no ``inputs``, only) the mammograms of these studies on a DICOMweb server, one task per
+        instance, keyed in the manifest by SOP Instance UID (see :mod:`.dicomweb_inputs`); a study that cannot be
+        queried is a failed record of its own.
 
     Returns
     -------
@@ -184,7 +191,10 @@ def analyze_archive(
         Missing inputs, clashing output names, an unusable folder or an unreachable scheduler (nothing written);
         CancelledError / KeyboardInterrupt: stopped, completed images kept, a rerun resumes.
     """
-    paths = collect_inputs(inputs, list_files, out_dir)
+    inputs = list(inputs)
+    jobs: list[ArchiveJob] = []
+    if dicomweb is None or inputs or list_files:
+        jobs = file_jobs(collect_inputs(inputs, list_files, out_dir))
     if classifier is not False:  # a bad classifier name fails here, before any worker starts
         from ..analysis_workflow import resolve_classifier
 
@@ -193,42 +203,61 @@ def analyze_archive(
         resolve_classifier(classifier)
     classifier_name = None if classifier is None else (classifier if classifier is False else str(classifier))
     settings = ArchiveSettings(SegmenterChoice.of(segmenter), classifier_name, spacing_mm)
+    refused: list[ImageRecord] = []
+    answered: set[str] = set()  # studies queried now: an earlier run's failed record of one is out of date
+    if dicomweb is not None:  # QIDO-RS here, on the driver; the workers fetch the instances
+        found, refused = dicomweb.jobs(settings.fingerprint())
+        jobs += found
+        answered = set(dicomweb.study_uids) - {record.input for record in refused}
     from .worker_setup import archive_client, dashboard_link
 
     with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy):
         out_dir = prepare_output_folder(out_dir)  # only once the cluster is reachable: a refused run writes nothing
         manifest_path = out_dir / MANIFEST_NAME
-        earlier = _start_manifest(manifest_path, paths, settings.fingerprint(), force)
+        earlier = _start_manifest(manifest_path, jobs, refused, settings.fingerprint(), force, answered)
         log = ManifestLog(manifest_path)
         try:
             _set_up_workers(dask_client, policy, settings)
             if on_start is not None:
-                on_start(ArchiveStart(len(paths), len(dask_client.nthreads()), dashboard_link(dask_client)))
+                on_start(ArchiveStart(len(jobs), len(dask_client.nthreads()), dashboard_link(dask_client)))
             finished = _run_tasks(
-                dask_client, paths, out_dir, settings, earlier, log, progress, _window(dask_client, policy)
+                dask_client, jobs, out_dir, settings, earlier, log, progress, _window(dask_client, policy)
             )
         finally:
             log.close()
             records = read_manifest(manifest_path)  # the log's records, also of images finished before a stop
             write_manifest(manifest_path, records.values())
     remove_stale_temporaries(out_dir)  # temporaries of workers that died, or were stopped with the cluster
-    done = [records[str(p)] for p in paths if records[str(p)].status == DONE]
+    done = [records[j.input] for j in jobs if records[j.input].status == DONE]
     written = []
     if done:
         from .archive_tables import write_archive_tables
 
         written = write_archive_tables(out_dir, done)
-    return ArchiveAnalysis(tuple(finished[str(p)] for p in paths), manifest_path, tuple(written))
+    return ArchiveAnalysis((*refused, *(finished[j.input] for j in jobs)), manifest_path, tuple(written))
 
 
-def _start_manifest(manifest_path: Path, paths: Sequence[Path], fingerprint: str, force: bool) -> dict:
+def _start_manifest(
+    manifest_path: Path,
+    jobs: Sequence[ArchiveJob],
+    refused: Sequence[ImageRecord],
+    fingerprint: str,
+    force: bool,
+    answered: Iterable[str] = (),
+) -> dict:
     """Mark this run's inputs ``pending`` in the manifest, except done ones that may be reused (returned: input ->
-    earlier record, checked by its task); records of other inputs stay."""
+    earlier record, checked by its task), record the ``refused`` ones (failed before any task) and drop the records
+    of ``answered`` studies (an earlier run could not query them); records of other inputs stay."""
     records = read_manifest(manifest_path)
     earlier = {} if force else {k: r for k, r in records.items() if r.status == DONE and r.settings == fingerprint}
-    for path in map(str, paths):
-        if path not in earlier:
-            records[path] = ImageRecord(input=path, name=name_from_path(path), status=PENDING, settings=fingerprint)
+    for job in jobs:
+        if job.input not in earlier:
+            records[job.input] = ImageRecord(
+                input=job.input, name=job.name, source=job.source, status=PENDING, settings=fingerprint
+            )
+    records.update((record.input, record) for record in refused)
+    for study_uid in answered:
+        records.pop(study_uid, None)
     write_manifest(manifest_path, records.values())
     return earlier
 

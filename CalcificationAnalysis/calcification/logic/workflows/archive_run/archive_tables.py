@@ -38,9 +38,9 @@ def breast_rows(records: Sequence[ImageRecord]) -> list[BreastRow]:
     results = []
     for (patient, side), breast in sorted(views.items()):
         if any(len(images) > 1 for images in breast.values()):
-            _LOG.warning(
-                "Patient %s, side %s has more than one image of a view; no breast-level result for it.", patient, side
-            )
+            # Named by the images' output names, never the Patient ID: log lines stay free of patient identifiers.
+            names = ", ".join(r.name for images in breast.values() for r in images)
+            _LOG.warning("Images %s show one breast with more than one image of a view; no breast-level result.", names)
             continue
         cc, mlo = (breast[view][0] if breast.get(view) else None for view in ("CC", "MLO"))
         cc_p, mlo_p = (None if r is None else _probability(r) for r in (cc, mlo))

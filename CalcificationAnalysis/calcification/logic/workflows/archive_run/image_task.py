@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,9 +64,21 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def analyze_image(path: str, out_dir: str, settings: ArchiveSettings, previous: Optional[ImageRecord]) -> ImageRecord:
+def analyze_image(
+    path: str,
+    out_dir: str,
+    settings: ArchiveSettings,
+    previous: Optional[ImageRecord],
+    also_write: Optional[Callable] = None,
+) -> ImageRecord:
     """Analyse the image ``path`` into ``out_dir`` (the files of ``calcification analyze``), unless ``previous``
     records outputs that are still verified (then it is returned with ``reused=True``).
+
+    ``also_write(analyzed, written)``, when given, writes more files of the image (e.g. its DICOM SEG and SR) and
+    appends their paths to ``written``: they are kept, checksummed and verified with the others, all or none.
+    The outputs are named by the file's name (a fetched DICOMweb instance's is its SOP Instance UID): tasks cannot
+    see each other's names, so ``analyze``'s patient, side and view names (made unique within one process) would let
+    two screening rounds of one breast overwrite each other; file names are checked unique before the run.
 
     Returns
     -------
@@ -78,11 +91,14 @@ def analyze_image(path: str, out_dir: str, settings: ArchiveSettings, previous: 
         return dataclasses.replace(previous, reused=True)
     started = time.perf_counter()
     record = ImageRecord(
-        input=path, name=name_from_path(path), settings=fingerprint, worker=f"{socket.gethostname()}:{os.getpid()}"
+        input=path,
+        name=name_from_path(path),
+        settings=fingerprint,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
     )
     try:
         size, mtime_ns = input_identity(Path(path))
-        done = _analyze_into(Path(path), out, settings)
+        done = _analyze_into(Path(path), out, settings, also_write)
     except CalcificationError as exc:
         error = str(exc)
     except (OSError, MemoryError) as exc:
@@ -105,16 +121,19 @@ def analyze_image(path: str, out_dir: str, settings: ArchiveSettings, previous: 
     )
 
 
-def _analyze_into(path: Path, out: Path, settings: ArchiveSettings) -> dict:
+def _analyze_into(path: Path, out: Path, settings: ArchiveSettings, also_write: Optional[Callable] = None) -> dict:
     """Run ``analyze``'s per-image step; the record fields of the result (outputs with checksums, table rows)."""
     from ..analysis_files import SUMMARY_COLUMNS, _analyze_one, _BatchSettings, _summary_row
     from ..analysis_workflow import feature_row
     from .worker_setup import worker_classifier
 
     written: list[Path] = []
-    batch = _BatchSettings(out, settings.segmenter, settings.spacing_mm, worker_classifier(settings.classifier))
+    classifier = worker_classifier(settings.classifier)
+    batch = _BatchSettings(out, settings.segmenter, settings.spacing_mm, classifier, name_from_tags=False)
     with all_or_nothing():  # this image's files, all or none
         analyzed = _analyze_one(path, batch, None, written, set())
+        if also_write is not None:
+            also_write(analyzed, written)
         outputs = {p.name: file_sha256(p) for p in written}
     features = {key: _plain(value) for key, value in feature_row(analyzed.run, analyzed.run.name).items()}
     summary = dict(zip(SUMMARY_COLUMNS, map(_plain, _summary_row(analyzed)), strict=True))

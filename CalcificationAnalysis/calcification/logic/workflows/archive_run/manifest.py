@@ -36,7 +36,7 @@ class ImageRecord:
     Attributes
     ----------
     input : str
-        Absolute path of the input file (the record's key).
+        Absolute path of the input file, or the SOP Instance UID of a DICOMweb instance (the record's key).
     name : str
         Name of its output files (``<name>.seg.nrrd``, ...).
     status : str
@@ -59,6 +59,10 @@ class ImageRecord:
         True when a rerun found the outputs verified and skipped the image.
     features, summary : dict
         Its ``features.csv`` and ``summary.csv`` rows.
+    source : str
+        DICOMweb inputs: ``study S, series R, instance I`` (UIDs only); "" for files.
+    stored : list
+        DICOMweb inputs analysed with ``store``: the result objects the server holds (``SEG <uid>``, ``SR <uid>``).
     """
 
     input: str
@@ -75,6 +79,8 @@ class ImageRecord:
     reused: bool = False
     features: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    source: str = ""
+    stored: list = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
@@ -142,13 +148,25 @@ def input_identity(path: Path) -> tuple[int, int]:
 
 
 def is_verified(record: Optional[ImageRecord], out_dir: Path, settings: str) -> bool:
-    """True when ``record`` is done with ``settings``, its input is unchanged and every output file it lists is in
-    ``out_dir`` with its recorded checksum."""
+    """True when ``record`` is done with ``settings``, its input file is unchanged and every output file it lists is
+    in ``out_dir`` with its recorded checksum."""
+    try:  # the cheap check first
+        unchanged = record is not None and input_identity(Path(record.input)) == (
+            record.input_size,
+            record.input_mtime_ns,
+        )
+    except OSError:
+        return False
+    return unchanged and outputs_verified(record, out_dir, settings)
+
+
+def outputs_verified(record: Optional[ImageRecord], out_dir: Path, settings: str) -> bool:
+    """True when ``record`` is done with ``settings`` and every output file it lists is in ``out_dir`` with its
+    recorded checksum (all that is checked for a DICOMweb instance: a SOP Instance UID names one unchanging
+    object)."""
     if record is None or record.status != DONE or record.settings != settings or not record.outputs:
         return False
     try:
-        if input_identity(Path(record.input)) != (record.input_size, record.input_mtime_ns):
-            return False
         return all(file_sha256(out_dir / name) == digest for name, digest in record.outputs.items())
     except OSError:
         return False
