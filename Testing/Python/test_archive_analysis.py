@@ -269,12 +269,14 @@ def test_a_worker_killed_mid_run_leaves_every_image_analysed_exactly_once(tmp_pa
     with Client(scheduler_file=str(scheduler_file), set_as_default=False) as client:
         address = {info["name"]: a for a, info in client.scheduler_info(n_workers=-1)["workers"].items()}["w0"]
 
+        running: list = []  # the first worker's tasks, read in the same poll that decides to kill it
+
         def w0_busy_after_two_images() -> bool:
             done = sum(r.status == DONE for r in read_manifest(out / MANIFEST_NAME).values())
-            return done >= 2 and bool(client.processing(workers=[address]).get(address))
+            running[:] = list(client.processing(workers=[address]).get(address) or ())
+            return done >= 2 and bool(running)
 
         _wait_for(w0_busy_after_two_images, "two images done and the first worker busy")
-        running = list(client.processing(workers=[address])[address])
         workers[0].send_signal(signal.SIGKILL)
     stdout, stderr = run.communicate(timeout=300)
     assert run.returncode == 0, stderr

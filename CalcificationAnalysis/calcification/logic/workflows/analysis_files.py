@@ -241,18 +241,21 @@ def _summary_row(analyzed: AnalyzedFile) -> tuple:
 
 
 def _write_batch_tables(out_dir: Path, files, breasts, written: list) -> None:
-    """``features.csv``, ``summary.csv`` (and ``breasts.csv``): this run's rows merged into the folder's tables under
-    a lock on the folder, so runs sharing a folder each find every image analysed there exactly once."""
-    cases = {f.run.name for f in files}
+    """This run's rows of ``files`` merged into the folder's tables (:func:`merge_folder_tables`)."""
+    features = [feature_row(f.run, f.run.name) for f in files]
+    summary = [dict(zip(SUMMARY_COLUMNS, _summary_row(f), strict=True)) for f in files]
+    merge_folder_tables(out_dir, {f.run.name for f in files}, features, summary, breasts, written)
+
+
+def merge_folder_tables(out_dir: Path, cases: set, features: list, summary: list, breasts, written: list) -> None:
+    """``features.csv``, ``summary.csv`` (and ``breasts.csv``): the rows of ``cases`` (feature and summary rows as
+    dicts, :class:`BreastRow` records) merged into the folder's tables under a lock on the folder, so runs sharing a
+    folder, one process or an archive run, each find every image analysed there exactly once. Paths go to
+    ``written``."""
     with folder_lock(out_dir):
-        features = [feature_row(f.run, f.run.name) for f in files]
         columns = [*features[0]] if features else []
-        written.append(
-            write_feature_rows(
-                merged_rows(out_dir / "features.csv", columns, features, cases), out_dir / "features.csv"
-            )
-        )
-        summary = [dict(zip(SUMMARY_COLUMNS, _summary_row(f), strict=True)) for f in files]
+        rows = merged_rows(out_dir / "features.csv", columns, features, cases)
+        written.append(write_feature_rows(rows, out_dir / "features.csv"))
         rows = merged_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, summary, cases)
         written.append(_write_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [list(r.values()) for r in rows]))
         mine = [dict(zip(BREAST_COLUMNS, b.as_row(), strict=True)) for b in breasts]

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ....core.classification import breast_patient_id, combine_views
-from ..analysis_files import BREAST_COLUMNS, SUMMARY_COLUMNS, BreastRow, _write_rows
-from ..analysis_workflow import write_feature_rows
-from ..shared_tables import folder_lock, merged_rows
+from ..analysis_files import BreastRow, merge_folder_tables
 from .manifest import ImageRecord
 
 _LOG = logging.getLogger(__name__)
@@ -57,18 +55,6 @@ def write_archive_tables(out_dir: Path, records: Sequence[ImageRecord]) -> list[
     written: list[Path] = []
     cases = {r.name for r in records}
     ordered = sorted(records, key=lambda r: r.name)
-    breasts = breast_rows(ordered)
-    with folder_lock(out_dir):
-        features = [r.features for r in ordered]
-        columns = [*features[0]] if features else []
-        rows = merged_rows(out_dir / "features.csv", columns, features, cases)
-        written.append(write_feature_rows(rows, out_dir / "features.csv"))
-        summary = merged_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [r.summary for r in ordered], cases)
-        written.append(_write_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [list(r.values()) for r in summary]))
-        mine = [dict(zip(BREAST_COLUMNS, b.as_row(), strict=True)) for b in breasts]
-        keys = {(b.patient_id, b.laterality) for b in breasts}
-        earlier = merged_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [], cases, ("cc_case", "mlo_case"))
-        rows = [r for r in earlier if (r["patient_id"], r["laterality"]) not in keys] + mine
-        if rows:
-            written.append(_write_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [list(r.values()) for r in rows]))
+    summary = [r.summary for r in ordered]
+    merge_folder_tables(out_dir, cases, [r.features for r in ordered], summary, breast_rows(ordered), written)
     return written
