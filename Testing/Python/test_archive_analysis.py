@@ -278,6 +278,9 @@ def test_a_worker_killed_mid_run_leaves_every_image_analysed_exactly_once(tmp_pa
 
         _wait_for(w0_busy_after_two_images, "two images done and the first worker busy")
         workers[0].send_signal(signal.SIGKILL)
+        # Reaped at once, as a supervisor (a Dask nanny, systemd) would: an unreaped zombie still answers as a live
+        # process, and the run's end-of-run clean-up rightly keeps the temporary files of live processes.
+        workers[0].wait(timeout=30)
     stdout, stderr = run.communicate(timeout=300)
     assert run.returncode == 0, stderr
     records = _check_outputs(out, images)
