@@ -3,7 +3,7 @@
 1. Throughput: augmented crops per second through forward + backward + optimiser step for the default variant
    (``pro_unext_cpu``), at the default crop size and batch, after a warm-up.
 2. End to end: ``calcification train-segmenter`` on about 40 synthetic cases, 2 folds, a few epochs, into a temporary
-   user model folder (registered there), then ``calcification segment --method prounext --model NAME`` on held-out
+   user model folder (registered there), then ``calcification segment --method network --model NAME`` on held-out
    synthetic cases (series 9000, never used for training) and the pooled pixel Dice of the trained model against an
    untrained network of the same architecture. Target: at most 10 minutes for the training, trained beats untrained.
 

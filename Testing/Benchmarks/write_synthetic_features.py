@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python Testing/Benchmarks/write_synthetic_features.py --cases 200 --seed 6000 --out DIR \
-        [--shape 1024,768] [--method prounext]
+        [--shape 1024,768] [--method network]
 
 Measures the cases exactly as ``calcification train-classifier --synthetic`` does (``measure_synthetic_cases``) and
 writes ``DIR/features.csv`` and ``DIR/labels.csv``; then, for a series the classifier never saw::
