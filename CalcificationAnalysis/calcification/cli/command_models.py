@@ -33,13 +33,13 @@ def _labelled_dice(metrics: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..core.models.model_store import list_models, user_models_dir
-    from ..core.models.preferred_model import preferred_model, set_preferred_model
-    from ..core.segmentation.network_method import DEFAULT_MODEL_NAME
+    from ..core.models.preferred_model import set_preferred_model
+    from ..core.segmentation.network_method import DEFAULT_MODEL_NAME, default_model_name
 
     if args.prefer or args.prefer_shipped:
         stored = set_preferred_model(None if args.prefer_shipped else args.prefer)
         print(f"default model: {stored or DEFAULT_MODEL_NAME}")
-    default = preferred_model() or DEFAULT_MODEL_NAME
+    default = default_model_name()
     entries = sorted(list_models(), key=lambda entry: entry.name != default)
     if not entries:
         print(f"No models found. Train one with `calcification train-segmenter` or copy one into {user_models_dir()}.")

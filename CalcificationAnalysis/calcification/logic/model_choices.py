@@ -18,21 +18,15 @@ SYNTHETIC_WARNING = (
 )
 
 
-def _default_model_name() -> str:
-    from ..core.models.preferred_model import preferred_model
-    from ..core.segmentation.network_method import DEFAULT_MODEL_NAME
-
-    return preferred_model() or DEFAULT_MODEL_NAME
-
-
 def model_choices() -> list[tuple[str, str]]:
     """(name, label) of every segmentation model found, the one used by default first.
 
     The label carries "(default)" and "(synthetic data)" so that the choice is informed before anything runs.
     """
     from ..core.models.model_store import list_models
+    from ..core.segmentation.network_method import default_model_name
 
-    default = _default_model_name()
+    default = default_model_name()
     entries = sorted(list_models(), key=lambda entry: entry.name != default)
     choices = []
     for entry in entries:
@@ -53,9 +47,10 @@ def model_description(name: Optional[str]) -> tuple[str, str]:
     model gives its error message as the warning, so the panel shows why it cannot be used.
     """
     from ..core.models.model_store import read_card, resolve_model_folder
+    from ..core.segmentation.network_method import default_model_name
 
     try:
-        card = read_card(resolve_model_folder(name or _default_model_name()))
+        card = read_card(resolve_model_folder(name or default_model_name()))
     except InputError as error:
         return "", str(error)
     parts = [f"{card.architecture} at {card.spacing_mm:g} mm, {len(card.folds)} fold(s)"]

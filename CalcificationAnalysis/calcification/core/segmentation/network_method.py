@@ -16,19 +16,26 @@ from .segmenter_choice import SegmenterChoice
 #: The model used when none is named: shipped inside the package (``calcification/models/<name>``).
 DEFAULT_MODEL_NAME = "pro_unext_synthetic"
 
+
+def default_model_name() -> str:
+    """The model used when none is named: the one the user made the default
+    (:func:`~calcification.core.models.preferred_model.set_preferred_model`; a setting whose model is gone is
+    ignored), else :data:`DEFAULT_MODEL_NAME`."""
+    from ..models.preferred_model import preferred_model
+
+    return preferred_model() or DEFAULT_MODEL_NAME
+
+
 _LOADED: dict = {}  # (folder, card text) -> LoadedModel: a batch of images loads and verifies the weights once
 
 
 def load_model_cached(source: Union[str, Path, None] = None):
     """The verified :class:`LoadedModel` for ``source`` (name, folder or card path), loaded once per process and
-    reloaded when its card changes on disk. When ``source`` is None: the model the user made the default
-    (:func:`~calcification.core.models.preferred_model.set_preferred_model`; a setting whose model is gone is ignored),
-    else :data:`DEFAULT_MODEL_NAME`."""
+    reloaded when its card changes on disk; :func:`default_model_name` when ``source`` is None."""
     from ..models.model_card import CARD_FILE_NAME
     from ..models.model_store import load_model, resolve_model_folder
-    from ..models.preferred_model import preferred_model
 
-    folder = resolve_model_folder(source if source is not None else (preferred_model() or DEFAULT_MODEL_NAME))
+    folder = resolve_model_folder(source if source is not None else default_model_name())
     key = (str(folder.resolve()), (folder / CARD_FILE_NAME).read_bytes())  # bytes: read_card says what is wrong
     if key not in _LOADED:
         _LOADED.clear()  # keep one model in memory: switching models should not pile up ensembles

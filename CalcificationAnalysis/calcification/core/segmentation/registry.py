@@ -67,9 +67,15 @@ class MethodSpec:
 
     def segment_function(self) -> Callable:
         """The method's ``segment(mammogram, choice, progress)``, imported now."""
-        module, _, function = self.segment.partition(":")
-        package = __name__.rpartition(".")[0] if module.startswith(".") else None
-        return getattr(importlib.import_module(module, package), function)
+        return import_named(self.segment)
+
+
+def import_named(path: str) -> Callable:
+    """The function named ``"module:function"``, imported now; a module starting with ``.`` is relative to this
+    package. Lets the registry name methods (and their loaders) without importing them when it is read."""
+    module, _, function = path.partition(":")
+    package = __name__.rpartition(".")[0] if module.startswith(".") else None
+    return getattr(importlib.import_module(module, package), function)
 
 
 #: The methods shipped with the product, in the order the panel lists them (the default first).

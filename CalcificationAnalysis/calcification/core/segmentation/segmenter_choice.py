@@ -14,12 +14,12 @@ from typing import Optional, Union
 from ..compute_device import Device, parse_device
 from ..errors import InputError
 from ..inference.engines import InferenceEngine
-from .registry import DEFAULT_METHOD, MethodSpec, ModelKind, method_spec
+from .registry import DEFAULT_METHOD, MethodSpec, ModelKind, import_named, method_spec
 
 #: Where each kind of trained part is loaded (and cached per process); imported only when checked.
 _LOADERS = {
-    ModelKind.NETWORK: "calcification.core.segmentation.network_method:load_model_cached",
-    ModelKind.CANDIDATE_FILTER: "calcification.core.segmentation.candidate_method:load_filter_cached",
+    ModelKind.NETWORK: ".network_method:load_model_cached",
+    ModelKind.CANDIDATE_FILTER: ".candidate_method:load_filter_cached",
 }
 
 
@@ -135,8 +135,7 @@ class SegmenterChoice:
         minutes of work rather than after. InputError naming what is wrong."""
         spec = self.spec
         if spec.model_kind is not None:
-            module, _, function = _LOADERS[spec.model_kind].partition(":")
-            getattr(__import__(module, fromlist=[function]), function)(self.model)
+            import_named(_LOADERS[spec.model_kind])(self.model)
         if spec.takes_device:
             from ..compute_device import resolve_device
 
