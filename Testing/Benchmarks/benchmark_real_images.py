@@ -12,13 +12,13 @@
    (pixel averaging for whole-number factors, linear interpolation otherwise; truth by nearest neighbour), recall
    and FP/cm² at the segmenter's threshold.
 
-Segmenters: ``--segmenter LABEL=METHOD[:MODEL]``, e.g. ``old=prounext`` ``new=hdog_filtered`` (METHOD as
+Segmenters: ``--segmenter LABEL=METHOD[:MODEL]``, e.g. ``old=network`` ``new=hdog_filtered`` (METHOD as
 ``calcification segment --method``; MODEL a name or folder). Parts can be skipped (``--skip mias,ddsm,...``); the
 mini-MIAS part can be restricted to some normals (``--mias-ids FILE``, passed to the scorer) for cross-validated
 figures, or to a quicker subset. Masks already in ``--work`` are reused, so an interrupted run resumes.
 
 Run: .venv/bin/python Testing/Benchmarks/benchmark_real_images.py --mias ../shared/data/minimias-dev
-        --segmenter old=prounext --segmenter new=hdog_filtered [--cases 20] [--work /tmp/real-bench]
+        --segmenter old=network --segmenter new=hdog_filtered [--cases 20] [--work /tmp/real-bench]
 """
 
 from __future__ import annotations
