@@ -129,7 +129,7 @@ def to_sitk_image(pixels: np.ndarray, spacing_mm: tuple[float, float]):
 def _working_grid(image, spacing_mm: float, smooth: bool = True):
     """``image`` resampled onto a ``spacing_mm`` grid covering the same field (Gaussian anti-aliasing first)."""
     sitk = _sitk()
-    size = [max(8, int(round(n * s / spacing_mm))) for n, s in zip(image.GetSize(), image.GetSpacing())]
+    size = [max(8, int(round(n * s / spacing_mm))) for n, s in zip(image.GetSize(), image.GetSpacing(), strict=True)]
     if smooth and spacing_mm > max(image.GetSpacing()):
         image = sitk.SmoothingRecursiveGaussian(image, spacing_mm / 2.0)
     return sitk.Resample(
@@ -218,7 +218,7 @@ def _texture_affine(fixed, moving, fixed_mask, affine, settings: RegistrationSet
 def _texture_bspline(fixed, moving, fixed_mask, affine, settings: RegistrationSettings):
     """Stage 3: a cubic B-spline on top of the affine (Mattes mutual information, L-BFGS-B)."""
     sitk = _sitk()
-    extent = [n * s for n, s in zip(fixed.GetSize(), fixed.GetSpacing())]
+    extent = [n * s for n, s in zip(fixed.GetSize(), fixed.GetSpacing(), strict=True)]
     mesh = [max(1, int(math.ceil(e / settings.bspline_mesh_mm))) for e in extent]
     bspline = sitk.BSplineTransformInitializer(fixed, mesh, 3)
     method = _method(settings, [2, 1], [1, 0])

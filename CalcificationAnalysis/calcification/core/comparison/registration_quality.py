@@ -70,11 +70,11 @@ def inverse_transform(transform, fixed, moving, spacing_mm: float = 1.0):
     sitk = _sitk()
     corners = []
     for image in (fixed, moving):
-        far = [(n - 1) * s for n, s in zip(image.GetSize(), image.GetSpacing())]
-        corners += [image.GetOrigin(), tuple(o + f for o, f in zip(image.GetOrigin(), far))]
+        far = [(n - 1) * s for n, s in zip(image.GetSize(), image.GetSpacing(), strict=True)]
+        corners += [image.GetOrigin(), tuple(o + f for o, f in zip(image.GetOrigin(), far, strict=True))]
     low = np.min(corners, axis=0) - 10.0
     high = np.max(corners, axis=0) + 10.0
-    size = [int(np.ceil((h - lo) / spacing_mm)) + 1 for lo, h in zip(low, high)]
+    size = [int(np.ceil((h - lo) / spacing_mm)) + 1 for lo, h in zip(low, high, strict=True)]
     field = sitk.TransformToDisplacementField(
         transform, sitk.sitkVectorFloat64, size, tuple(float(v) for v in low), (spacing_mm,) * 2
     )

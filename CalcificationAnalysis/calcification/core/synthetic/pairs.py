@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..image import Mammogram
-from .config import Distribution, Morphology, SynthesisConfig
+from .config import SynthesisConfig
+from .pair_clusters import PAIR_MORPHOLOGIES, cluster_anchors, place_compact_cluster
 from .pair_geometry import PairChangeSettings, draw_prior_transform, invert_points, resample_to_prior
 from .pair_rendering import PairScene, RecordingCanvas, acquire_prior, real_scene, synthetic_scene
 
@@ -33,13 +34,13 @@ class TruthStatus(str, enum.Enum):
     RESOLVED = "resolved"
 
 
-#: Groups drawn for pairs: grouped distributions only, so a drawn group is one cluster by the product's rule.
-PAIR_GROUPS = (
-    (Morphology.AMORPHOUS, Distribution.GROUPED, True),
-    (Morphology.FINE_PLEOMORPHIC, Distribution.GROUPED, True),
-    (Morphology.COARSE_HETEROGENEOUS, Distribution.GROUPED, True),
-    (Morphology.PUNCTATE, Distribution.GROUPED, False),
-)
+#: Members drawn per cluster status (inclusive ranges); an increased cluster keeps half of them in the prior.
+MEMBER_COUNTS = {
+    TruthStatus.NEW: (7, 14),
+    TruthStatus.INCREASED: (14, 22),
+    TruthStatus.STABLE: (8, 16),
+    TruthStatus.RESOLVED: (7, 14),
+}
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,10 @@ def _prior_members(status: TruthStatus, ids: tuple[int, ...], centres: np.ndarra
     return tuple(sorted(ids[i] for i in order[:keep]))
 
 
-def _cluster_truths(records, statuses, centres_rc: np.ndarray, spacing: float, prior_mm: np.ndarray):
+def _cluster_truths(groups, statuses, centres_rc: np.ndarray, spacing: float, prior_mm: np.ndarray):
+    """Truth of each drawn group: (cluster id, morphology, member ids) with its status."""
     truths = []
-    for record, status in zip(records, statuses):
-        ids = record.instance_ids
+    for (cluster_id, morphology, ids), status in zip(groups, statuses, strict=True):
         rows = centres_rc[np.array(ids) - 1]
         prior_ids = _prior_members(status, ids, rows)
         current_ids = () if status is TruthStatus.RESOLVED else ids
@@ -130,9 +131,9 @@ def _cluster_truths(records, statuses, centres_rc: np.ndarray, spacing: float, p
         current_centre = centres_rc[shown_current][:, ::-1].mean(0) * spacing
         truths.append(
             PairClusterTruth(
-                record.cluster_id,
+                cluster_id,
                 status,
-                record.morphology.value,
+                morphology.value,
                 tuple(current_ids),
                 tuple(prior_ids),
                 tuple(round(float(v), 3) for v in current_centre),
@@ -142,8 +143,24 @@ def _cluster_truths(records, statuses, centres_rc: np.ndarray, spacing: float, p
     return tuple(truths)
 
 
-def _plan(n_groups: int, rng: np.random.Generator) -> list:
-    return [PAIR_GROUPS[int(rng.integers(len(PAIR_GROUPS)))] for _ in range(n_groups)]
+def _place_clusters(canvas, scene, statuses, rng) -> tuple[list, list]:
+    """Compact clusters at separate anchors; returns the groups (id, morphology, ids) and the statuses kept."""
+    placement = scene.placement
+    anchors = cluster_anchors(placement.placement_low, placement.factor, scene.spacing_mm, len(statuses), rng)
+    groups, kept = [], []
+    for anchor, status in zip(anchors, statuses, strict=False):
+        morphology = PAIR_MORPHOLOGIES[int(rng.integers(len(PAIR_MORPHOLOGIES)))]
+        low, high = MEMBER_COUNTS[status]
+        first_id = 1 + sum(len(g[2]) for g in groups)
+        ids = place_compact_cluster(canvas, anchor, int(rng.integers(low, high + 1)), morphology, rng, first_id)
+        if len(ids) >= 6:
+            groups.append((len(groups), morphology, tuple(ids)))
+            kept.append(status)
+        else:  # no room here: give the claimed pixels back
+            canvas.instances[np.isin(canvas.instances, ids)] = 0
+            for instance_id in ids:
+                canvas.painted.pop(instance_id, None)
+    return groups, kept
 
 
 def generate_pair(
@@ -180,7 +197,6 @@ def generate_pair(
         Negative seed or index, a background with non-square pixels, or no room for any cluster.
     """
     from .case_generator import _case_rng
-    from .cluster_placement import place_groups
 
     config = config or SynthesisConfig()
     change = change or PairChangeSettings()
@@ -200,24 +216,25 @@ def generate_pair(
         scene.spacing_mm,
         config.imaging.blur_sigma_mm / scene.spacing_mm,
     )
-    n_groups = int(rng.integers(2, 4)) if no_change else 4
-    records, calcifications = place_groups(canvas, _plan(n_groups, rng), scene.placement, rng)
-    if not records:
+    statuses = _statuses(int(rng.integers(2, 4)) if no_change else 4, no_change, rng)
+    groups, statuses = _place_clusters(canvas, scene, statuses, rng)
+    if not groups:
         raise InputError("The breast has no room for a calcification cluster; use a larger image.")
-    return _draw_pair(scene, canvas, records, calcifications, _statuses(len(records), no_change, rng), config, change, rng)
+    return _draw_pair(scene, canvas, groups, statuses, config, change, rng)
 
 
-def _draw_pair(scene: PairScene, canvas, records, calcifications, statuses, config, change, rng) -> SyntheticPair:
+def _draw_pair(scene: PairScene, canvas, groups, statuses, config, change, rng) -> SyntheticPair:
     """Draw both exams from the placed groups and gather the truth."""
     from .pair_rendering import acquire_current
 
     spacing = scene.spacing_mm
-    centres_rc = np.array([c.center_rc for c in calcifications], dtype=np.float64)
+    n = sum(len(ids) for _, _, ids in groups)
+    centres_rc = np.array([canvas.painted[i][1] for i in range(1, n + 1)], dtype=np.float64)
     extent = (scene.signal.shape[1] * spacing, scene.signal.shape[0] * spacing)
     transform, affine = draw_prior_transform(rng, extent, change)
     current_mm = centres_rc[:, ::-1] * spacing
     prior_mm = invert_points(transform, affine, current_mm)
-    truths = _cluster_truths(records, statuses, centres_rc, spacing, prior_mm)
+    truths = _cluster_truths(groups, statuses, centres_rc, spacing, prior_mm)
     current_ids = sorted(i for t in truths for i in t.current_ids)
     prior_ids = sorted(i for t in truths for i in t.prior_ids)
     prior_spacing = round(spacing * float(rng.uniform(*change.prior_spacing_factor)), 4)
