@@ -20,9 +20,10 @@ from .rendering import Canvas, rasterize
 
 #: Lattice pitch between member centres, mm (gaps of 0.4-0.7 mm for the sizes drawn: well under the 1.088 mm rule).
 PITCH_MM = 0.9
-#: Morphologies drawn for pairs: dense enough to be found on both exams (amorphous deposits are too faint to tell a
-#: detector miss from a change).
-PAIR_MORPHOLOGIES = (Morphology.FINE_PLEOMORPHIC, Morphology.PUNCTATE, Morphology.COARSE_HETEROGENEOUS)
+#: Morphologies drawn for pairs: small (0.15-0.5 mm, so the lattice gaps stay open) and dense enough to be found on
+#: both exams (amorphous deposits are too faint to tell a detector miss from a change; coarse heterogeneous ones are
+#: 0.6-1.1 mm across and would close the gaps).
+PAIR_MORPHOLOGIES = (Morphology.FINE_PLEOMORPHIC, Morphology.PUNCTATE)
 #: Smallest distance between two cluster centres, mm: clusters never touch, so matching is unambiguous by design.
 MIN_SEPARATION_MM = 20.0
 
@@ -49,8 +50,10 @@ def place_compact_cluster(canvas: Canvas, centre_rc, n: int, morphology: Morphol
         if len(ids) == n:
             break
         shape = make_shape(morphology, rng)
-        if shape.extent_mm > 0.5:
-            continue
+        for _ in range(10):  # a few percent of these morphologies exceed 0.5 mm: draw again
+            if shape.extent_mm <= 0.5:
+                break
+            shape = make_shape(morphology, rng)
         stamp = rasterize(shape, canvas.spacing_mm)
         centre = (int(round(row)), int(round(col)))
         if canvas.claim(stamp, centre, first_id + len(ids)):

@@ -99,7 +99,9 @@ def resample_to_prior(array: np.ndarray, spacing_mm: float, prior_spacing_mm: fl
     """Draw the current-geometry ``array`` into the prior's grid (same field of view, ``prior_spacing_mm`` pixels).
 
     Linear interpolation after a Gaussian anti-aliasing filter for intensities; nearest neighbour for label maps.
-    Pixels mapped from outside the current field take the array's minimum (air).
+    Pixels mapped from outside the current field repeat the nearest edge pixel (a breast cut by the image edge stays
+    cut at the prior's edge, as on a real exam, instead of ending in an artificial step inside the image); label maps
+    get 0 there.
     """
     import SimpleITK as sitk
 
@@ -112,6 +114,16 @@ def resample_to_prior(array: np.ndarray, spacing_mm: float, prior_spacing_mm: fl
     rows, cols = array.shape
     size = (int(round(cols * spacing_mm / prior_spacing_mm)), int(round(rows * spacing_mm / prior_spacing_mm)))
     interpolator = sitk.sitkNearestNeighbor if nearest else sitk.sitkLinear
-    fill = 0 if nearest else float(np.min(source))
-    out = sitk.Resample(image, size, transform, interpolator, (0.0, 0.0), (prior_spacing_mm,) * 2, (1, 0, 0, 1), fill)
+    out = sitk.Resample(
+        image,
+        size,
+        transform,
+        interpolator,
+        (0.0, 0.0),
+        (prior_spacing_mm,) * 2,
+        (1, 0, 0, 1),
+        0,
+        image.GetPixelID(),
+        not nearest,
+    )
     return sitk.GetArrayFromImage(out)

@@ -1,0 +1,128 @@
+"""``calcification compare PRIOR CURRENT --out DIR``: the comparison written as files.
+
+Outputs in ``DIR``, named after the current image (``<name>`` as ``analyze`` names it): ``<name>.changes.csv`` (the
+change table, with its Slicer ``.schema.csv``), ``<name>.comparison.json`` (both images, the registration's quality
+figures, the change limits, the statuses) and ``<name>.comparison.html`` (the report). All of them are written or,
+on any error (a refused pair, a registration too poor to call changes, Ctrl-C), none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ...core.atomic_files import all_or_nothing, write_text_atomically
+from ...core.comparison.change_status import ChangeThresholds
+from ...core.comparison.change_table import CHANGE_COLUMNS, change_columns, change_rows
+from ...core.comparison.close_ups import FIELD_MM, paired_close_ups
+from ...core.progress import ProgressCallback, sub_progress
+from ...core.reporting.comparison_report import ComparisonReport, write_comparison_report
+from ...core.reporting.table_files import write_table_csv
+from .file_workflow import check_output_folder, new_folder_removed_on_failure, prepare_output_folder
+from .output_names import output_name
+from .prior_comparison import PriorComparison, compare_mammograms, read_exam
+
+
+@dataclass(frozen=True)
+class ComparedFiles:
+    """The comparison and the files written."""
+
+    result: PriorComparison
+    paths: tuple[Path, ...]
+
+
+def _facts(result: PriorComparison) -> list[str]:
+    registration = result.comparison.registration
+    limits = ChangeThresholds()
+    lines = []
+    for word, exam in (("Prior", result.prior), ("Current", result.current)):
+        m = exam.mammogram
+        date = m.metadata.get("study_date") or "no study date"
+        lines.append(f"{word}: {m.name} ({date}; {m.spacing_mm[0]:g} mm pixels) - {exam.analysis.summary()}")
+    lines.append(f"Registration (SimpleITK, breast outline then texture): {registration.quality_text}.")
+    lines.append(
+        f"Changes are called beyond repeat-measurement variation: at least {limits.count_min} calcifications and "
+        f"{limits.count_fraction:.0%} in count, {limits.extent_min_mm:g} mm and {limits.extent_fraction:.0%} in "
+        f"extent, or {limits.area_fraction:.0%} in calcified area."
+    )
+    lines.append(f"Summary: {result.summary()}.")
+    return lines
+
+
+def comparison_report(result: PriorComparison) -> ComparisonReport:
+    """The report's content for ``result``."""
+    prior, current = result.prior.mammogram, result.current.mammogram
+    close_ups = []
+    for change in result.comparison.changes:
+        before, after = paired_close_ups(
+            change, current.pixels, current.spacing_mm, prior.pixels, prior.spacing_mm, result.comparison.registration
+        )
+        number = change.current_cluster_id or change.prior_cluster_id
+        which = "current" if change.current_cluster_id else "prior"
+        close_ups.append((change.status.words, change.status.colour, before, after, f"cluster {number} ({which})"))
+    rows = [list(row.values()) for row in change_rows(result.comparison.changes)]
+    columns = [(name, unit) for name, (unit, _) in CHANGE_COLUMNS.items()]
+    return ComparisonReport(
+        f"Comparison with the prior exam: {current.name}", _facts(result), close_ups, columns, rows, FIELD_MM
+    )
+
+
+def comparison_json(result: PriorComparison) -> dict:
+    """The machine-readable record of a comparison."""
+    registration = result.comparison.registration
+    return {
+        "prior": {
+            "name": result.prior.mammogram.name,
+            "study_date": result.prior.mammogram.metadata.get("study_date", ""),
+        },
+        "current": {
+            "name": result.current.mammogram.name,
+            "study_date": result.current.mammogram.metadata.get("study_date", ""),
+        },
+        "registration": {
+            "breast_dice": round(registration.breast_dice, 4),
+            "texture_correlation": round(registration.texture_correlation, 4),
+            "acceptable": registration.acceptable,
+            "settings": dataclasses.asdict(registration.settings),
+        },
+        "limits": dataclasses.asdict(ChangeThresholds()),
+        "status_counts": result.comparison.counts,
+        "clusters": change_rows(result.comparison.changes),
+    }
+
+
+def compare_files(
+    prior_path: os.PathLike | str,
+    current_path: os.PathLike | str,
+    out_dir: os.PathLike | str,
+    segmenter=None,
+    force_pair: bool = False,
+    spacing_mm: Optional[float] = None,
+    prior_spacing_mm: Optional[float] = None,
+    progress: ProgressCallback = None,
+) -> ComparedFiles:
+    """Compare the prior and current image files and write the change table, the JSON record and the report.
+
+    ``spacing_mm`` overrides the current file's pixel spacing, ``prior_spacing_mm`` the prior's (the current's
+    override when None). Raises InputError / RegistrationError before anything is written.
+    """
+    out_dir = check_output_folder(out_dir)
+    prior = read_exam(prior_path, prior_spacing_mm if prior_spacing_mm is not None else spacing_mm)
+    current = read_exam(current_path, spacing_mm)
+    result = compare_mammograms(prior, current, segmenter, force_pair, sub_progress(progress, 0.0, 0.95))
+    name = output_name(current)
+    with new_folder_removed_on_failure(out_dir), all_or_nothing():
+        prepare_output_folder(out_dir)
+        table = change_columns(result.comparison.changes)
+        units = {k: u for k, (u, _) in CHANGE_COLUMNS.items()}
+        descriptions = {k: d for k, (_, d) in CHANGE_COLUMNS.items()}
+        csv_path, schema = write_table_csv(table, out_dir / f"{name}.changes.csv", descriptions, units)
+        json_path = write_text_atomically(
+            out_dir / f"{name}.comparison.json", json.dumps(comparison_json(result), indent=1)
+        )
+        html_path = write_comparison_report(comparison_report(result), out_dir / f"{name}.comparison.html")
+    return ComparedFiles(result, (csv_path, schema, json_path, html_path))
