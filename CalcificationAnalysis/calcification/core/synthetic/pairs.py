@@ -223,6 +223,18 @@ def generate_pair(
     return _draw_pair(scene, canvas, groups, statuses, config, change, rng)
 
 
+def _keep_small_calcifications(instances: np.ndarray, ids, prior_mm: np.ndarray, spacing_mm: float) -> None:
+    """A calcification of one or two pixels can fall between the prior's pixel centres in the nearest-neighbour
+    resampling; its true centre pixel is labelled then, so the truth mask holds every calcification drawn."""
+    present = set(np.unique(instances).tolist())
+    for instance_id in ids:
+        if instance_id in present:
+            continue
+        col, row = (int(round(v / spacing_mm)) for v in prior_mm[instance_id - 1])
+        if 0 <= row < instances.shape[0] and 0 <= col < instances.shape[1] and instances[row, col] == 0:
+            instances[row, col] = instance_id
+
+
 def _draw_pair(scene: PairScene, canvas, groups, statuses, config, change, rng) -> SyntheticPair:
     """Draw both exams from the placed groups and gather the truth."""
     from .pair_rendering import acquire_current
@@ -246,6 +258,7 @@ def _draw_pair(scene: PairScene, canvas, groups, statuses, config, change, rng) 
     warped = resample_to_prior(canvas.draw(scene.signal, prior_ids), spacing, prior_spacing, transform)
     prior = acquire_prior(scene, warped, prior_spacing, config, change, rng)
     prior_instances = resample_to_prior(only(prior_ids), spacing, prior_spacing, transform, nearest=True)
+    _keep_small_calcifications(prior_instances, prior_ids, prior_mm, prior_spacing)
     prior_breast = resample_to_prior(scene.breast.astype(np.uint8), spacing, prior_spacing, transform, nearest=True)
     meta = {"synthetic": True, "pair_truth": True}
     return SyntheticPair(
