@@ -41,8 +41,8 @@ def check_exam_pair(prior: Mammogram, current: Mammogram, force: bool = False) -
             )
         if a != b:
             raise InputError(
-                f"The prior and current images show different {what}s ({a.value} and {b.value}); compare exams of "
-                "one breast and view."
+                f"The prior and current images show different {what}s (prior {a.value}, current {b.value}); "
+                "compare exams of one breast and view."
             )
     prior_id, current_id = (m.metadata.get("patient_id", "") for m in (prior, current))
     if prior_id and current_id and prior_id != current_id:

@@ -1,0 +1,123 @@
+"""``calcification compare`` and ``synth --pairs``: tag checks and bad input refused with one line and exit code 2
+(nothing written), a real comparison of a DICOM pair written as files, and the pair files of ``synth --pairs``."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pydicom
+import pytest
+
+from calcification.cli.main import main
+from calcification.core.image import View
+from calcification.core.synthetic import SynthesisConfig
+from calcification.core.synthetic.pairs import generate_pair
+
+from dicom_factory import mammography_dataset, write_dicom
+
+SMALL = SynthesisConfig(shape=(1200, 900), spacing_mm=0.1, view=View.CC)
+TAGS = {"PatientID": "P-32", "ViewPosition": "CC", "StudyDate": "20240105"}
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    return generate_pair(SMALL, seed=5, index=0), generate_pair(SMALL, seed=6, index=0)
+
+
+def _write(path, mammogram, **tags):
+    side = mammogram.laterality.value
+    values = {**TAGS, "ImageLaterality": side, "ImagerPixelSpacing": [mammogram.spacing_mm[0]] * 2, **tags}
+    pixels = np.clip(np.rint(mammogram.pixels), 0, 4095).astype(np.uint16)
+    return write_dicom(path, mammography_dataset(pixels, **values))
+
+
+@pytest.fixture(scope="module")
+def dicom_pair(pairs, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exams")
+    pair = pairs[0]
+    prior = _write(folder / "prior.dcm", pair.prior, StudyDate="20220110")
+    current = _write(folder / "current.dcm", pair.current)
+    return prior, current, folder
+
+
+def _refused(capsys, argv, out, fragment):
+    assert main(argv) == 2
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.startswith("Comparing:")]
+    assert len(err) == 1 and fragment in err[0], err  # one line (a progress line every 5 s aside)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("tags", "fragment"),
+    [
+        ({"ViewPosition": "MLO"}, "different views (prior MLO, current CC)"),
+        ({"PatientID": "someone-else"}, "different patients"),
+        ({"StudyDate": "20250101"}, "not before the current one"),
+    ],
+)
+def test_a_prior_that_is_not_a_pair_is_refused(pairs, dicom_pair, tmp_path, capsys, tags, fragment):
+    prior = _write(tmp_path / "prior.dcm", pairs[0].prior, **tags)
+    out = tmp_path / "out"
+    _refused(capsys, ["compare", str(prior), str(dicom_pair[1]), "--out", str(out)], out, fragment)
+
+
+def test_the_other_breast_is_refused(pairs, dicom_pair, tmp_path, capsys):
+    side = "L" if pairs[0].prior.laterality.value == "R" else "R"
+    prior = _write(tmp_path / "prior.dcm", pairs[0].prior, ImageLaterality=side, StudyDate="20220110")
+    out = tmp_path / "out"
+    _refused(capsys, ["compare", str(prior), str(dicom_pair[1]), "--out", str(out)], out, "different breast")
+
+
+def test_files_without_tags_need_force_pair(tmp_path, capsys):
+    from calcification.logic.workflows.synthetic_pairs import write_synthetic_pairs
+
+    write_synthetic_pairs(tmp_path / "pairs", 1, seed=5, config=SMALL)
+    prior, current = (tmp_path / "pairs" / f"pair5-00000_{w}.nrrd" for w in ("prior", "current"))
+    out = tmp_path / "out"
+    _refused(capsys, ["compare", str(prior), str(current), "--out", str(out)], out, "--force-pair")
+
+
+def test_a_registration_too_poor_to_call_changes_writes_nothing(pairs, dicom_pair, tmp_path, capsys):
+    other = pairs[1]
+    prior = _write(
+        tmp_path / "prior.dcm", other.prior, StudyDate="20220110", ImageLaterality=pairs[0].current.laterality.value
+    )
+    out = tmp_path / "out"
+    argv = ["compare", str(prior), str(dicom_pair[1]), "--out", str(out), "--method", "hdog"]
+    _refused(capsys, argv, out, "well enough to call changes")
+
+
+def test_compare_writes_the_change_table_record_and_report(dicom_pair, tmp_path, capsys):
+    prior, current, _ = dicom_pair
+    out = tmp_path / "out"
+    assert main(["compare", str(prior), str(current), "--out", str(out), "--method", "hdog"]) == 0
+    record = json.loads(next(out.glob("*.comparison.json")).read_text())
+    assert record["registration"]["acceptable"] and record["registration"]["breast_dice"] >= 0.93
+    assert set(record["status_counts"]) == {"new", "increased", "stable", "decreased", "resolved"}
+    with open(next(out.glob("*.changes.csv")), newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(record["clusters"]) and all(r["status"] in record["status_counts"] for r in rows)
+    page = next(out.glob("*.comparison.html")).read_text()
+    assert "Change table" in page and page.count("<img") == 2 * len(rows)
+    side = pydicom.dcmread(current, stop_before_pixels=True).ImageLaterality
+    assert (out / f"P-32_{side}_CC.changes.csv").is_file()  # named after the current exam, as analyze names it
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_synth_pairs_writes_pairs_with_truth(tmp_path):
+    out = tmp_path / "pairs"
+    argv = ["synth", "--pairs", "--cases", "1", "--seed", "5", "--size", "900x1200", "--spacing", "0.1", "--view", "CC"]
+    assert main([*argv, "--out", str(out)]) == 0
+    rows = list(csv.DictReader(open(out / "pairs.csv", newline="")))
+    assert rows[0]["prior"] == "pair5-00000_prior.nrrd" and len(rows[0]["statuses"].split()) == 4
+    truth = json.loads((out / "pair5-00000.pair.json").read_text())
+    assert {c["status"] for c in truth["clusters"]} == {"new", "increased", "stable", "resolved"}
+    for name in ("prior", "current"):
+        assert (out / f"pair5-00000_{name}.nrrd").is_file() and (out / f"pair5-00000_{name}.instances.nrrd").is_file()
+
+
+def test_synth_no_change_needs_pairs(tmp_path, capsys):
+    out = tmp_path / "x"
+    _refused(capsys, ["synth", "--no-change", "--cases", "1", "--out", str(out)], out, "--pairs")
