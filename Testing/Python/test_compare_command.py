@@ -121,3 +121,50 @@ def test_synth_pairs_writes_pairs_with_truth(tmp_path):
 def test_synth_no_change_needs_pairs(tmp_path, capsys):
     out = tmp_path / "x"
     _refused(capsys, ["synth", "--no-change", "--cases", "1", "--out", str(out)], out, "--pairs")
+
+
+def _truth_table(path, mammogram, instances):
+    """A ``<name>.calcifications.csv`` as analyze writes it (the columns the comparison reads), from drawn masks."""
+    from calcification.core.analysis.image_analysis import analyze_mask
+
+    m = analyze_mask(mammogram.pixels, instances > 0, mammogram.spacing_mm).measurements
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["label", "kind", "cluster_id", "area_mm2", "centroid_x_mm", "centroid_y_mm"])
+        for row in zip(m.label, m.cluster_id, m.area_mm2, m.centroid_x_mm, m.centroid_y_mm, strict=True):
+            writer.writerow([row[0], "calcification", *row[1:]])
+
+
+def test_archive_priors_pair_exams_by_patient_side_view_and_date(pairs, tmp_path):
+    from calcification.logic.workflows.archive_priors import compare_archive_priors
+
+    pair, other = pairs
+    side = pair.current.laterality.value
+    inputs = [
+        (_write(tmp_path / "b.dcm", pair.current, StudyDate="20240105"), "b"),
+        (_write(tmp_path / "a.dcm", pair.prior, StudyDate="20220110"), "a"),
+        (_write(tmp_path / "c.dcm", other.current, PatientID="P-other", StudyDate="20230101"), "c"),
+    ]
+    _truth_table(tmp_path / "a.calcifications.csv", pair.prior, pair.prior_instances)
+    _truth_table(tmp_path / "b.calcifications.csv", pair.current, pair.current_instances)
+    rows, paths = compare_archive_priors(inputs, tmp_path)
+    assert [(r["prior"], r["current"], r["result"]) for r in rows] == [("a", "b", "compared")]
+    assert rows[0]["patient_side_view"] == f"P-32_{side}_CC"
+    assert {k: rows[0][k] for k in ("new", "increased", "stable", "resolved")} == {
+        "new": 1,
+        "increased": 1,
+        "stable": 1,
+        "resolved": 1,
+    }
+    assert (tmp_path / "b.changes.csv").is_file() and paths[-1] == tmp_path / "priors.csv"
+
+
+def test_analyze_with_priors_compares_an_archive(dicom_pair, tmp_path, capsys):
+    _, _, folder = dicom_pair
+    out = tmp_path / "out"
+    argv = ["analyze", str(folder), "--out", str(out), "--with-priors", "--workers", "1", "--method", "hdog"]
+    assert main(argv) == 0
+    assert "1 of 1 exam pairs compared" in capsys.readouterr().out
+    rows = list(csv.DictReader(open(out / "priors.csv", newline="")))
+    assert [(r["prior"], r["current"], r["result"]) for r in rows] == [("prior", "current", "compared")]
+    assert (out / "current.comparison.html").is_file()

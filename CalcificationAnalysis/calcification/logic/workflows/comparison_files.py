@@ -19,6 +19,8 @@ from ...core.atomic_files import all_or_nothing, write_text_atomically
 from ...core.comparison.change_status import ChangeThresholds
 from ...core.comparison.change_table import CHANGE_COLUMNS, change_columns, change_rows
 from ...core.comparison.close_ups import FIELD_MM, paired_close_ups
+from ...core.comparison.exam_comparison import ExamComparison
+from ...core.image import Mammogram
 from ...core.progress import ProgressCallback, sub_progress
 from ...core.reporting.comparison_report import ComparisonReport, write_comparison_report
 from ...core.reporting.table_files import write_table_csv
@@ -35,54 +37,53 @@ class ComparedFiles:
     paths: tuple[Path, ...]
 
 
-def _facts(result: PriorComparison) -> list[str]:
-    registration = result.comparison.registration
+def _findings_text(findings) -> str:
+    n, k = len(findings.xy_mm), len(findings.cluster_ids)
+    return f"{n} calcification{'s' if n != 1 else ''} in {k} cluster{'s' if k != 1 else ''}"
+
+
+def _facts(prior: Mammogram, current: Mammogram, comparison: ExamComparison) -> list[str]:
+    registration = comparison.registration
     limits = ChangeThresholds()
     lines = []
-    for word, exam in (("Prior", result.prior), ("Current", result.current)):
-        m = exam.mammogram
+    for word, m, findings in (
+        ("Prior", prior, comparison.prior_findings),
+        ("Current", current, comparison.current_findings),
+    ):
         date = m.metadata.get("study_date") or "no study date"
-        lines.append(f"{word}: {m.name} ({date}; {m.spacing_mm[0]:g} mm pixels) - {exam.analysis.summary()}")
+        lines.append(f"{word}: {m.name} ({date}; {m.spacing_mm[0]:g} mm pixels) - {_findings_text(findings)}")
     lines.append(f"Registration (SimpleITK, breast outline then texture): {registration.quality_text}.")
     lines.append(
         f"Changes are called beyond repeat-measurement variation: at least {limits.count_min} calcifications and "
         f"{limits.count_fraction:.0%} in count, {limits.extent_min_mm:g} mm and {limits.extent_fraction:.0%} in "
         f"extent, or {limits.area_fraction:.0%} in calcified area."
     )
-    lines.append(f"Summary: {result.summary()}.")
+    lines.append(f"Summary: {comparison.summary()}.")
     return lines
 
 
-def comparison_report(result: PriorComparison) -> ComparisonReport:
-    """The report's content for ``result``."""
-    prior, current = result.prior.mammogram, result.current.mammogram
+def comparison_report(prior: Mammogram, current: Mammogram, comparison: ExamComparison) -> ComparisonReport:
+    """The report's content for the comparison of ``current`` with ``prior``."""
     close_ups = []
-    for change in result.comparison.changes:
+    for change in comparison.changes:
         before, after = paired_close_ups(
-            change, current.pixels, current.spacing_mm, prior.pixels, prior.spacing_mm, result.comparison.registration
+            change, current.pixels, current.spacing_mm, prior.pixels, prior.spacing_mm, comparison.registration
         )
         number = change.current_cluster_id or change.prior_cluster_id
         which = "current" if change.current_cluster_id else "prior"
         close_ups.append((change.status.words, change.status.colour, before, after, f"cluster {number} ({which})"))
-    rows = [list(row.values()) for row in change_rows(result.comparison.changes)]
+    rows = [list(row.values()) for row in change_rows(comparison.changes)]
     columns = [(name, unit) for name, (unit, _) in CHANGE_COLUMNS.items()]
-    return ComparisonReport(
-        f"Comparison with the prior exam: {current.name}", _facts(result), close_ups, columns, rows, FIELD_MM
-    )
+    title = f"Comparison with the prior exam: {current.name}"
+    return ComparisonReport(title, _facts(prior, current, comparison), close_ups, columns, rows, FIELD_MM)
 
 
-def comparison_json(result: PriorComparison) -> dict:
+def comparison_json(prior: Mammogram, current: Mammogram, comparison: ExamComparison) -> dict:
     """The machine-readable record of a comparison."""
-    registration = result.comparison.registration
+    registration = comparison.registration
     return {
-        "prior": {
-            "name": result.prior.mammogram.name,
-            "study_date": result.prior.mammogram.metadata.get("study_date", ""),
-        },
-        "current": {
-            "name": result.current.mammogram.name,
-            "study_date": result.current.mammogram.metadata.get("study_date", ""),
-        },
+        "prior": {"name": prior.name, "study_date": prior.metadata.get("study_date", "")},
+        "current": {"name": current.name, "study_date": current.metadata.get("study_date", "")},
         "registration": {
             "breast_dice": round(registration.breast_dice, 4),
             "texture_correlation": round(registration.texture_correlation, 4),
@@ -90,9 +91,23 @@ def comparison_json(result: PriorComparison) -> dict:
             "settings": dataclasses.asdict(registration.settings),
         },
         "limits": dataclasses.asdict(ChangeThresholds()),
-        "status_counts": result.comparison.counts,
-        "clusters": change_rows(result.comparison.changes),
+        "status_counts": comparison.counts,
+        "clusters": change_rows(comparison.changes),
     }
+
+
+def write_comparison_files(prior: Mammogram, current: Mammogram, comparison: ExamComparison, out_dir: Path, name: str):
+    """Write ``<name>.changes.csv`` (+ schema), ``<name>.comparison.json`` and ``<name>.comparison.html`` into
+    ``out_dir`` (an existing folder), each atomically; returns their paths."""
+    table = change_columns(comparison.changes)
+    units = {k: u for k, (u, _) in CHANGE_COLUMNS.items()}
+    descriptions = {k: d for k, (_, d) in CHANGE_COLUMNS.items()}
+    csv_path, schema = write_table_csv(table, out_dir / f"{name}.changes.csv", descriptions, units)
+    record = json.dumps(comparison_json(prior, current, comparison), indent=1)
+    json_path = write_text_atomically(out_dir / f"{name}.comparison.json", record)
+    report = comparison_report(prior, current, comparison)
+    html_path = write_comparison_report(report, out_dir / f"{name}.comparison.html")
+    return csv_path, schema, json_path, html_path
 
 
 def compare_files(
