@@ -131,7 +131,8 @@ def main() -> None:
         changes = result.comparison.changes
         for truth in pair.clusters:
             confusion[(truth.status.value, _called(truth, changes))] += 1
-        _variation(changes, variation)
+        if args.no_change:  # repeat measurement: only clusters that did not change
+            _variation(changes, variation)
         print(f"pair: {result.summary()}; truth {[c.status.value for c in pair.clusters]}")
     _print(args, errors, confusion, variation, quality, times, refused)
 

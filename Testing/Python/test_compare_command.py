@@ -9,12 +9,14 @@ import json
 import numpy as np
 import pydicom
 import pytest
+from pydicom.uid import generate_uid
 
 from calcification.cli.main import main
 from calcification.core.image import View
 from calcification.core.synthetic import SynthesisConfig
 from calcification.core.synthetic.pairs import generate_pair
 
+from dicom_checks import assert_valid_dicom, sr_groups
 from dicom_factory import mammography_dataset, write_dicom
 
 SMALL = SynthesisConfig(shape=(1200, 900), spacing_mm=0.1, view=View.CC)
@@ -28,7 +30,14 @@ def pairs():
 
 def _write(path, mammogram, **tags):
     side = mammogram.laterality.value
-    values = {**TAGS, "ImageLaterality": side, "ImagerPixelSpacing": [mammogram.spacing_mm[0]] * 2, **tags}
+    values = {
+        **TAGS,
+        "ImageLaterality": side,
+        "ImagerPixelSpacing": [mammogram.spacing_mm[0]] * 2,
+        "StudyInstanceUID": generate_uid(),
+        "SeriesInstanceUID": generate_uid(),
+        **tags,
+    }
     pixels = np.clip(np.rint(mammogram.pixels), 0, 4095).astype(np.uint16)
     return write_dicom(path, mammography_dataset(pixels, **values))
 
@@ -92,7 +101,7 @@ def test_a_registration_too_poor_to_call_changes_writes_nothing(pairs, dicom_pai
 def test_compare_writes_the_change_table_record_and_report(dicom_pair, tmp_path, capsys):
     prior, current, _ = dicom_pair
     out = tmp_path / "out"
-    assert main(["compare", str(prior), str(current), "--out", str(out), "--method", "hdog"]) == 0
+    assert main(["compare", str(prior), str(current), "--out", str(out), "--method", "hdog", "--dicom"]) == 0
     record = json.loads(next(out.glob("*.comparison.json")).read_text())
     assert record["registration"]["acceptable"] and record["registration"]["breast_dice"] >= 0.93
     assert set(record["status_counts"]) == {"new", "increased", "stable", "decreased", "resolved"}
@@ -103,6 +112,13 @@ def test_compare_writes_the_change_table_record_and_report(dicom_pair, tmp_path,
     assert "Change table" in page and page.count("<img") == 2 * len(rows)
     side = pydicom.dcmread(current, stop_before_pixels=True).ImageLaterality
     assert (out / f"P-32_{side}_CC.changes.csv").is_file()  # named after the current exam, as analyze names it
+    # the TID 1500 SR of the current image carries each current cluster's status
+    sr = out / f"P-32_{side}_CC.sr.dcm"
+    assert_valid_dicom(sr)
+    groups = sr_groups(sr)
+    expected = {f"cluster {r['current_cluster_id']}": r["status"] for r in rows if r["current_cluster_id"] != "0"}
+    called = {k: v["_evaluations"].get("change_prior") for k, v in groups.items() if k.startswith("cluster")}
+    assert called == expected and expected
     assert "wrote" in capsys.readouterr().out
 
 

@@ -44,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--prior-spacing", type=str, metavar="MM", help="pixel spacing of the prior (default: --spacing)"
     )
+    parser.add_argument(
+        "--dicom",
+        action="store_true",
+        help="also write OUT/<name>.sr.dcm: the current image's TID 1500 SR with each cluster's change status "
+        "(the current image must be DICOM)",
+    )
     add_segmenter_options(parser)
     parser.set_defaults(func=run)
 
@@ -56,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     segmenter = segmenter_choice(args)
     with terminal_progress("Comparing", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         files = compare_files(
-            args.prior, args.current, args.out, segmenter, args.force_pair, spacing, prior_spacing, progress
+            args.prior, args.current, args.out, segmenter, args.force_pair, spacing, prior_spacing, progress, args.dicom
         )
     print(files.result.summary())
     for path in files.paths:

@@ -119,25 +119,30 @@ def compare_files(
     spacing_mm: Optional[float] = None,
     prior_spacing_mm: Optional[float] = None,
     progress: ProgressCallback = None,
+    dicom: bool = False,
 ) -> ComparedFiles:
     """Compare the prior and current image files and write the change table, the JSON record and the report.
 
     ``spacing_mm`` overrides the current file's pixel spacing, ``prior_spacing_mm`` the prior's (the current's
-    override when None). Raises InputError / RegistrationError before anything is written.
+    override when None). ``dicom`` also writes ``<name>.sr.dcm``, the current image's TID 1500 SR with each
+    cluster's change status (the current image must be DICOM). Raises InputError / RegistrationError before anything
+    is written.
     """
     out_dir = check_output_folder(out_dir)
     prior = read_exam(prior_path, prior_spacing_mm if prior_spacing_mm is not None else spacing_mm)
     current = read_exam(current_path, spacing_mm)
+    source = None
+    if dicom:  # refused before the analyses when the current image is not DICOM
+        from .dicom_results import read_source_dataset
+
+        source = read_source_dataset(Path(current_path))
     result = compare_mammograms(prior, current, segmenter, force_pair, sub_progress(progress, 0.0, 0.95))
     name = output_name(current)
     with new_folder_removed_on_failure(out_dir), all_or_nothing():
         prepare_output_folder(out_dir)
-        table = change_columns(result.comparison.changes)
-        units = {k: u for k, (u, _) in CHANGE_COLUMNS.items()}
-        descriptions = {k: d for k, (_, d) in CHANGE_COLUMNS.items()}
-        csv_path, schema = write_table_csv(table, out_dir / f"{name}.changes.csv", descriptions, units)
-        json_path = write_text_atomically(
-            out_dir / f"{name}.comparison.json", json.dumps(comparison_json(result), indent=1)
-        )
-        html_path = write_comparison_report(comparison_report(result), out_dir / f"{name}.comparison.html")
-    return ComparedFiles(result, (csv_path, schema, json_path, html_path))
+        paths = write_comparison_files(prior, current, result.comparison, out_dir, name)
+        if dicom:
+            from .comparison_dicom import comparison_report_dataset, write_comparison_report_dataset
+
+            paths = (*paths, write_comparison_report_dataset(comparison_report_dataset(result, source), out_dir, name))
+    return ComparedFiles(result, paths)

@@ -5,7 +5,7 @@ the prior onto the current exam and give each cluster a change status (:mod:`cal
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -22,11 +22,14 @@ from ...core.progress import ProgressCallback, report_progress, sub_progress
 
 @dataclass(frozen=True, eq=False)
 class AnalysedExam:
-    """One exam: the image, its analysis (calcifications and clusters) and its breast mask with the muscle."""
+    """One exam: the image, its analysis (calcifications and clusters), its breast mask with the muscle, and the
+    segmentation method and its details (model name, threshold) for the DICOM results."""
 
     mammogram: Mammogram
     analysis: ImageAnalysis
     breast: np.ndarray
+    segmentation_method: str = ""
+    segmentation_details: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,7 +58,7 @@ def analyse_exam(mammogram: Mammogram, segmenter=None, progress: ProgressCallbac
         None if segmentation.vascular_labels is None else segmentation.vascular_labels > 0,
     )
     breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).breast
-    return AnalysedExam(mammogram, analysis, breast)
+    return AnalysedExam(mammogram, analysis, breast, segmentation.method, dict(segmentation.details))
 
 
 def compare_exams(
