@@ -184,3 +184,21 @@ def test_analyze_with_priors_compares_an_archive(dicom_pair, tmp_path, capsys):
     rows = list(csv.DictReader(open(out / "priors.csv", newline="")))
     assert [(r["prior"], r["current"], r["result"]) for r in rows] == [("prior", "current", "compared")]
     assert (out / "current.comparison.html").is_file()
+
+
+def test_volume_nodes_compared_into_a_change_table_node(pairs, scene):
+    from calcification.logic.mrml.volume_nodes import volume_node_from_mammogram
+    from calcification.logic.workflows.comparison_nodes import change_row_centres, compare_volume_nodes
+
+    pair = pairs[0]
+    prior_node = volume_node_from_mammogram(scene, pair.prior, name="prior")
+    current_node = volume_node_from_mammogram(scene, pair.current, name="current")
+    result, table = compare_volume_nodes(scene, prior_node, current_node, "hdog")
+    assert table.GetNumberOfRows() == len(result.comparison.changes) > 0
+    assert table.GetTable().GetColumnByName("status").GetValue(0) == result.comparison.changes[0].status.value
+    assert table.GetColumnUnitLabel("current_extent_mm") == "mm"
+    current_ras, prior_ras = change_row_centres(result, 0, prior_node, current_node)
+    change = result.comparison.changes[0]
+    # the default geometry is diag(-1, -1, 1): RAS = (-x, -y, 0) in mm
+    assert np.allclose(current_ras, (-change.current_centre_xy_mm[0], -change.current_centre_xy_mm[1], 0.0))
+    assert np.allclose(prior_ras, (-change.prior_centre_xy_mm[0], -change.prior_centre_xy_mm[1], 0.0))
