@@ -7,20 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .arguments import add_segmenter_options, segmenter_choice
+from .arguments import add_segmenter_options, segmenter_choice, spacing_mm_argument
 from .progress_bar import terminal_progress
-
-
-def _spacing(text: str) -> float:
-    from ..core.errors import InputError
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"A pixel spacing must be a number of mm, e.g. 0.07; got {text!r}.") from None
-    if not 0.0 < value < 10.0:
-        raise InputError(f"A pixel spacing must lie between 0 and 10 mm, got {text}.")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="compare even when the files carry no tags to check patient, breast, view and dates (you vouch for it)",
     )
-    parser.add_argument("--spacing", type=str, metavar="MM", help="pixel spacing of the current image, mm")
+    parser.add_argument(
+        "--spacing", type=spacing_mm_argument, metavar="MM", help="pixel spacing of the current image (MM or ROW,COL)"
+    )
     parser.add_argument(
         "--prior-spacing", type=str, metavar="MM", help="pixel spacing of the prior (default: --spacing)"
     )
@@ -57,12 +47,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..logic.workflows.comparison_files import compare_files
 
-    spacing = None if args.spacing is None else _spacing(args.spacing)
-    prior_spacing = None if args.prior_spacing is None else _spacing(args.prior_spacing)
     segmenter = segmenter_choice(args)
     with terminal_progress("Comparing", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
         files = compare_files(
-            args.prior, args.current, args.out, segmenter, args.force_pair, spacing, prior_spacing, progress, args.dicom
+            args.prior,
+            args.current,
+            args.out,
+            segmenter,
+            args.force_pair,
+            args.spacing,
+            args.prior_spacing,
+            progress,
+            args.dicom,
         )
     print(files.result.summary())
     for path in files.paths:

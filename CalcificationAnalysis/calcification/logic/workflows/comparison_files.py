@@ -116,8 +116,8 @@ def compare_files(
     out_dir: os.PathLike | str,
     segmenter=None,
     force_pair: bool = False,
-    spacing_mm: Optional[float] = None,
-    prior_spacing_mm: Optional[float] = None,
+    spacing_mm: Optional[tuple[float, float]] = None,
+    prior_spacing_mm: Optional[tuple[float, float]] = None,
     progress: ProgressCallback = None,
     dicom: bool = False,
 ) -> ComparedFiles:

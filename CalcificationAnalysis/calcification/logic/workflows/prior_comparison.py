@@ -117,8 +117,9 @@ def compare_mammograms(
     return result
 
 
-def read_exam(path: os.PathLike | str, spacing_mm: Optional[float] = None) -> Mammogram:
-    """Read one exam's image (any format the product reads), with ``spacing_mm`` overriding the file's spacing."""
+def read_exam(path: os.PathLike | str, spacing_mm: Optional[tuple[float, float]] = None) -> Mammogram:
+    """Read one exam's image (any format the product reads), with ``spacing_mm`` (row, column) overriding the file's
+    spacing."""
     from ...core.io import read_mammogram
 
-    return read_mammogram(path, spacing_mm=None if spacing_mm is None else (spacing_mm, spacing_mm))
+    return read_mammogram(path, spacing_mm=None if spacing_mm is None else tuple(spacing_mm))
