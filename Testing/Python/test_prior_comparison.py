@@ -199,7 +199,7 @@ def test_prior_close_up_shows_the_same_tissue_at_the_same_magnification(pair, re
         change, pair.current.pixels, pair.current.spacing_mm, pair.prior.pixels, pair.prior.spacing_mm, unregistered
     )
     apart = np.corrcoef(detail(shifted), detail(current))[0, 1]
-    assert same > 0.6 and same > apart + 0.3, (same, apart)  # measured 0.9+ and under 0.3
+    assert same > 0.6 and same > apart + 0.3, (same, apart)  # measured 0.83 and 0.00
 
 
 def _identity_transform():
