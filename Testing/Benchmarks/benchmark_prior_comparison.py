@@ -138,7 +138,10 @@ def main() -> None:
         for truth in pair.clusters:
             confusion[(truth.status.value, _called(truth, changes))] += 1
         if args.no_change:  # repeat measurement: only clusters that did not change
+            before = len(variation)
             _variation(changes, variation)
+            for row in variation[before:]:
+                print("  repeat: count {:+.0f} ({:+.2f}), extent {:+.2f} mm, area {:+.2f}".format(*row))
         print(f"pair: {result.summary()}; truth {[c.status.value for c in pair.clusters]}")
     _print(args, errors, confusion, variation, quality, times, refused)
 
