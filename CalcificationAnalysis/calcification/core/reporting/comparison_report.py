@@ -86,7 +86,7 @@ def render_comparison_report(report: ComparisonReport) -> str:
         f"<style>{_STYLE}</style></head><body><h1>{html.escape(report.title)}</h1><div class='facts'>{facts}</div>"
         f"<h2>Clusters, prior and current side by side ({report.field_mm:g} mm fields, one magnification)</h2>"
         f"<div class='pairs'>{''.join(pairs) or '<div>No clusters on either exam.</div>'}</div>"
-        f"<h2>Change table</h2><table><tr>{header}</tr>{body}</table></body></html>"
+        f"<h2>Change table</h2><div style='overflow-x:auto'><table><tr>{header}</tr>{body}</table></div></body></html>"
     )
 
 
