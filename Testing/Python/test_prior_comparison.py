@@ -158,10 +158,11 @@ def test_matching_tells_new_from_increased_and_resolved_from_decreased():
     ("before", "after", "expected"),
     [
         ((10, 4.0, 1.0), (11, 4.2, 1.05), ChangeStatus.STABLE),  # within repeat-measurement variation
-        ((10, 4.0, 1.0), (16, 4.2, 1.1), ChangeStatus.INCREASED),  # 6 more calcifications, 38 %
+        ((10, 4.0, 1.0), (13, 4.2, 1.6), ChangeStatus.STABLE),  # 3 more (23 %), area +38 %: repeat variation
+        ((10, 4.0, 1.0), (17, 4.2, 1.1), ChangeStatus.INCREASED),  # 7 more calcifications, 41 %
         ((10, 4.0, 1.0), (10, 7.0, 1.0), ChangeStatus.INCREASED),  # extent 3 mm, 43 % larger
-        ((16, 4.0, 1.0), (10, 4.0, 0.6), ChangeStatus.DECREASED),
-        ((10, 4.0, 1.0), (16, 2.0, 1.0), ChangeStatus.STABLE),  # more but smaller: shape change, not growth
+        ((17, 4.0, 1.0), (10, 4.0, 0.6), ChangeStatus.DECREASED),
+        ((10, 4.0, 1.0), (17, 2.0, 1.0), ChangeStatus.STABLE),  # more but smaller: shape change, not growth
         ((2, 1.0, 0.1), (10, 4.0, 1.0), ChangeStatus.NEW),  # 2 < 3 calcifications before: none
         ((10, 4.0, 1.0), (1, 0.0, 0.1), ChangeStatus.RESOLVED),
     ],
