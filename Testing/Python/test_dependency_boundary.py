@@ -2,14 +2,16 @@
 effects imports only what Slicer bundles; the panel then offers to install the rest and continues without a restart.
 
 Slicer bundles numpy, scipy, SimpleITK, pydicom, vtk, qt, ctk and slicer, not scikit-image, scikit-learn, torch,
-skops or matplotlib. The module files cannot run here (no Qt, no Slicer application), so the test has two parts:
+skops, matplotlib or (Slicer 5.10) highdicom; the DICOM module examines files with the extension's DICOM plugin
+before anything is installed. The module files cannot run here (no Qt, no Slicer application), so the test has
+two parts:
 
 1. ``boundary_imports`` reads the module files (ast) and follows, from the functions Slicer calls at those moments
    (module class ``__init__``, the ``startupCompleted`` callbacks, the widget's ``setup``/``enter``/``exit``, the
    effect's methods the Segment Editor calls), every call into the same files, and collects the imports they run.
    Code behind a dependency gate (``if self._libraryReady``, ``if not ...ensureDependencies(): return``) is not
    followed: it runs only after the packages are there.
-2. A fresh Python with an import hook that raises ``ModuleNotFoundError`` for the five packages (not a mock of
+2. A fresh Python with an import hook that raises ``ModuleNotFoundError`` for those packages (not a mock of
    Slicer: the real library on the real slicer-core MRML) imports all of those modules, runs the library calls the
    startup paths make, reaches the install question with the missing packages listed, and, once "installing" lifts
    the block, runs what the panel runs next (model and classifier lists, the sample data) in the same process.
@@ -25,7 +27,7 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BLOCKED = ("skimage", "sklearn", "torch", "skops", "matplotlib")
+BLOCKED = ("skimage", "sklearn", "torch", "skops", "matplotlib", "highdicom")
 
 #: (file, class or None for module functions, function names Slicer calls at startup / panel creation / effect set-up)
 ENTRY_POINTS = [
@@ -45,6 +47,13 @@ ENTRY_POINTS = [
         "CalcificationTraining/CalcificationTraining.py",
         "CalcificationTrainingWidget",
         ["__init__", "setup", "enter", "exit", "cleanup", "onSceneStartClose", "onSceneEndClose"],
+    ),
+    # The DICOM module instantiates the plugin and examines every imported series with it, before any install.
+    ("CalcificationAnalysis/DICOMCalcificationResultsPlugin.py", "DICOMCalcificationResultsPlugin", ["__init__"]),
+    (
+        "CalcificationAnalysis/DICOMCalcificationResultsPlugin.py",
+        "DICOMCalcificationResultsPluginClass",
+        ["__init__", "examineForImport"],
     ),
     (
         "CalcificationAnalysis/SegmentEditorCalcificationTraceLib/SegmentEditorEffect.py",
@@ -82,6 +91,7 @@ EXERCISED = {
     ("calcification.slicer_support.dependency_installer", "ensure_dependencies"),
     ("calcification.logic.workflows.editor_effect_support", "preset_segment_editor_node"),
     ("calcification.logic.workflows.level_tracing", "TraceOptions"),
+    ("calcification.logic.workflows.dicom_result_loading", "result_header"),
     ("calcification.logic.workflows.sample_data", "SAMPLE_NAME"),
     ("calcification.logic.workflows.sample_data", "existing_sample_files"),
     ("calcification.logic.mrml.scene_factory", "use_application_logic"),
@@ -204,7 +214,7 @@ def _callees(func: ast.AST, caller, classes, methods, functions) -> list[tuple]:
 
 
 def _run_blocked(script: str, tmp_path: Path) -> dict:
-    """Run ``script`` in a fresh interpreter with the five packages blocked; it prints one JSON object last."""
+    """Run ``script`` in a fresh interpreter with the BLOCKED packages blocked; it prints one JSON object last."""
     prelude = f"""
 import importlib.abc, json, sys
 BLOCKED = {BLOCKED!r}

@@ -141,9 +141,10 @@ def test_logic_and_core_never_touch_the_slicer_application():
         assert not roots & {"slicer", "vtk", "vtkmodules", "qt", "ctk"}, f"{path.relative_to(REPO)} imports {roots}"
 
 
-#: Every Slicer-facing file: the module files, their panel sections and the Segment Editor effect.
+#: Every Slicer-facing file: the module files, their panel sections, the Segment Editor effect and the DICOM plugin.
 PANEL_FILES = sorted(
     [REPO / module / f"{module}.py" for module in MODULES]
+    + [REPO / "CalcificationAnalysis" / "DICOMCalcificationResultsPlugin.py"]
     + [path for module in MODULES for path in (REPO / module / f"{module}Lib").glob("*.py")]
     + list((REPO / "CalcificationAnalysis" / "SegmentEditorCalcificationTraceLib").glob("*.py"))
 )

@@ -109,3 +109,12 @@ def load_dicom_cluster_table(scene, sr_path: Union[str, Path], name: Optional[st
     columns as :class:`~calcification.core.dicom_import.report_reader.ReportTable` names them). Returns the node."""
     table: ReportTable = read_cluster_measurements(sr_path)
     return table_node_from_columns(scene, name or "Calcification clusters (DICOM SR)", table.columns)
+
+
+def result_header(path: Union[str, Path]):
+    """:func:`~calcification.core.dicom_import.result_headers.read_result_header`: which of the product's results
+    ``path`` is and the DICOM plugin's confidence for it; None for any other file. Reads the header with pydicom only
+    (Slicer's DICOM module examines files before the library's packages are installed)."""
+    from ...core.dicom_import.result_headers import read_result_header
+
+    return read_result_header(path)
