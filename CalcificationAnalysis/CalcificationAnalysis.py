@@ -208,6 +208,10 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.candidateTableWidget.setColumnCount(4)
         self.ui.candidateTableWidget.setHorizontalHeaderLabels(["#", _("Contrast"), _("Area (mm²)"), _("Decision")])
 
+        # As SegmentEditor.py setup(): when this is the home module, the panel is built before startupCompleted
+        # registers the "Calcification trace" effect; list every effect registered later in the embedded editor.
+        self.effectFactorySingleton = slicer.qSlicerSegmentEditorEffectFactory.instance()
+        self.effectFactorySingleton.connect("effectRegistered(QString)", self.onEditorEffectRegistered)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.ui.installDependenciesButton.connect("clicked(bool)", lambda: self.onInstallDependencies(askUser=False))
@@ -233,6 +237,19 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
     def cleanup(self) -> None:
         self.removeObservers()
+        self.effectFactorySingleton.disconnect("effectRegistered(QString)", self.onEditorEffectRegistered)
+
+    def onEditorEffectRegistered(self) -> None:
+        """An effect was registered after the panel was built (SegmentEditor.py ``editorEffectRegistered``): list it,
+        and select the trace effect again if the panel already pointed the editor at a volume."""
+        editor = self.ui.segmentEditorWidget
+        editor.updateEffectList()
+        if self.parent.isEntered:
+            editor.setMRMLSegmentEditorNode(self.logic.segmentEditorNode())
+            editor.updateWidgetFromMRML()
+            self._editorPresetKey = None  # the next preset selects the effect, which did not exist before
+            if self._parameterNode:
+                self._updateGui()
 
     def enter(self) -> None:
         editor = self.ui.segmentEditorWidget

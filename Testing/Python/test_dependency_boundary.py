@@ -40,7 +40,16 @@ ENTRY_POINTS = [
     (
         "CalcificationAnalysis/CalcificationAnalysis.py",
         "CalcificationAnalysisWidget",
-        ["__init__", "setup", "enter", "exit", "cleanup", "onSceneStartClose", "onSceneEndClose"],
+        [
+            "__init__",
+            "setup",
+            "enter",
+            "exit",
+            "cleanup",
+            "onSceneStartClose",
+            "onSceneEndClose",
+            "onEditorEffectRegistered",  # at startupCompleted, when the panel was built first
+        ],
     ),
     ("CalcificationTraining/CalcificationTraining.py", "CalcificationTraining", ["__init__"]),
     (
