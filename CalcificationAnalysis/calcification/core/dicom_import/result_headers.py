@@ -4,7 +4,9 @@ Slicer's stock SEG loader (core DICOMSegmentationPlugin since Slicer 5.12, Quant
 with dcmqi's ``segimage2itkimage``, which needs the Plane Orientation of a patient coordinate system; a projection
 mammogram without one (most "for presentation" images, scanned films such as DDSM) gives a SEG it refuses ("Plane
 Orientation (Patient) is missing", QIICR/dcmqi#319). Such SEGs are the extension's plugin's to load; others it
-offers as an alternative below the stock loader. Only the header is read (pydicom, which Slicer bundles), so the
+offers as an alternative below the stock loader. The product's SRs are its too (above Slicer 5.12's TID 1500 loaders,
+0.95 and 0.96 in DICOMPlugins/DICOMTID1500Plugin.py), which load them as measurement reports without the cluster
+table. Only the header is read (pydicom, which Slicer bundles), so the
 DICOM module can ask this while it examines a database, before any optional package is installed.
 """
 
