@@ -19,6 +19,7 @@ import logging
 import slicer
 from DICOMLib import DICOMLoadable, DICOMPlugin
 from slicer.i18n import tr as _
+from slicer.i18n import translate
 
 #: Key of this plugin in ``slicer.modules.dicomPlugins`` (the DICOM module's plugin list).
 PLUGIN_NAME = "DICOMCalcificationResultsPlugin"
@@ -100,7 +101,7 @@ class DICOMCalcificationResultsPlugin:
 
     def __init__(self, parent):
         parent.title = _("DICOM Calcification Results Plugin")
-        parent.categories = ["Developer Tools.DICOM Plugins"]
+        parent.categories = [translate("qSlicerAbstractCoreModule", "Developer Tools.DICOM Plugins")]
         parent.contributors = ["CalcificationAnalysis developers"]
         parent.helpText = _(
             "Loads the mammography DICOM SEG and TID 1500 SR objects that Calcification Analysis writes, also those "

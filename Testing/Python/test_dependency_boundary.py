@@ -103,6 +103,7 @@ EXERCISED = {
     ("calcification.logic.workflows.dicom_result_loading", "result_header"),
     ("calcification.logic.workflows.sample_data", "SAMPLE_NAME"),
     ("calcification.logic.workflows.sample_data", "existing_sample_files"),
+    ("calcification.logic.workflows.sample_data", "sample_source_arguments"),
     ("calcification.logic.mrml.scene_factory", "use_application_logic"),
     ("calcification.logic.mrml.segmentation_nodes", "ensure_calcification_segment"),
     ("calcification.slicer_support.python_dependencies", "TORCH_VERSION_REQUIREMENT"),
@@ -294,13 +295,15 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
                                                         network_preset_choices)
         from calcification.logic.workflows.editor_effect_support import preset_segment_editor_node
         from calcification.logic.workflows.level_tracing import TraceOptions
-        from calcification.logic.workflows.sample_data import existing_sample_files
+        from calcification.logic.workflows.sample_data import existing_sample_files, sample_source_arguments
         from calcification.logic.mrml.scene_factory import create_headless_scene, use_application_logic
         from calcification.logic.mrml.segmentation_nodes import ensure_calcification_segment
         from calcification.slicer_support import python_dependencies as deps
         import slicer
 
+        source = sample_source_arguments(None, {str(tmp_path / "sample")!r})
         out = {{"sample": existing_sample_files({str(tmp_path / "sample")!r}), "trace": TraceOptions().level_fraction,
+               "source": sorted({{len(value) for value in source.values()}}),
                "presets": len(network_preset_choices()), "models": len(initial_model_choices()),
                "algorithms": len(classifier_algorithm_choices()), "methods": [n for n, _ in method_choices()],
                "network": method_uses_network_model("network")}}
@@ -328,7 +331,8 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
         """,
         tmp_path,
     )
-    assert result["sample"] is None and 0 < result["trace"] < 1 and result["editor"] == "Calcification"
+    assert result["sample"] is None and result["source"] == [2]  # Slicer's SampleDataSource takes lists of one length
+    assert 0 < result["trace"] < 1 and result["editor"] == "Calcification"
     assert result["presets"] > 0 and result["models"] > 0 and result["algorithms"] == 7
     assert result["methods"][0] == "network" and result["network"] is True
     assert result["declined"] is False  # declining installs nothing (the install callbacks would raise)
