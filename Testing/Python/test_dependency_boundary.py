@@ -315,11 +315,12 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
         preset_segment_editor_node(editor, segmentation, volume, ensure_calcification_segment(segmentation), (1, 2))
         out["editor"] = editor.GetSelectedSegmentID()
 
-        out["declined"] = deps.ensure_requirements(lambda question: False, lambda path: 1 / 0, lambda r: 1 / 0)
+        out["declined"] = deps.ensure_requirements(lambda question: False, lambda path, c: 1 / 0, lambda r: 1 / 0)
         asked, installed = [], []
 
-        def install(path):
+        def install(path, constraints):
             installed.append(path.name)
+            out["constraints"] = constraints
             sys.meta_path.remove(BLOCKER)  # what pip_install achieves: the packages become importable
 
         out["ready"] = deps.ensure_requirements(lambda q: asked.append(q) or True, install, lambda r: 1 / 0)
@@ -340,4 +341,6 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
     for requirement in ("scikit-image", "scikit-learn", "skops", "matplotlib"):
         assert requirement in result["asked"][0]
     assert result["installed"] == ["requirements-slicer.txt"]
+    # pip is told to keep what Slicer bundles (here: this Python's versions of them)
+    assert {line.split("==")[0] for line in result["constraints"]} >= {"numpy", "pydicom", "dicomweb-client"}
     assert result["ready"] is True and result["after"] == [True, True, True]
