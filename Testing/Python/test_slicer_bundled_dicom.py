@@ -1,13 +1,15 @@
 """Installing the extension's packages into 3D Slicer leaves Slicer's own pydicom in place, and the DICOM parts of the
 library work with what Slicer then has.
 
-Slicer bundles and imports at start-up (SuperBuild/External_python-dicom-requirements.cmake): v5.10.0 pydicom 2.4.4,
-dicomweb-client 0.60.0, pillow 11.2.1; v5.12.3 pydicom 3.0.2, dicomweb-client 0.61.0, highdicom 0.27.0, pillow
-12.2.0. The installer pins those (``bundled_constraints``), so pip must resolve ``requirements-slicer.txt`` without
-replacing them. The first tests ask pip itself (``--dry-run``, for Slicer's Python 3.12, from the package index: they
-need the index, as the install does); the others install the resolved DICOM packages into a folder put before this
-environment's site-packages and run the library there in a fresh Python: reading real DICOM, the extension's DICOM
-plugin logic on real MRML, and writing (refused with a clear message on 5.10, done on 5.12).
+Slicer bundles and imports at start-up (SuperBuild/External_python-dicom-requirements.cmake and External_python-
+numpy.cmake): v5.10.0 pydicom 2.4.4, dicomweb-client 0.60.0, pillow 11.2.1, numpy 2.0.2; v5.12.3 pydicom 3.0.2,
+dicomweb-client 0.61.0, highdicom 0.27.0, pillow 12.2.0, numpy 2.4.6. The installer pins those
+(``bundled_constraints``), so pip must resolve ``requirements-slicer.txt`` without replacing them; highdicom 0.22, what
+5.10 gets, reads the product's SEG and SR but cannot write a SEG with numpy 2 (it uses ``np.float_``). The first test
+asks pip itself (``--dry-run``, for Slicer's Python 3.12, from the package index: it needs the index, as the install
+does); the second installs the resolved DICOM packages into a folder put before this environment's site-packages and
+runs the library there in a fresh Python: reading real DICOM, the extension's DICOM plugin logic on real MRML, and
+writing (refused with a clear message on 5.10, done on 5.12).
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ from calcification.slicer_support.python_dependencies import BUNDLED_DISTRIBUTIO
 REPO = Path(__file__).resolve().parents[2]
 #: Slicer's pinned DICOM packages (the cmake file named above, at the tag).
 SLICER_BUNDLES = {
-    "5.10": {"pydicom": "2.4.4", "dicomweb-client": "0.60.0", "pillow": "11.2.1"},
-    "5.12": {"pydicom": "3.0.2", "dicomweb-client": "0.61.0", "highdicom": "0.27.0", "pillow": "12.2.0"},
+    "5.10": {"pydicom": "2.4.4", "dicomweb-client": "0.60.0", "pillow": "11.2.1", "numpy": "2.0.2"},
+    "5.12": {
+        "pydicom": "3.0.2",
+        "dicomweb-client": "0.61.0",
+        "highdicom": "0.27.0",
+        "pillow": "12.2.0",
+        "numpy": "2.4.6",
+    },
 }
 #: What goes into the overlay: the DICOM packages and what highdicom needs that this environment may lack.
 OVERLAY = ("pydicom", "highdicom", "dicomweb-client", "pillow-jpls", "pyjpegls")

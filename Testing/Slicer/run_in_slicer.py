@@ -14,8 +14,9 @@ Steps: install the Python packages (no question), open Calcification Analysis, l
 Data, trace one calcification with the "Calcification trace" effect in a slice view and undo it, segment with the
 shipped network, analyse and export; open Calcification Training, check a two-case synthetic dataset and train one
 epoch on it in the panel's own training process; write the sample as a DICOM mammogram without a patient coordinate
-system (as projection mammograms are), analyse it into a DICOM SEG and SR, import them into a temporary DICOM
-database and load the SEG and SR through Slicer's DICOM module, which must choose the extension's own plugin
+system (as projection mammograms are), analyse it into a DICOM SEG and SR (on Slicer 5.10, whose pydicom 2.4 the
+extension keeps, written in a PythonSlicer process with pydicom 3 from a private folder), import them into a temporary
+DICOM database and load the SEG and SR through Slicer's DICOM module, which must choose the extension's own plugin
 (DICOMCalcificationResultsPlugin) for them. Exits 0 when every step passed and Slicer's log has no Python
 traceback, else 1 (slicer.util.exit). Cannot run without Slicer; the pytest suite checks the rest.
 """
@@ -175,14 +176,54 @@ def writeSampleAsDicom(volumeNode, path):
     save_dicom_file(dataset, path)
 
 
+def writeResultsWithPydicom3(dicomFolder, folder):
+    """Write the SEG and SR of ``dicomFolder/sample.dcm`` with ``calcification analyze --dicom`` in a PythonSlicer
+    process that finds pydicom 3 and highdicom first in a private folder. Slicer 5.10 keeps its pydicom 2.4.4, with
+    which the extension gets highdicom 0.22, which cannot write a SEG; the running Slicer's packages stay as they
+    are. PythonSlicer is found as slicer.util's _executePythonModule finds it (on the PATH Slicer sets)."""
+    import shutil
+    import subprocess
+
+    python = shutil.which("PythonSlicer")
+    assert python, "PythonSlicer is not on the PATH"
+    private = pathlib.Path(folder) / "pydicom3"
+    packages = ["highdicom>=0.27", "pydicom>=3.0.1", "pyjpegls>=1.0"]
+    subprocess.run([python, "-m", "pip", "install", "--no-deps", "--target", str(private), *packages], check=True)
+    library = os.path.dirname(slicer.util.modulePath(ANALYSIS))  # the folder holding the calcification package
+    searchPath = os.pathsep.join([str(private), library, os.environ.get("PYTHONPATH", "")])
+    environment = dict(os.environ, PYTHONPATH=searchPath)
+    command = "import sys; from calcification.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    out = pathlib.Path(folder) / "results-pydicom3"
+    arguments = ["analyze", str(dicomFolder / "sample.dcm"), "--method", "hdog", "--out", str(out), "--dicom"]
+    subprocess.run([python, "-c", command, *arguments], check=True, env=environment)
+    for path in [*out.glob("*.seg.dcm"), *out.glob("*.sr.dcm")]:
+        shutil.copy(path, dicomFolder / path.name)
+
+
+def writeDicomResults(dicomFolder, folder):
+    """SEG and SR of the sample beside it: in this process where its highdicom can write them (Slicer 5.12 and
+    later), else with pydicom 3 in a separate process (writeResultsWithPydicom3). Returns their Series UIDs."""
+    import pydicom
+
+    from calcification.logic.errors import InputError
+    from calcification.logic.workflows.analysis_files import analyze_files
+    from calcification.logic.workflows.dicom_results import dicom_results_for, write_dicom_results
+
+    batch = analyze_files([dicomFolder / "sample.dcm"], pathlib.Path(folder) / "results", segmenter="hdog")
+    try:
+        write_dicom_results(dicom_results_for(batch.files[0]), dicomFolder, "sample")
+    except InputError as error:  # Slicer 5.10: the refusal names what to do
+        step(f"DICOM results: {error} Writing them in a PythonSlicer process instead.")
+        writeResultsWithPydicom3(dicomFolder, folder)
+    seg, sr = next(dicomFolder.glob("*.seg.dcm")), next(dicomFolder.glob("*.sr.dcm"))
+    return [pydicom.dcmread(path, stop_before_pixels=True).SeriesInstanceUID for path in (seg, sr)]
+
+
 def runDicomResults(folder):
     """Load the product's DICOM SEG and SR through Slicer's DICOM database. API checked against Slicer's
     Modules/Scripted/DICOMLib/DICOMUtils.py (TemporaryDICOMDatabase, importDicom, loadSeriesWithVerification, whose
     expectedSelectedPlugins are keyed by the plugin's loadType)."""
     from DICOMLib import DICOMUtils
-
-    from calcification.logic.workflows.analysis_files import analyze_files
-    from calcification.logic.workflows.dicom_results import dicom_results_for, write_dicom_results
 
     assert "DICOMCalcificationResultsPlugin" in slicer.modules.dicomPlugins, "the extension's DICOM plugin is missing"
     loadType = slicer.modules.dicomPlugins["DICOMCalcificationResultsPlugin"]().loadType
@@ -192,21 +233,19 @@ def runDicomResults(folder):
     dicomFolder = pathlib.Path(folder) / "dicom"
     dicomFolder.mkdir()
     writeSampleAsDicom(volumeNode, dicomFolder / "sample.dcm")
-    batch = analyze_files([dicomFolder / "sample.dcm"], pathlib.Path(folder) / "results", segmenter="hdog")
-    results = dicom_results_for(batch.files[0])
-    write_dicom_results(results, dicomFolder, "sample")
+    segSeries, srSeries = writeDicomResults(dicomFolder, folder)
     step("DICOM results: import into a temporary DICOM database and load the SEG and the SR")
     slicer.mrmlScene.Clear()
     with DICOMUtils.TemporaryDICOMDatabase(str(pathlib.Path(folder) / "database")):
         assert DICOMUtils.importDicom(str(dicomFolder)), "the DICOM files could not be imported"
         loaded = DICOMUtils.loadSeriesWithVerification(
-            [results.segmentation.SeriesInstanceUID],
+            [segSeries],
             expectedSelectedPlugins={loadType: 1},
             expectedLoadedNodes={"vtkMRMLSegmentationNode": 1},
         )
         assert loaded, "the SEG did not load through the DICOM module with the extension's plugin (see the log)"
         loaded = DICOMUtils.loadSeriesWithVerification(
-            [results.report.SeriesInstanceUID],
+            [srSeries],
             expectedSelectedPlugins={loadType: 1},
             expectedLoadedNodes={"vtkMRMLTableNode": 1},
         )
