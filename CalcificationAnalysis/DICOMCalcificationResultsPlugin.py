@@ -31,6 +31,7 @@ class DICOMCalcificationResultsPluginClass(DICOMPlugin):
     def __init__(self):
         super().__init__()
         self.loadType = _("Calcification results")
+        self.tags["modality"] = "0008,0060"
 
     def examineForImport(self, fileLists):
         """One loadable per SEG or SR file of the product (DICOMPlugin.examineForImport)."""
@@ -39,6 +40,9 @@ class DICOMCalcificationResultsPluginClass(DICOMPlugin):
         loadables = []
         for files in fileLists:
             for path in files:
+                # The database's cached tag first: only SEG and SR files are opened (the header only).
+                if slicer.dicomDatabase.fileValue(path, self.tags["modality"]) not in ("SEG", "SR"):
+                    continue
                 header = result_header(path)
                 if header is not None:
                     loadables.append(self._loadable(path, header))
