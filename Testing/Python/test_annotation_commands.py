@@ -64,13 +64,13 @@ def test_trace_outlines_the_point_and_writes_files(case, image_path, tmp_path, c
     mask = traced_mask(tmp_path / "o" / "case.seg.nrrd")
     assert 2 * (mask & truth).sum() / (mask.sum() + truth.sum()) >= 0.8
     # trace.png is a magnified close-up around the point (issue 20), not the whole image with a dot: a 6 mm field
-    # at 0.07 mm is 86 pixels, magnified 3 times, with the outline and a 1 mm scale bar.
+    # at 0.07 mm is 86 pixels, magnified 5 times (400 px at least), with the outline and a 1 mm scale bar.
     from PIL import Image
 
     picture = np.asarray(Image.open(tmp_path / "o" / "case.trace.png").convert("RGB"))
-    assert picture.shape[:2] == (258, 258) and picture.shape[0] < case.mammogram.shape[0]
+    assert picture.shape[:2] == (430, 430) and picture.shape[0] < case.mammogram.shape[0]
     assert np.all(picture == (255, 210, 0), axis=2).any()  # the yellow outline
-    assert np.all(picture[-12] == 255, axis=1).sum() >= 3 * 14  # 1 mm = 14.3 pixels x 3
+    assert np.all(picture[-12] == 255, axis=1).sum() >= 5 * 14  # 1 mm = 14.3 pixels x 5
 
 
 def test_trace_range_excludes_pixels_outside_it(case, image_path, tmp_path):
