@@ -10,6 +10,7 @@ paths land in a temporary working folder. The folder snippet must give what ``ma
 from __future__ import annotations
 
 import builtins
+import csv
 import re
 import symtable
 import textwrap
@@ -103,6 +104,11 @@ def _make_demo_arguments(demo_file: Path, out: Path) -> list[str]:
     return ["analyze", str(demo_file), *[part for option in options for part in option], "--out", str(out)]
 
 
+def _summary(folder: Path) -> list[dict]:
+    with open(folder / "summary.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def _result_files(folder: Path) -> dict:
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix == ".csv" and p.name != "breasts.csv"}
 
@@ -120,4 +126,5 @@ def test_every_other_block_runs_as_written(line, code, tmp_path, monkeypatch, de
     assert any(work.rglob("*.report.html")) or any((tmp_path / "results").glob("*.report.html"))
     if "/data/mammograms" in stand_ins:
         assert main(_make_demo_arguments(demo_file, tmp_path / "demo")) == 0
-        assert _result_files(tmp_path / "results") == _result_files(tmp_path / "demo")
+        assert _summary(tmp_path / "results") == _summary(tmp_path / "demo")  # counts, areas, probability
+        assert _result_files(tmp_path / "results") == _result_files(tmp_path / "demo")  # and every digit
