@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import ndimage
 
 #: 8-connectivity: diagonal neighbours belong to the same calcification, as in the network's own object labelling.
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
@@ -18,6 +17,8 @@ def label_calcifications(mask: np.ndarray) -> np.ndarray:
     The one rule of what a calcification is once a segmentation is saved (a segment is a mask, so objects that touch
     are one): the analysis measures these, and every count the product prints is theirs.
     """
+    from scipy import ndimage  # here, not at the top: `calcification --help` imports this module and stays light
+
     labels, _ = ndimage.label(np.asarray(mask, dtype=bool), structure=_EIGHT_CONNECTED)
     return labels.astype(np.int32, copy=False)
 
@@ -26,6 +27,8 @@ def count_calcifications(mask: np.ndarray | None) -> int:
     """Number of calcifications of a mask as :func:`label_calcifications` counts them (0 for None)."""
     if mask is None:
         return 0
+    from scipy import ndimage
+
     return int(ndimage.label(np.asarray(mask, dtype=bool), structure=_EIGHT_CONNECTED)[1])
 
 
