@@ -29,6 +29,8 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 LAPTOP = {"width": 1400, "height": 900}
+#: What the report page of the fixture was made from, beyond the analysis it yields.
+SHOWN: dict = {}
 
 
 def _browser_or_fail():
@@ -68,6 +70,7 @@ def report_page(tmp_path_factory):
             page = browser.new_page(viewport=LAPTOP)
             page.goto(path.as_uri())
             page.wait_for_load_state("load")
+            SHOWN["breast"] = breast
             yield page, analysis
         finally:
             browser.close()
@@ -161,12 +164,31 @@ def test_headings_are_unique_and_numbers_are_for_people(report_page):
 
 
 def test_clicking_the_mammogram_opens_it_at_full_size(report_page):
-    page, _ = report_page
+    """Full size means one image pixel per screen pixel (issue 27: the "full size" view was a reduced copy stretched
+    to twice the page's height), of the same part of the image as the page shows."""
+    from calcification.core.analysis.report_content import breast_crop_of
+
+    page, analysis = report_page
+    assert "at full size, one image pixel per screen pixel" in page.locator(".overview figcaption").inner_text()
     page.locator("#overview").click()
+    page.wait_for_function("document.querySelector('#zoom img').naturalWidth > 0")
     zoomed = _box(page, "#zoom img")
-    assert zoomed["height"] > _box(page, "#overview")["height"]
+    natural = page.locator("#zoom img").evaluate("i => [i.naturalWidth, i.naturalHeight]")
+    rows, cols = breast_crop_of(analysis, SHOWN["breast"])
+    assert natural == [cols.stop - cols.start, rows.stop - rows.start]
+    assert (round(zoomed["width"]), round(zoomed["height"])) == tuple(natural)
     page.keyboard.press("Escape")
     assert not page.locator("#zoom").is_visible()
+
+
+def test_close_ups_are_at_least_400_pixels_and_never_reduced(report_page):
+    page, _ = report_page
+    for picture in page.locator(".crops img").all():
+        shown = picture.bounding_box()
+        natural = picture.evaluate("i => [i.naturalWidth, i.naturalHeight]")
+        assert min(shown["width"], shown["height"]) >= 400 and [shown["width"], shown["height"]] == natural
+    for figure in page.locator(".crops figure").all():  # each caption wraps under its own picture
+        assert figure.locator("figcaption").bounding_box()["width"] <= figure.locator("img").bounding_box()["width"]
 
 
 def test_the_page_fetches_nothing(report_page):
