@@ -59,7 +59,7 @@ def synthetic_case(seed: int, index: int, cache: Path | None) -> dict:
     truth = {}
     labels, instances = analysis.labels.ravel(), case.instances.ravel()
     inside = labels > 0
-    pairs = Counter(zip(labels[inside].tolist(), instances[inside].tolist()))
+    pairs = Counter(zip(labels[inside].tolist(), instances[inside].tolist(), strict=True))
     best: dict[int, tuple[int, int]] = {}
     for (label, instance), count in pairs.items():
         if count > best.get(label, (0, 0))[1]:
