@@ -127,7 +127,7 @@ def confusion(pairs: list[tuple[str, str]], title: str) -> None:
 
 def synthetic_part(args) -> None:
     rows, describe_s, analysis_s = [], [], []
-    for index in range(args.cases):
+    for index in range(args.first, args.first + args.cases):
         data = synthetic_case(args.seed, index, args.cache)
         rows += score_case(data)
         describe_s.append(data["describe_s"])
@@ -226,6 +226,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=9300)
     parser.add_argument("--cases", type=int, default=40)
+    parser.add_argument("--first", type=int, default=0, help="index of the first synthetic case")
     parser.add_argument("--mias", type=Path, default=Path("../shared/data/minimias-dev"))
     parser.add_argument("--segmenter", default="hdog_filtered")
     parser.add_argument("--bootstrap", type=int, default=2000)
