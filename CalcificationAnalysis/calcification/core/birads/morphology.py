@@ -25,9 +25,11 @@ from .vocabulary import Morphology
 FINE_MM = 0.55
 #: Median Feret diameter (mm) from which calcifications are large (rim, popcorn).
 LARGE_MM = 1.2
-#: A member is elongated when its aspect ratio is at least this and it is at least ELONGATED_MM long.
+#: A member is elongated when it is at least ELONGATED_MM long and either its aspect ratio is at least
+#: ELONGATED_ASPECT or its skeleton is at least THIN_RATIO times its width (a branching cast fills a squat box).
 ELONGATED_ASPECT = 2.5
 ELONGATED_MM = 0.8
+THIN_RATIO = 6.0
 #: Elongated findings: at least this share of elongated members.
 ELONGATED_SHARE = 0.5
 #: Casts at least this wide (mm) are large rods (secretory), thinner ones fine linear or vessel walls.
@@ -38,7 +40,7 @@ STRAIGHT_RECTANGULARITY = 0.5
 FAINT_CNR = 1.5
 #: Smooth round: median roundness at least this.
 ROUND_ROUNDNESS = 0.97
-#: Rim: a lucent centre (median lucency at least this).
+#: Rim: a lucent centre (median lucency above this; 0 means no measurable centre, e.g. a thin cast).
 LUCENT = 0.0
 #: A fine finding is punctate (uniform) when uniform share + area variation reaches this; otherwise pleomorphic.
 UNIFORM_SCORE = 1.05
@@ -72,7 +74,8 @@ def summarize(measurements, shapes, rows: np.ndarray) -> ShapeSummary:
     """Medians over the calcifications at ``rows`` of ``measurements`` / ``shapes`` (one row: its own values)."""
     m, s = measurements, shapes
     area = m.area_mm2[rows]
-    elongated = (m.aspect_ratio[rows] >= ELONGATED_ASPECT) & (m.feret_max_mm[rows] >= ELONGATED_MM)
+    thin = s.skeleton_mm[rows] >= THIN_RATIO * s.width_mm[rows]
+    elongated = ((m.aspect_ratio[rows] >= ELONGATED_ASPECT) | thin) & (m.feret_max_mm[rows] >= ELONGATED_MM)
     uniform = (m.roundness[rows] >= 0.95) & (m.aspect_ratio[rows] < 1.2)
     cnr = np.clip(np.nan_to_num(m.contrast_to_noise[rows], nan=0.0, posinf=200.0, neginf=-200.0), -200, 200)
     return ShapeSummary(
@@ -123,7 +126,7 @@ def call_morphology(summary: ShapeSummary) -> MorphologyCall:
             return path.call(M.VASCULAR)
         return path.call(M.FINE_LINEAR)
     if path.test("size", s.feret_mm, LARGE_MM, " mm", M.COARSE_HETEROGENEOUS) >= LARGE_MM:
-        if path.test("lucency", s.lucency, LUCENT, "", M.COARSE_POPCORN) >= LUCENT:
+        if path.test("lucency", s.lucency, LUCENT, "", M.COARSE_POPCORN) > LUCENT:
             return path.call(M.RIM)
         return path.call(M.COARSE_POPCORN)
     if path.test("size", s.feret_mm, FINE_MM, " mm", M.FINE_PLEOMORPHIC) >= FINE_MM:
