@@ -168,7 +168,7 @@ def describe_real(mammogram, spec: str):
 
     method, _, model = spec.partition(":")
     result = segment_mammogram(mammogram, SegmenterChoice(method, model=model or None))
-    breast = compute_breast_mask(mammogram.pixels)
+    breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
     analysis = analyze_mask(mammogram.pixels, result.mask, mammogram.spacing_mm, breast)
     start = time.perf_counter()
     description = describe_calcifications(mammogram.pixels, analysis.labels, analysis.measurements, breast)

@@ -79,7 +79,7 @@ def describe_tile(record, args):
     mammogram = read_mammogram(args.mias / f"{name}.pgm", spacing_mm=(SPACING_MM, SPACING_MM))
     method, _, model = args.segmenter.partition(":")
     mask = segment_mammogram(mammogram, SegmenterChoice(method, model=model or None)).mask
-    breast = compute_breast_mask(mammogram.pixels)
+    breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
     analysis = analyze_mask(mammogram.pixels, mask, mammogram.spacing_mm, breast)
     finding, distance = nearest_finding(analysis.description, analysis.measurements, row, col)
     if finding is None or distance > radius * SPACING_MM + 10:

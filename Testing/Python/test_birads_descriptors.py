@@ -152,3 +152,15 @@ def test_headline_is_the_descriptor_assessment_unless_the_classifier_was_trained
     headline = choose_headline(analysis.description, real)
     assert not headline.descriptor_first and "36%" in headline.primary and "BI-RADS" in headline.secondary
     assert choose_headline(analysis.description, None).secondary == ""
+
+
+def test_nipple_direction_also_from_a_breast_mask_that_leaves_out_the_image_edges():
+    from calcification.core.birads.nipple import estimate_nipple_mm
+
+    rows, cols = np.ogrid[:400, :300]
+    breast = (rows - 200) ** 2 / 180**2 + cols**2 / 250**2 <= 1  # half ellipse on the left edge (chest wall)
+    breast[:, :12] = breast[:12] = breast[-12:] = False  # the analysable mask's edge strip
+    nipple = estimate_nipple_mm(breast, (0.1, 0.1))
+    assert nipple[0] == pytest.approx(24.9, abs=0.2) and nipple[1] == pytest.approx(20.0, abs=0.2)
+    assert estimate_nipple_mm(breast[:, ::-1], (0.1, 0.1))[0] == pytest.approx(4.9, abs=0.2)  # mirrored
+    assert estimate_nipple_mm(np.ones((100, 100), bool), (0.1, 0.1)) is None  # a crop: no direction

@@ -1,7 +1,8 @@
 """Where the nipple is, roughly, for judging whether calcifications follow a duct (ducts converge on the nipple).
 
 On a CC or MLO view the breast leans on one side of the image (the chest wall) and the nipple is the breast point
-farthest from it. The chest-wall side is the image side the breast mask touches over more rows. This is a
+farthest from it. The chest-wall side is the image half holding more breast (the breast is widest at the chest
+wall), which also works for breast masks that leave out a strip along the image edges. This is a
 direction finder, not a landmark detector: an error of a centimetre changes the direction to a cluster a few
 centimetres away by only a few degrees.
 """
@@ -27,8 +28,9 @@ def estimate_nipple_mm(breast: Optional[np.ndarray], spacing_mm: tuple[float, fl
     breast = np.asarray(breast, dtype=bool)
     if breast.ndim != 2 or not breast.any():
         return None
-    left, right = np.count_nonzero(breast[:, 0]), np.count_nonzero(breast[:, -1])
-    if left == right:  # a crop of tissue filling the image: no edge, no direction
+    half = breast.shape[1] // 2
+    left, right = np.count_nonzero(breast[:, :half]), np.count_nonzero(breast[:, breast.shape[1] - half :])
+    if abs(left - right) < 0.05 * (left + right):  # tissue filling the image (a crop): no direction
         return None
     columns = np.flatnonzero(breast.any(axis=0))
     column = columns[-1] if left > right else columns[0]
