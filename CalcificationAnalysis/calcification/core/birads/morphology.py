@@ -70,6 +70,16 @@ class MorphologyCall:
     evidence: str
 
 
+#: Pixel size (mm) the size cuts were set at. A digitised object reaches on average half a pixel beyond its edge on
+#: each side, so its Feret diameter overstates its size by about one pixel: sizes are compared after replacing that
+#: pixel by one of this size, which keeps the cuts meaning the same physical size at coarser spacings (0.2 mm film).
+SYNTHETIC_PIXEL_MM = 0.07
+
+
+def _pixel_mm(measurements) -> float:
+    return float(np.mean(measurements.spacing_mm))
+
+
 def summarize(measurements, shapes, rows: np.ndarray) -> ShapeSummary:
     """Medians over the calcifications at ``rows`` of ``measurements`` / ``shapes`` (one row: its own values)."""
     m, s = measurements, shapes
@@ -79,7 +89,7 @@ def summarize(measurements, shapes, rows: np.ndarray) -> ShapeSummary:
     uniform = (m.roundness[rows] >= 0.95) & (m.aspect_ratio[rows] < 1.2)
     cnr = np.clip(np.nan_to_num(m.contrast_to_noise[rows], nan=0.0, posinf=200.0, neginf=-200.0), -200, 200)
     return ShapeSummary(
-        feret_mm=float(np.median(m.feret_max_mm[rows])),
+        feret_mm=float(np.median(m.feret_max_mm[rows])) - _pixel_mm(m) + SYNTHETIC_PIXEL_MM,
         roundness=float(np.median(m.roundness[rows])),
         aspect_ratio=float(np.median(m.aspect_ratio[rows])),
         contrast_to_noise=float(np.median(cnr)),
