@@ -164,3 +164,23 @@ def test_nipple_direction_also_from_a_breast_mask_that_leaves_out_the_image_edge
     assert nipple[0] == pytest.approx(24.9, abs=0.2) and nipple[1] == pytest.approx(20.0, abs=0.2)
     assert estimate_nipple_mm(breast[:, ::-1], (0.1, 0.1))[0] == pytest.approx(4.9, abs=0.2)  # mirrored
     assert estimate_nipple_mm(np.ones((100, 100), bool), (0.1, 0.1)) is None  # a crop: no direction
+
+
+def test_report_leads_with_the_descriptor_suggestion_and_marks_the_synthetic_probability(tmp_path):
+    from calcification.core.analysis.report_content import build_report_content
+    from calcification.core.reporting.html_report import render_html_report
+
+    image, mask = _background(), np.zeros((700, 700), bool)
+    for k in range(8):  # evenly around a 25 px circle: eight separate round specks
+        angle = 2 * math.pi * k / 8
+        _disc(image, mask, (350 + 25 * math.sin(angle), 350 + 25 * math.cos(angle)), 3, 60.0)
+    analysis = _analyse(image, mask)
+    malignancy = MalignancyResult(0.36, load_classifier(DEFAULT_CLASSIFIER_NAME).card)
+    page = render_html_report(build_report_content("case", image, analysis, malignancy))
+    headline = analysis.description.headline()
+    assert headline.startswith("Round / punctate, grouped: BI-RADS 3 suggested")
+    side = page[page.index('<aside class="side">') :]
+    assert side.index("BI-RADS 3 suggested") < side.index(SYNTHETIC_TRAINED_LABEL)  # the suggestion comes first
+    assert 'class="prob secondary">36%' in page  # the synthetic-trained figure drawn small and grey
+    assert "BI-RADS findings" in page and "Sources of the likelihood figures" in page and "Liberman 1998" in page
+    assert "Research software: not a medical device" in page

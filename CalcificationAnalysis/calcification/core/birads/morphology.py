@@ -44,6 +44,10 @@ ROUND_ROUNDNESS = 0.97
 LUCENT = 0.0
 #: A fine finding is punctate (uniform) when uniform share + area variation reaches this; otherwise pleomorphic.
 UNIFORM_SCORE = 1.05
+#: ... and always when at least this share of its members are round and equiaxed (aspect ratio below 1.2 and
+#: roundness at least UNIFORM_ROUNDNESS: a digitised disc of a few pixels reads 0.83-1.0 by where its centre falls).
+ROUND_SHARE = 0.6
+UNIFORM_ROUNDNESS = 0.8
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def summarize(measurements, shapes, rows: np.ndarray) -> ShapeSummary:
     area = m.area_mm2[rows]
     thin = s.skeleton_mm[rows] >= THIN_RATIO * s.width_mm[rows]
     elongated = ((m.aspect_ratio[rows] >= ELONGATED_ASPECT) | thin) & (m.feret_max_mm[rows] >= ELONGATED_MM)
-    uniform = (m.roundness[rows] >= 0.95) & (m.aspect_ratio[rows] < 1.2)
+    uniform = (m.roundness[rows] >= UNIFORM_ROUNDNESS) & (m.aspect_ratio[rows] < 1.2)
     cnr = np.clip(np.nan_to_num(m.contrast_to_noise[rows], nan=0.0, posinf=200.0, neginf=-200.0), -200, 200)
     return ShapeSummary(
         feret_mm=float(np.median(m.feret_max_mm[rows])) - _pixel_mm(m) + SYNTHETIC_PIXEL_MM,
@@ -145,9 +149,12 @@ def call_morphology(summary: ShapeSummary) -> MorphologyCall:
         return path.call(M.COARSE_HETEROGENEOUS)
     if path.test("contrast-to-noise", s.contrast_to_noise, FAINT_CNR, "", M.FINE_PLEOMORPHIC) < FAINT_CNR:
         return path.call(M.AMORPHOUS)
-    # a group's sizes vary when it is punctate (specks of all sizes) less than its shapes do when pleomorphic; one
-    # calcification has no spread, so its own roundness decides
-    uniform = s.uniform_share + s.area_variation if s.count > 1 else s.uniform_share * UNIFORM_SCORE
+    # mostly round, equiaxed members: punctate whatever their sizes; fewer of them, but specks of widely varied sizes
+    # (as punctate groups are) also read as punctate; one calcification has no spread, so its own roundness decides
+    if s.count > 1 and s.uniform_share >= ROUND_SHARE:
+        uniform = UNIFORM_SCORE + s.uniform_share - ROUND_SHARE
+    else:
+        uniform = s.uniform_share + s.area_variation if s.count > 1 else s.uniform_share * UNIFORM_SCORE
     if path.test("uniformity", uniform, UNIFORM_SCORE, "", M.FINE_PLEOMORPHIC) >= UNIFORM_SCORE:
         return path.call(M.ROUND)
     return path.call(M.FINE_PLEOMORPHIC)
