@@ -184,3 +184,23 @@ def test_report_leads_with_the_descriptor_suggestion_and_marks_the_synthetic_pro
     assert 'class="prob secondary">36%' in page  # the synthetic-trained figure drawn small and grey
     assert "BI-RADS findings" in page and "Sources of the likelihood figures" in page and "Liberman 1998" in page
     assert "Research software: not a medical device" in page
+
+
+def test_the_one_line_summary_follows_the_headline_rule():
+    from calcification.core.image import Mammogram
+    from calcification.logic.workflows.analysis_workflow import AnalysisRun
+
+    image, mask = _background(), np.zeros((700, 700), bool)
+    for k in range(8):
+        angle = 2 * math.pi * k / 8
+        _disc(image, mask, (350 + 25 * math.sin(angle), 350 + 25 * math.cos(angle)), 3, 60.0)
+    analysis = _analyse(image, mask)
+    card = load_classifier(DEFAULT_CLASSIFIER_NAME).card
+    run = AnalysisRun("case", Mammogram(image, SPACING), mask, analysis, MalignancyResult(0.36, card), {})
+    line = run.summary
+    assert line.index("BI-RADS 3 suggested") < line.index("synthetic-trained probability of malignancy 0.36")
+    assert run.result_text().splitlines()[0].startswith("Round / punctate, grouped: BI-RADS 3 suggested")
+    real = dataclasses.replace(
+        run, malignancy=MalignancyResult(0.36, dataclasses.replace(card, synthetic_training=False))
+    )
+    assert real.summary.index("probability of malignancy 0.36") < real.summary.index("BI-RADS 3 suggested")

@@ -86,13 +86,24 @@ class AnalysisRun:
 
     @property
     def summary(self) -> str:
-        """One line for the panel, e.g. ``"14 calcifications (2.31 mm²) in 2 clusters; malignancy 0.82 (...)"``."""
-        if self.malignancy is None:
-            return f"{self.analysis.summary()}; no classifier"
-        return (
-            f"{self.analysis.summary()}; probability of malignancy {self.malignancy.probability:.2f} "
-            f"({self.malignancy.classifier_name})"
+        """One line for the panel and the command, in the headline rule's order, e.g. ``"14 calcifications (2.31 mm²)
+        in 2 clusters; BI-RADS 4B suggested (fine pleomorphic, grouped); synthetic-trained probability 0.36 (...)"``."""
+        top = None if self.analysis.description is None else self.analysis.description.top
+        suggestion = (
+            "no BI-RADS finding"
+            if top is None
+            else (
+                f"{top.assessment.category.label} suggested ({top.morphology.morphology.value}, "
+                f"{top.distribution.distribution.value})"
+            )
         )
+        if self.malignancy is None:
+            return f"{self.analysis.summary()}; {suggestion}; no classifier"
+        kind = "synthetic-trained probability" if self.malignancy.card.synthetic_training else "probability"
+        classifier = f"{kind} of malignancy {self.malignancy.probability:.2f} ({self.malignancy.classifier_name})"
+        if self.headline.descriptor_first:
+            return f"{self.analysis.summary()}; {suggestion}; {classifier}"
+        return f"{self.analysis.summary()}; {classifier}; {suggestion}"
 
     @property
     def headline(self) -> Headline:
