@@ -22,7 +22,7 @@ from .distribution import (
     link_findings,
     measure_geometry,
 )
-from .morphology import MorphologyCall, call_morphology, summarize
+from .morphology import MorphologyCall, call_morphology, single_summaries, summarize
 from .nipple import estimate_nipple_mm
 from .shape_measures import measure_shapes
 from .vocabulary import Category, Morphology
@@ -133,9 +133,7 @@ def describe_calcifications(image, labels, measurements, breast: Optional[np.nda
     if n == 0:
         return ImageDescription((), np.zeros(0, np.int64), ())
     shapes = measure_shapes(image, labels, measurements)
-    per_calcification = tuple(
-        call_morphology(summarize(measurements, shapes, np.array([i]))).morphology for i in range(n)
-    )
+    per_calcification = tuple(call_morphology(summary).morphology for summary in single_summaries(measurements, shapes))
     points = np.stack([measurements.centroid_x_mm, measurements.centroid_y_mm], axis=1)
     nipple = estimate_nipple_mm(breast, measurements.spacing_mm)
     groups = link_findings(points)

@@ -107,6 +107,36 @@ def summarize(measurements, shapes, rows: np.ndarray) -> ShapeSummary:
     )
 
 
+def single_summaries(measurements, shapes) -> list[ShapeSummary]:
+    """:func:`summarize` of each calcification by itself, for all at once (plain floats: thousands of calcifications
+    take milliseconds, where one :func:`summarize` call each took seconds)."""
+    m, s = measurements, shapes
+    thin = (s.skeleton_mm >= THIN_RATIO * s.width_mm).tolist()
+    aspect, feret, roundness = m.aspect_ratio.tolist(), m.feret_max_mm.tolist(), m.roundness.tolist()
+    cnr = np.clip(np.nan_to_num(m.contrast_to_noise, nan=0.0, posinf=200.0, neginf=-200.0), -200, 200).tolist()
+    size_shift = SYNTHETIC_PIXEL_MM - _pixel_mm(m)
+    summaries = []
+    for i, (a, f, r) in enumerate(zip(aspect, feret, roundness, strict=True)):
+        elongated = float((a >= ELONGATED_ASPECT or thin[i]) and f >= ELONGATED_MM)
+        uniform = float(r >= UNIFORM_ROUNDNESS and a < 1.2)
+        summaries.append(
+            ShapeSummary(
+                f + size_shift,
+                r,
+                a,
+                cnr[i],
+                elongated,
+                float(s.lucency[i]),
+                uniform,
+                0.0,
+                float(s.width_mm[i]),
+                float(m.rectangularity[i]),
+                1,
+            )
+        )
+    return summaries
+
+
 class _Path:
     """The tests passed on the way to a leaf: (name, value, cut, unit, class on the other side)."""
 

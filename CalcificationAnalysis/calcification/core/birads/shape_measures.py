@@ -19,6 +19,9 @@ from scipy import ndimage
 #: pixel and eight rim pixels, too few for a hollow to show).
 MIN_LUCENCY_PIXELS = 12
 
+#: Objects of fewer pixels are specks: no skeleton (length 0, width = area / Feret) and no lucent centre.
+MIN_SKELETON_PIXELS = 8
+
 #: Two thin rods are walls of one vessel when their centres lie within this distance (mm) and their directions
 #: differ by less than :data:`PARALLEL_DEGREES`: calcified arterial walls of the breast are about 1-2 mm apart.
 PARTNER_DISTANCE_MM = 2.0
@@ -66,20 +69,44 @@ def measure_shapes(image: np.ndarray, labels: np.ndarray, measurements) -> Shape
     from skimage.morphology import skeletonize
 
     spacing = measurements.spacing_mm
-    boxes = ndimage.find_objects(labels)
+    offset, boxes = _boxes(labels, measurements)
     rows = []
-    for index, label in enumerate(measurements.label):
-        box = boxes[int(label) - 1]
+    areas, ferets, surrounds = (
+        getattr(measurements, n).tolist() for n in ("area_mm2", "feret_max_mm", "density_8_mean")
+    )
+    pixel_mm2 = spacing[0] * spacing[1]
+    for index, label in enumerate(measurements.label.tolist()):
+        local = boxes[label - 1]
+        box = (
+            slice(local[0].start + offset[0], local[0].stop + offset[0]),
+            slice(local[1].start + offset[1], local[1].stop + offset[1]),
+        )
         obj = labels[box] == label
+        if areas[index] / pixel_mm2 < MIN_SKELETON_PIXELS:  # a speck: no skeleton worth drawing, no centre
+            rows.append((0.0, 0.0, areas[index] / ferets[index], 0.0, _orientation(obj, spacing)))
+            continue
         skeleton = skeletonize(obj)
         length = _skeleton_length_mm(skeleton, spacing)
         ends = _end_points(skeleton)
-        width = float(measurements.area_mm2[index]) / max(length, float(measurements.feret_max_mm[index]))
-        lucency = _lucency(image[box], obj, float(measurements.density_8_mean[index]))
+        width = areas[index] / max(length, ferets[index])
+        lucency = _lucency(image[box], obj, surrounds[index])
         rows.append((length, ends, width, lucency, _orientation(obj, spacing)))
     table = np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
     partner = _partners(measurements, table[:, 2], table[:, 4])
     return ShapeMeasures(table[:, 0], table[:, 1], table[:, 2], table[:, 3], table[:, 4], partner)
+
+
+def _boxes(labels: np.ndarray, measurements) -> tuple[tuple[int, int], list]:
+    """Bounding boxes of every label, found on the crop around all calcifications (bounded by their centroids plus
+    their Feret diameters), not by a pass over the whole mammogram."""
+    if len(measurements) == 0:
+        return (0, 0), []
+    reach = measurements.feret_max_mm / min(measurements.spacing_mm) + 2.0
+    r0 = int(max(np.floor(np.min(measurements.centroid_row_px - reach)), 0))
+    c0 = int(max(np.floor(np.min(measurements.centroid_col_px - reach)), 0))
+    r1 = int(np.ceil(np.max(measurements.centroid_row_px + reach))) + 1
+    c1 = int(np.ceil(np.max(measurements.centroid_col_px + reach))) + 1
+    return (r0, c0), ndimage.find_objects(labels[r0:r1, c0:c1])
 
 
 def _skeleton_length_mm(skeleton: np.ndarray, spacing) -> float:
@@ -96,11 +123,14 @@ def _skeleton_length_mm(skeleton: np.ndarray, spacing) -> float:
 
 def _end_points(skeleton: np.ndarray) -> int:
     """Skeleton pixels with exactly one 8-neighbour on the skeleton."""
-    s = skeleton.astype(np.uint8)
+    s = np.pad(skeleton.astype(np.uint8), 1)
     if s.sum() < 2:
         return 0
-    neighbours = ndimage.convolve(s, np.ones((3, 3), np.uint8), mode="constant") - s
-    return int(np.count_nonzero((s == 1) & (neighbours == 1)))
+    rows, cols = s.shape
+    neighbours = sum(
+        s[1 + dr : rows - 1 + dr, 1 + dc : cols - 1 + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc
+    )
+    return int(np.count_nonzero((s[1:-1, 1:-1] == 1) & (neighbours == 1)))
 
 
 def _lucency(pixels: np.ndarray, obj: np.ndarray, surround: float) -> float:
