@@ -168,8 +168,7 @@ def _tables(analysis: ImageAnalysis) -> tuple:
         for name, value, text in features.rows()
     )
     calcifications = calcification_table(analysis)
-    return (
-        *_descriptor_tables(analysis),
+    return (  # the BI-RADS findings follow the three tables, so their places on the page stay as they were
         _report_table(cluster_table(analysis), "Cluster table"),
         ReportTable(
             "Calcification table",
@@ -186,6 +185,7 @@ def _tables(analysis: ImageAnalysis) -> tuple:
             dict(features.descriptions),
             text_columns=("description",),
         ),
+        *_descriptor_tables(analysis),
     )
 
 
