@@ -1,9 +1,9 @@
 """The HTML report as a radiologist sees it: rendered by headless Chromium on a 1400 px wide laptop screen, and
 checked by where things land on the page (element boxes), not by the HTML source.
 
-Chromium is Debian's ``chromium`` package (.ci/run installs it) driven by the ``playwright`` package with
-``executable_path``, so nothing downloads a browser. Without it the tests are skipped on a developer's machine and
-fail on CI (``CI`` set), so a missing browser cannot pass unnoticed.
+Chromium is Debian's ``chromium`` package (``make test`` installs it) driven by the ``playwright`` package with
+``executable_path``, so nothing downloads a browser. Without it the tests fail, saying how to install it, so a missing
+browser cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -31,16 +31,14 @@ CHROMIUM_FLAGS = [
 LAPTOP = {"width": 1400, "height": 900}
 
 
-def _browser_or_skip():
+def _browser_or_fail():
     missing = not os.path.exists(CHROMIUM)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing = True
     if missing:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium (Debian package chromium) and the playwright package are needed on CI")
-        pytest.skip("needs Debian's chromium and the playwright package")
+        pytest.fail("Chromium and the playwright package are needed: `make system-packages` and `make install`")
     return sync_playwright
 
 
@@ -50,7 +48,7 @@ def report_page(tmp_path_factory):
     open in Chromium at 1400 x 900."""
     from calcification.core.analysis.report_content import build_report_content
 
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _browser_or_fail()
     case = generate_case(SynthesisConfig(shape=(512, 448)), seed=9100, index=2)
     analysis, malignancy, breast = analyze_mammogram(case.mammogram, case.mask)
     assert analysis.cluster_count >= 2 and malignancy is not None and malignancy.warning
