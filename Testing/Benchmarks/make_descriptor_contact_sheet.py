@@ -25,7 +25,7 @@ from scipy import ndimage
 SPACING_MM = 0.2
 WINDOW_MM = 20.0
 SCALE = 3
-TEXT_LINES = 9
+TEXT_LINES = 12
 
 
 def annotations(mias: Path) -> list[tuple[str, str, float, float, float]]:
