@@ -245,7 +245,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=40)
     parser.add_argument("--first", type=int, default=0, help="index of the first synthetic case")
     parser.add_argument("--mias", type=Path, default=Path("../shared/data/minimias-dev"))
-    parser.add_argument("--segmenter", default="hdog_filtered")
+    parser.add_argument("--segmenter", default="network", help="as calcification segment --method[:MODEL]")
     parser.add_argument("--bootstrap", type=int, default=2000)
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: synthetic, mias, ddsm")
     parser.add_argument("--cache", type=Path, default=None, help="folder for generated synthetic cases")
