@@ -532,12 +532,30 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
                 classifier=parameters.classifier or None,
                 progress=self._progress,
             )
-            self.ui.probabilityLabel.text = analysis.result_text()
+            self.ui.probabilityLabel.text = self._resultText(analysis)
             self.ui.statusLabel.text = analysis.summary
             self.onTableChoiceChanged(self.ui.tableChoiceComboBox.currentIndex)
             self.logic.showTableInLayout(self.logic.lastAnalysis.table_nodes["image"])
 
         self._runLong(_("Calcification analysis failed."), work)
+
+    def _resultText(self, analysis) -> str:
+        """The Results text in the user's language: the headline (the BI-RADS suggestion unless the classifier was
+        trained on real images), the other judgement, the summary and the classifier's card; the descriptor words and
+        figures themselves are the library's."""
+        headline = analysis.headline
+        lines = [_("Headline: {text}").format(text=headline.primary)]
+        if headline.secondary:
+            lines.append(_("Also: {text}").format(text=headline.secondary))
+        lines.append(analysis.analysis.summary())
+        if analysis.malignancy is None:
+            lines.append(_("No classifier installed or chosen: no probability of malignancy."))
+        else:
+            lines.append(analysis.malignancy.classifier_summary())
+            if analysis.malignancy.warning:
+                lines.append(_("Trained only on synthetic mammograms: not validated on real patients."))
+        lines.append(_("Suggestions for the radiologist, not a diagnosis."))
+        return "\n".join(lines)
 
     def onTableChoiceChanged(self, index: int) -> None:
         analysis = self.logic.lastAnalysis

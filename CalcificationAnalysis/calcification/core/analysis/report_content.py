@@ -12,6 +12,8 @@ from ..rendering.overlay import BREAST_RGB, OUTLINE_RGB, VASCULAR_RGB, display_w
 from ..reporting.cluster_pictures import CLUSTER_BOX_RGB, close_up_geometry, cluster_close_up
 from ..reporting.html_report import ReportContent, ReportTable
 from ..reporting.report_figures import breast_crop, overview_picture, palette_png_data_uri
+from .descriptor_tables import TEXT_COLUMNS, findings_table, sources_table
+from .headline import SYNTHETIC_TRAINED_LABEL, choose_headline
 from .image_analysis import ImageAnalysis
 from .malignancy import MalignancyResult
 from .result_tables import ResultTable, calcification_table, cluster_boxes, cluster_table, image_feature_table
@@ -38,6 +40,7 @@ MAIN_CALCIFICATION_COLUMNS = (
     "label",
     "kind",
     "cluster_id",
+    "morphology",
     "area_mm2",
     "feret_max_mm",
     "roundness",
@@ -94,6 +97,7 @@ def cluster_caption(analysis: ImageAnalysis, cluster) -> str:
     return (
         f"Cluster {cluster.cluster_id}: {cluster.count} calcifications, calcified area {calcified:.2f} mm² "
         f"(in a region of {cluster.area_mm2:.1f} mm²), {cluster.shape.value}"
+        f"{_finding_words(analysis, cluster.cluster_id)}"
     )
 
 
@@ -117,6 +121,37 @@ def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional
         )
         crops.append((cluster_caption(analysis, cluster), palette_png_data_uri(picture)))
     return tuple(crops), geometry
+
+
+def _finding_words(analysis: ImageAnalysis, cluster_id: int) -> str:
+    """E.g. "; finding 1: fine pleomorphic, grouped, BI-RADS 4B" ("" without a description)."""
+    finding = None if analysis.description is None else analysis.description.finding_of_cluster(cluster_id)
+    if finding is None:
+        return ""
+    return (
+        f"; finding {finding.finding_id}: {finding.morphology.morphology.value}, "
+        f"{finding.distribution.distribution.value}, {finding.assessment.category.label}"
+    )
+
+
+def _descriptor_tables(analysis: ImageAnalysis) -> tuple:
+    findings, sources = findings_table(analysis), sources_table()
+    return (
+        ReportTable(
+            "BI-RADS findings (suggested, for the radiologist to judge)",
+            tuple(findings.columns),
+            tuple(findings.rows()),
+            dict(findings.descriptions),
+            text_columns=TEXT_COLUMNS,
+        ),
+        ReportTable(
+            "Sources of the likelihood figures",
+            tuple(sources.columns),
+            tuple(sources.rows()),
+            dict(sources.descriptions),
+            text_columns=("source",),
+        ),
+    )
 
 
 def _crops_note(analysis: ImageAnalysis, geometry) -> str:
@@ -153,7 +188,7 @@ def _tables(analysis: ImageAnalysis) -> tuple:
         for name, value, text in features.rows()
     )
     calcifications = calcification_table(analysis)
-    return (
+    return (  # the BI-RADS findings follow the three tables, so their places on the page stay as they were
         _report_table(cluster_table(analysis), "Cluster table"),
         ReportTable(
             "Calcification table",
@@ -170,6 +205,7 @@ def _tables(analysis: ImageAnalysis) -> tuple:
             dict(features.descriptions),
             text_columns=("description",),
         ),
+        *_descriptor_tables(analysis),
     )
 
 
@@ -236,8 +272,10 @@ def build_report_content(
     segmentation_note: str = "",
     extra_warnings: tuple = (),
 ) -> ReportContent:
-    """The report of one mammogram: probability with the classifier's card summary, key facts, the picture with
-    outlines and numbered cluster boxes, a close-up per cluster, and the three tables.
+    """The report of one mammogram: the headline judgement (:func:`.headline.choose_headline`: the BI-RADS
+    suggestion unless the classifier was trained on real images), the probability with the classifier's card
+    summary (marked synthetic-trained where so), key facts, the picture with outlines and numbered cluster boxes, a
+    close-up per cluster, the BI-RADS findings with the sources of their figures, and the three tables.
 
     Parameters
     ----------
@@ -259,6 +297,8 @@ def build_report_content(
     if malignancy is not None and malignancy.warning:
         warnings.append(malignancy.warning)
     crops, geometry = _cluster_crops(pixels, analysis, breast)
+    headline = choose_headline(analysis.description, malignancy)
+    synthetic = malignancy is not None and malignancy.card.synthetic_training
     return ReportContent(
         title=title,
         probability=None if malignancy is None else malignancy.probability,
@@ -268,7 +308,13 @@ def build_report_content(
         **_overview_pictures(pixels, analysis, breast),
         cluster_crops=crops,
         tables=_tables(analysis),
-        probability_secondary=malignancy is not None and bool(malignancy.warning),
+        probability_secondary=headline.descriptor_first,
         crops_note=_crops_note(analysis, geometry) if crops else "",
         legend=LEGEND,
+        headline=headline.primary,
+        headline_secondary="" if synthetic else headline.secondary,
+        headline_note=headline.note,
+        probability_label=SYNTHETIC_TRAINED_LABEL + ": probability of malignancy"
+        if synthetic
+        else "Probability of malignancy",
     )

@@ -86,6 +86,11 @@ class ReportContent:
         One line above the close-ups (order, magnification, scale bar).
     legend : sequence of (RGB colour, text)
         What each colour on the mammogram means, shown beside it.
+    headline, headline_secondary, headline_note : str
+        The judgement the page leads with (the BI-RADS suggestion, or a real-image classifier's probability), the
+        other judgement, and what the headline rests on; shown above the probability ("" for none).
+    probability_label : str
+        Words before the probability (marks a synthetic-trained classifier).
     """
 
     title: str
@@ -101,6 +106,10 @@ class ReportContent:
     legend: tuple = ()
     full_size_uri: str = ""
     full_size_scale: float = 0.0
+    headline: str = ""
+    headline_secondary: str = ""
+    headline_note: str = ""
+    probability_label: str = "Probability of malignancy"
 
 
 #: Text below every page.
@@ -168,10 +177,22 @@ def _probability_html(content: ReportContent) -> str:
     percent = 100 * content.probability
     secondary = " secondary" if content.probability_secondary else ""
     return (
-        f'<section class="probability"><div class="prob-line">Probability of malignancy '
+        f'<section class="probability"><div class="prob-line">{esc(content.probability_label)} '
         f'<span class="prob{secondary}">{percent:.0f}%</span></div>'
         f'<div class="bar{secondary}" role="img" aria-label="{percent:.0f} percent"><span style="width:{percent:.1f}%">'
         f'</span></div><div class="note">{esc(content.classifier_summary)}</div></section>'
+    )
+
+
+def _headline_html(content: ReportContent) -> str:
+    """The headline judgement: its sentence, the other judgement on a second line, what it rests on."""
+    if not content.headline:
+        return ""
+    esc = html.escape
+    second = f'<div class="note">{esc(content.headline_secondary)}</div>' if content.headline_secondary else ""
+    note = f'<div class="note">{esc(content.headline_note)}</div>' if content.headline_note else ""
+    return (
+        f'<section class="headline"><div class="prob-line"><b>{esc(content.headline)}</b></div>{second}{note}</section>'
     )
 
 
@@ -224,8 +245,9 @@ def render_html_report(content: ReportContent) -> str:
     facts = "".join(
         f"<tr><td>{esc(str(k))}</td><td><b>{esc(format_for_people(v))}</b></td></tr>" for k, v in content.facts
     )
+    judgements = _headline_html(content) + _probability_html(content)
     side = (
-        f'<aside class="side">{strong}{_probability_html(content)}<section><table class="facts">{facts}</table>'
+        f'<aside class="side">{strong}{judgements}<section><table class="facts">{facts}</table>'
         f"</section>{_legend_html(content)}</aside>"
     )
     tables = "".join(_table_html(t, f"table-{i + 1}") for i, t in enumerate(content.tables))
