@@ -13,7 +13,7 @@ import pydicom
 import pytest
 from scipy import ndimage
 
-INSTALL_HINT = "dciodvfy is needed for the DICOM tests: apt-get install -y dicom3tools (as .ci/run does)"
+INSTALL_HINT = "dciodvfy is needed for the DICOM tests: `make system-packages` installs it (Debian package dicom3tools)"
 #: dciodvfy warnings every object of the product gets and that are expected: the private coding scheme is declared
 #: in the Coding Scheme Identification Sequence but dciodvfy only knows the standard designators; the DDSM files'
 #: Patient's Name is a single component (copied as it is).
@@ -34,6 +34,36 @@ def assert_valid_dicom(path: Path) -> list[str]:
     errors, warnings = dciodvfy(path)
     assert not errors, f"dciodvfy errors in {path.name}:\n" + "\n".join(errors)
     return sorted({w for w in warnings if not any(expected in w for expected in EXPECTED_WARNINGS)})
+
+
+#: BI-RADS words of clusters.csv -> SR code values (DICOM PS3.16 CID 6012 and CID 6010, SNOMED CT assessments),
+#: written out here rather than taken from the product so that a wrong code in the product fails the test.
+DISTRIBUTION_CODES = {
+    "diffuse": "129764001",
+    "regional": "129767008",
+    "grouped": "129766004",
+    "linear": "129765000",
+    "segmental": "129768003",
+}
+MORPHOLOGY_CODES = {
+    "round / punctate": ("129756007",),
+    "rim": ("129751002",),
+    "coarse (popcorn-like)": ("129749001",),
+    "large rod-like": ("129752009",),
+    "vascular": ("129759000",),
+    "amorphous": ("129760005",),
+    "coarse heterogeneous": ("129763007",),
+    "fine pleomorphic": ("111344",),
+    "fine linear / fine-linear branching": ("129762002",),
+}
+CATEGORY_CODES = {
+    "2": ("397141009", None),
+    "3": ("397143007", None),
+    "4A": ("397144001", "4A"),
+    "4B": ("397144001", "4B"),
+    "4C": ("397144001", "4C"),
+    "5": ("397145000", None),
+}
 
 
 def sr_groups(path_or_dataset) -> dict[str, dict]:
@@ -140,7 +170,13 @@ def check_sr_against_csv(sr_path: Path, out: Path, name: str, source: pydicom.Da
             ("centroid_y_mm", "centroid_y_mm"),
         ):
             assert group[code] == float(row[column]), column
-        assert group["_evaluations"]["111008"] == ("112150" if row["shape"] == "linear" else "grouped")
+        # BI-RADS description of the cluster's finding, with the codes a PACS expects (CID 6010 / 6012, SCT)
+        assert group["_evaluations"]["111008"] == DISTRIBUTION_CODES[row["distribution"]]
+        assert group["_evaluations"]["111009"] in MORPHOLOGY_CODES[row["morphology"]]
+        category, subcategory = CATEGORY_CODES[row["birads"]]
+        assert group["_evaluations"]["111005"] == category
+        assert group["_evaluations"].get("birads4_sub") == subcategory
+        assert 0.0 <= group["111047"] <= 1.0  # the finding's likelihood (descriptor algorithm)
         assert group["_region"].shape == (5, 2)  # a closed polyline around the cluster, in pixel coordinates
     summary = next(r for r in _rows(out / "summary.csv") if r["case_id"] == name)
     assert image["111047"] == pytest.approx(float(summary["probability"]), abs=5e-5)  # DCM Probability of cancer

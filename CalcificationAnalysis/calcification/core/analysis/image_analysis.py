@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from scipy import ndimage
 
+from ..birads import ImageDescription, describe_calcifications
 from ..errors import InputError
 from ..features import (
     CalcificationMeasurements,
@@ -20,15 +20,9 @@ from ..features import (
     measure_calcifications,
 )
 from ..image import validate_spacing_mm
+from ..segmentation.result import label_calcifications
 
-#: 8-connectivity: diagonal neighbours belong to the same calcification, as in the network's own object labelling.
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
-
-
-def label_calcifications(mask: np.ndarray) -> np.ndarray:
-    """int32 (rows, cols) instance labels 1..n of the 8-connected components of a boolean calcification mask."""
-    labels, _ = ndimage.label(np.asarray(mask, dtype=bool), structure=_EIGHT_CONNECTED)
-    return labels.astype(np.int32, copy=False)
+__all__ = ["ImageAnalysis", "analyze_mask", "label_calcifications"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +47,9 @@ class ImageAnalysis:
         Vascular calcifications (calcified vessel walls), measured apart: in no cluster, not in the features.
     vascular : CalcificationMeasurements or None
         Their measurements (cluster id -1), when a vascular mask was given.
+    description : ImageDescription or None
+        BI-RADS morphology per calcification, findings with distribution, morphology and a suggested assessment
+        (:mod:`calcification.core.birads`); None only for analyses built without it.
     """
 
     labels: np.ndarray
@@ -63,6 +60,7 @@ class ImageAnalysis:
     breast_area_cm2: Optional[float] = None
     vascular_labels: Optional[np.ndarray] = None
     vascular: Optional[CalcificationMeasurements] = None
+    description: Optional[ImageDescription] = None
 
     @property
     def vascular_count(self) -> int:
@@ -113,7 +111,7 @@ def analyze_mask(
     Returns
     -------
     ImageAnalysis
-        An empty mask gives no rows, no clusters and an all-zero feature vector.
+        An empty mask gives no rows, no clusters, an all-zero feature vector and an empty description.
 
     Raises
     ------
@@ -142,4 +140,7 @@ def analyze_mask(
             raise InputError(f"The breast mask {breast.shape} must have the image's shape {mask.shape}.")
         breast_area = float(np.count_nonzero(breast)) * spacing[0] * spacing[1] / 100.0
     features = image_feature_vector(measurements, clusters)
-    return ImageAnalysis(labels, measurements, clusters, features, spacing, breast_area, vascular_labels, vascular)
+    description = describe_calcifications(image, labels, measurements, breast)
+    return ImageAnalysis(
+        labels, measurements, clusters, features, spacing, breast_area, vascular_labels, vascular, description
+    )

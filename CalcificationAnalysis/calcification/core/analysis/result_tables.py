@@ -15,9 +15,19 @@ from .image_analysis import ImageAnalysis
 
 #: Per-calcification columns shown to users: (name, unit, description). Order is the table's order.
 CALCIFICATION_COLUMNS = (
-    ("label", "", "Calcification number (its value in the label image of its kind)"),
+    (
+        "label",
+        "",
+        "Calcification number, one sequence over both kinds: 1..n the calcifications (their values in the "
+        "label image), then n+1.. the vascular ones",
+    ),
     ("kind", "", "calcification, or vascular (a calcified vessel wall: benign, in no cluster, not in the features)"),
     ("cluster_id", "", "Cluster it belongs to; -1 when it is in no cluster"),
+    (
+        "morphology",
+        "",
+        "BI-RADS morphology of this calcification by its own shape (its finding's is in the cluster table)",
+    ),
     ("area_mm2", "mm²", "Area"),
     ("perimeter_mm", "mm", "Perimeter (Crofton estimate)"),
     ("roundness", "", "4·pi·area / perimeter², 1 for a disc"),
@@ -49,6 +59,10 @@ CLUSTER_COLUMNS = (
     ("spread_mm", "mm", "Root-mean-square distance of the members from the cluster centre"),
     ("linearity", "", "0 for a round group, 1 for calcifications on a line"),
     ("shape", "", "Distribution: grouped or linear (linear/segmental pattern)"),
+    ("finding_id", "", "BI-RADS finding the cluster lies in (calcifications linked within 10 mm); 0 for none"),
+    ("morphology", "", "BI-RADS morphology of the finding (dominant over its calcifications)"),
+    ("distribution", "", "BI-RADS distribution of the finding"),
+    ("birads", "", "Suggested BI-RADS assessment category of the finding (a suggestion, not a diagnosis)"),
     ("centroid_x_mm", "mm", "Cluster centre, column direction"),
     ("centroid_y_mm", "mm", "Cluster centre, row direction"),
     ("centroid_row_px", "px", "Cluster centre row (pixel index)"),
@@ -90,19 +104,26 @@ def image_feature_table(analysis: ImageAnalysis) -> ResultTable:
     )
 
 
-def _calcification_columns(measurements, kind: str) -> dict:
-    return {
-        name: np.full(len(measurements), kind) if name == "kind" else np.asarray(getattr(measurements, name))
-        for name, _, _ in CALCIFICATION_COLUMNS
-    }
+def _calcification_columns(measurements, kind: str, morphology: list) -> dict:
+    fixed = {"kind": np.full(len(measurements), kind), "morphology": np.array(morphology, dtype=str)}
+    return {name: fixed.get(name, getattr(measurements, name, None)) for name, _, _ in CALCIFICATION_COLUMNS}
+
+
+def _morphology_words(analysis: ImageAnalysis) -> list[str]:
+    description = analysis.description
+    if description is None or len(description.morphology) != analysis.calcification_count:
+        return [""] * analysis.calcification_count
+    return [m.value for m in description.morphology]
 
 
 def calcification_table(analysis: ImageAnalysis) -> ResultTable:
     """One row per calcification, columns of :data:`CALCIFICATION_COLUMNS`; vascular calcifications follow the
-    others, with kind ``vascular`` and cluster id -1."""
-    columns = _calcification_columns(analysis.measurements, "calcification")
+    others, with kind ``vascular``, cluster id -1, morphology vascular and numbers that go on from the others' (n+1,
+    n+2, ...), so a number names one row."""
+    columns = _calcification_columns(analysis.measurements, "calcification", _morphology_words(analysis))
     if analysis.vascular is not None and len(analysis.vascular):
-        vascular = _calcification_columns(analysis.vascular, "vascular")
+        vascular = _calcification_columns(analysis.vascular, "vascular", ["vascular"] * len(analysis.vascular))
+        vascular["label"] = np.asarray(vascular["label"]) + len(analysis.measurements)
         columns = {name: np.concatenate([columns[name], vascular[name]]) for name in columns}
     return ResultTable(
         "calcifications",
@@ -112,18 +133,33 @@ def calcification_table(analysis: ImageAnalysis) -> ResultTable:
     )
 
 
-def _cluster_value(cluster: ClusterMeasurement, name: str):
+#: Cluster-table columns that are words, and those that are whole numbers.
+_TEXT_CLUSTER_COLUMNS = ("shape", "morphology", "distribution", "birads")
+_INTEGER_CLUSTER_COLUMNS = ("cluster_id", "count", "finding_id")
+
+
+def _cluster_value(analysis: ImageAnalysis, cluster: ClusterMeasurement, name: str):
+    if name in ("finding_id", "morphology", "distribution", "birads"):
+        finding = None if analysis.description is None else analysis.description.finding_of_cluster(cluster.cluster_id)
+        if finding is None:
+            return 0 if name == "finding_id" else ""
+        return {
+            "finding_id": finding.finding_id,
+            "morphology": finding.morphology.morphology.value,
+            "distribution": finding.distribution.distribution.value,
+            "birads": finding.assessment.category.value,
+        }[name]
     value = getattr(cluster, name)
     return value.value if name == "shape" else value
 
 
 def cluster_table(analysis: ImageAnalysis) -> ResultTable:
-    """One row per cluster, columns of :data:`CLUSTER_COLUMNS` (``shape`` as text)."""
+    """One row per cluster, columns of :data:`CLUSTER_COLUMNS` (``shape`` and the BI-RADS words as text)."""
     clusters = analysis.clusters.clusters
     columns = {}
     for name, _, _ in CLUSTER_COLUMNS:
-        values = [_cluster_value(cluster, name) for cluster in clusters]
-        kind = str if name == "shape" else (np.int64 if name in ("cluster_id", "count") else np.float64)
+        values = [_cluster_value(analysis, cluster, name) for cluster in clusters]
+        kind = str if name in _TEXT_CLUSTER_COLUMNS else (np.int64 if name in _INTEGER_CLUSTER_COLUMNS else np.float64)
         columns[name] = np.array(values, dtype=kind) if values else np.zeros(0, dtype=kind)
     return ResultTable(
         "clusters",

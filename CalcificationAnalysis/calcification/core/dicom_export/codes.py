@@ -18,6 +18,8 @@ The segment terminology is the one Slicer shows for the product's segments (``CA
 
 from __future__ import annotations
 
+from typing import Optional
+
 from pydicom.dataset import Dataset
 from pydicom.sr.coding import Code
 
@@ -111,3 +113,57 @@ def private_scheme_identification() -> Dataset:
     item.CodingSchemeVersion = PRIVATE_SCHEME_VERSION
     item.CodingSchemeResponsibleOrganization = "CalcificationAnalysis project"
     return item
+
+
+# BI-RADS descriptors (issue 30). Concept names from DICOM PS3.16 (DCM 111009 Calcification Type, DCM 111008
+# Calcification Distribution, DCM 111005 Assessment Category, as the Mammography CAD SR uses them); values from
+# CID 6010 "Mammography Calcification Type" and CID 6012 "Calcification Distribution Modifier" (SNOMED CT, one DCM
+# code), read from pydicom's copy of PS3.16 so the meanings are the standard's own; assessment categories are the
+# SNOMED CT "Mammography assessment (Category N)" concepts. SNOMED has no concept for the 4A / 4B / 4C
+# subdivision, so category 4 findings also carry a private qualifier (BIRADS_SUBCATEGORY).
+CALCIFICATION_TYPE = Code("111009", "DCM", "Calcification Type")
+ASSESSMENT_CATEGORY = Code("111005", "DCM", "Assessment Category")
+BIRADS_SUBCATEGORY = private_code("birads4_sub", "BI-RADS category 4 subdivision")
+DESCRIPTOR_LIKELIHOOD = PROBABILITY_OF_CANCER  # per cluster, identified by the descriptor algorithm (TID 4019)
+
+
+def _cid(number: int, keyword: str) -> Code:
+    from pydicom.sr.codedict import codes as standard
+
+    found = getattr(getattr(standard, f"cid{number}"), keyword)
+    return Code(found.value, found.scheme_designator, found.meaning)
+
+
+def morphology_code(morphology) -> Code:
+    """CID 6010 value of a :class:`calcification.core.birads.Morphology` (round / punctate as Round shaped; rim as
+    Eggshell, the earlier name of the same form)."""
+    keyword = {
+        "ROUND": "RoundShapedCalcification",
+        "RIM": "EggshellCalcification",
+        "COARSE_POPCORN": "CoarsePopcornLikeCalcification",
+        "LARGE_ROD": "LargeRodLikeCalcification",
+        "VASCULAR": "VascularCalcificationRadiographicFinding",
+        "AMORPHOUS": "AmorphousCalcification",
+        "COARSE_HETEROGENEOUS": "HeterogeneousCalcification",
+        "FINE_PLEOMORPHIC": "FinePleomorphicCalcification",
+        "FINE_LINEAR": "FineLinearBranchingCastingCalcification",
+    }[morphology.name]
+    return _cid(6010, keyword)
+
+
+def distribution_code(distribution) -> Code:
+    """CID 6012 value of a :class:`calcification.core.birads.Distribution`."""
+    return _cid(6012, f"{distribution.name.capitalize()}CalcificationDistribution")
+
+
+#: SNOMED CT mammography assessment concepts (as listed in pydicom's PS3.16 concept dictionary); the meanings are
+#: the terms up to their category number, since the full terms are longer than a Code Meaning (LO, 64) holds.
+_CATEGORY_CODES = {"2": "397141009", "3": "397143007", "4": "397144001", "5": "397145000"}
+
+
+def category_codes(category) -> tuple[Code, Optional[Code]]:
+    """(SNOMED CT category code, private 4A/4B/4C qualifier or None) of a BI-RADS :class:`Category`."""
+    number = category.value[0]
+    value, meaning = _CATEGORY_CODES[number], f"Mammography assessment (Category {number})"
+    sub = private_code(category.value, f"BI-RADS {category.value}") if category.value.startswith("4") else None
+    return Code(value, "SCT", meaning), sub

@@ -9,8 +9,11 @@ Content (DICOM PS3.16 TID 1500, with TID 1501 / TID 1410 measurement groups):
 - one planar-ROI group per cluster (tracking id ``cluster N``): the cluster's region on the source image (a closed
   polyline around its members, pixel coordinates), finding "Calcification Cluster" (DCM 111105) in the breast of the
   image's side, and the values of ``clusters.csv``: number of calcifications (DCM 111038), area (SCT 42798000, mm2),
-  calcifications per cm², spread, linearity, centre, and the distribution (DCM 111008: Linear, DCM 112150, or
-  grouped) as a qualitative evaluation.
+  calcifications per cm², spread, linearity, centre, and the BI-RADS description of the finding it lies in
+  (:mod:`calcification.core.birads`): calcification type (DCM 111009, a CID 6010 value), distribution (DCM 111008,
+  a CID 6012 value), suggested assessment category (DCM 111005, SNOMED CT "Mammography assessment (Category N)",
+  with a private 4A / 4B / 4C qualifier) and its likelihood as "Probability of cancer" identified by the descriptor
+  algorithm (TID 4019 naming the PPV sources); the image group carries the image's highest suggested category.
 
 Codes: :mod:`.codes` (a documented private scheme where DICOM and SNOMED have none). The SEG, when given, is listed
 as evidence. Every numeric value is the one written to the CSVs (same float64), so a reader compares them exactly.
@@ -100,6 +103,48 @@ def classifier_algorithm(malignancy: MalignancyResult):
     return hd.sr.AlgorithmIdentification(name=card.name, version=card.created or "unknown", parameters=parameters)
 
 
+#: TID 4019 of the descriptor-based assessment: the figures' sources as parameters.
+DESCRIPTOR_ALGORITHM_NAME = "CalcificationAnalysis BI-RADS descriptors"
+
+
+def descriptor_algorithm():
+    import highdicom as hd
+
+    return hd.sr.AlgorithmIdentification(
+        name=DESCRIPTOR_ALGORITHM_NAME,
+        version=SOFTWARE_VERSION,
+        parameters=["ppv_sources=Liberman 1998; Burnside 2007; Bent 2010; BI-RADS Atlas 5th ed."],
+    )
+
+
+def _category_evaluations(category) -> list:
+    import highdicom as hd
+
+    value, subcategory = codes.category_codes(category)
+    evaluations = [hd.sr.QualitativeEvaluation(codes.ASSESSMENT_CATEGORY, value)]
+    if subcategory is not None:
+        evaluations.append(hd.sr.QualitativeEvaluation(codes.BIRADS_SUBCATEGORY, subcategory))
+    return evaluations
+
+
+def _descriptor_content(finding) -> tuple[list, list]:
+    """(measurements, qualitative evaluations) of a cluster's BI-RADS finding: calcification type (CID 6010),
+    distribution (CID 6012), assessment category, and the likelihood with the descriptor algorithm."""
+    import highdicom as hd
+
+    evaluations = [
+        hd.sr.QualitativeEvaluation(codes.CALCIFICATION_TYPE, codes.morphology_code(finding.morphology.morphology)),
+        hd.sr.QualitativeEvaluation(
+            codes.CALCIFICATION_DISTRIBUTION, codes.distribution_code(finding.distribution.distribution)
+        ),
+        *_category_evaluations(finding.assessment.category),
+    ]
+    likelihood = _measurement(
+        codes.DESCRIPTOR_LIKELIHOOD, finding.assessment.likelihood, codes.UNIT_RATIO, descriptor_algorithm()
+    )
+    return [likelihood], evaluations
+
+
 def _measurement(name, value, unit, algorithm=None):
     import highdicom as hd
 
@@ -121,6 +166,9 @@ def _image_group(inputs: ReportInputs):
         measurements.append(_measurement(codes.PROBABILITY_OF_CANCER, probability, codes.UNIT_RATIO, classifier))
         call = codes.MALIGNANT if probability >= DEFAULT_THRESHOLD else codes.BENIGN
         evaluations.append(hd.sr.QualitativeEvaluation(name=codes.CLASSIFIER_ASSESSMENT, value=call))
+    description = inputs.analysis.description
+    if description is not None and description.top is not None:  # the image's highest suggested category
+        evaluations += _category_evaluations(description.top.assessment.category)
     return hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=_tracking(inputs, IMAGE_GROUP_ID),
         finding_type=codes.ALL_CALCIFICATIONS,
@@ -173,7 +221,15 @@ def _cluster_groups(inputs: ReportInputs) -> list:
             ("centroid_y_mm", codes.CLUSTER_CENTRE_Y),
         ):
             measurements.append(_measurement(concept, table[column][index], unit))
-        shape = codes.LINEAR_DISTRIBUTION if str(table["shape"][index]) == "linear" else codes.GROUPED_DISTRIBUTION
+        description = inputs.analysis.description
+        finding = None if description is None else description.finding_of_cluster(cluster_id)
+        if finding is not None:
+            extra_measurements, evaluations = _descriptor_content(finding)
+            measurements += extra_measurements
+        else:  # an analysis without a BI-RADS description: the cluster's own shape word
+            linear = str(table["shape"][index]).startswith("linear")
+            shape = codes.LINEAR_DISTRIBUTION if linear else codes.GROUPED_DISTRIBUTION
+            evaluations = [hd.sr.QualitativeEvaluation(codes.CALCIFICATION_DISTRIBUTION, shape)]
         region = hd.sr.ImageRegion(
             graphic_type=hd.sr.GraphicTypeValues.POLYLINE, graphic_data=_box_polyline(box), source_image=source_ref
         )
@@ -185,10 +241,7 @@ def _cluster_groups(inputs: ReportInputs) -> list:
                 algorithm_id=algorithm,
                 finding_sites=[_finding_site(inputs.laterality)],
                 measurements=measurements,
-                qualitative_evaluations=[
-                    hd.sr.QualitativeEvaluation(codes.CALCIFICATION_DISTRIBUTION, shape),
-                    *_change_evaluation(inputs, cluster_id),
-                ],
+                qualitative_evaluations=[*evaluations, *_change_evaluation(inputs, cluster_id)],
             )
         )
     return groups

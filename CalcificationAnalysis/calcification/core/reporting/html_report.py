@@ -69,7 +69,13 @@ class ReportContent:
         Those starting with "Research" go under the title; the others in highlighted boxes beside the mammogram,
         above the probability.
     overview_uri : str
-        PNG data URI of the whole mammogram with outlines and numbered cluster boxes ("" for none).
+        PNG data URI of the mammogram (the breast) with outlines and numbered cluster boxes, sized for the page ("" for
+        none).
+    full_size_uri : str
+        PNG data URI of the same picture at full size, opened by a click; "" opens ``overview_uri`` instead.
+    full_size_scale : float
+        Screen pixels per image pixel of the picture a click opens (1: full size), said in the caption; 0 when
+        unknown.
     cluster_crops : sequence of (caption, data URI)
         Close-ups in cluster-number order.
     tables : sequence of ReportTable
@@ -80,6 +86,11 @@ class ReportContent:
         One line above the close-ups (order, magnification, scale bar).
     legend : sequence of (RGB colour, text)
         What each colour on the mammogram means, shown beside it.
+    headline, headline_secondary, headline_note : str
+        The judgement the page leads with (the BI-RADS suggestion, or a real-image classifier's probability), the
+        other judgement, and what the headline rests on; shown above the probability ("" for none).
+    probability_label : str
+        Words before the probability (marks a synthetic-trained classifier).
     """
 
     title: str
@@ -93,6 +104,12 @@ class ReportContent:
     probability_secondary: bool = False
     crops_note: str = ""
     legend: tuple = ()
+    full_size_uri: str = ""
+    full_size_scale: float = 0.0
+    headline: str = ""
+    headline_secondary: str = ""
+    headline_note: str = ""
+    probability_label: str = "Probability of malignancy"
 
 
 #: Text below every page.
@@ -160,10 +177,22 @@ def _probability_html(content: ReportContent) -> str:
     percent = 100 * content.probability
     secondary = " secondary" if content.probability_secondary else ""
     return (
-        f'<section class="probability"><div class="prob-line">Probability of malignancy '
+        f'<section class="probability"><div class="prob-line">{esc(content.probability_label)} '
         f'<span class="prob{secondary}">{percent:.0f}%</span></div>'
         f'<div class="bar{secondary}" role="img" aria-label="{percent:.0f} percent"><span style="width:{percent:.1f}%">'
         f'</span></div><div class="note">{esc(content.classifier_summary)}</div></section>'
+    )
+
+
+def _headline_html(content: ReportContent) -> str:
+    """The headline judgement: its sentence, the other judgement on a second line, what it rests on."""
+    if not content.headline:
+        return ""
+    esc = html.escape
+    second = f'<div class="note">{esc(content.headline_secondary)}</div>' if content.headline_secondary else ""
+    note = f'<div class="note">{esc(content.headline_note)}</div>' if content.headline_note else ""
+    return (
+        f'<section class="headline"><div class="prob-line"><b>{esc(content.headline)}</b></div>{second}{note}</section>'
     )
 
 
@@ -177,14 +206,22 @@ def _legend_html(content: ReportContent) -> str:
 
 
 def _overview_html(content: ReportContent) -> str:
+    """The mammogram and the full-size view a click opens; each picture is embedded once (without a full-size
+    picture the view shows the page's own, whose ``src`` the script copies)."""
     if not content.overview_uri:
         return ""
+    if content.full_size_scale <= 0:
+        size = "larger"
+    elif content.full_size_scale >= 1:
+        size = "at full size, one image pixel per screen pixel"
+    else:
+        size = f"at {content.full_size_scale:.0%} of full size"
+    full = f' src="{content.full_size_uri}"' if content.full_size_uri else ""
     return (
         f'<figure class="overview"><img id="overview" src="{content.overview_uri}" alt="mammogram with outlines and '
-        'numbered cluster boxes" onclick="openZoom(this, event)"><figcaption>Click the mammogram to see it at full '
-        'size (click again or Esc to close).</figcaption></figure><div id="zoom" '
-        f'onclick="this.classList.remove(\'open\')"><img src="{content.overview_uri}" alt="mammogram at full size">'
-        "</div>"
+        f'numbered cluster boxes" onclick="openZoom(this, event)"><figcaption>Click the mammogram to see it {size} '
+        '(click again or Esc to close).</figcaption></figure><div id="zoom" '
+        f'onclick="this.classList.remove(\'open\')"><img{full} alt="mammogram {size}"></div>'
     )
 
 
@@ -208,8 +245,9 @@ def render_html_report(content: ReportContent) -> str:
     facts = "".join(
         f"<tr><td>{esc(str(k))}</td><td><b>{esc(format_for_people(v))}</b></td></tr>" for k, v in content.facts
     )
+    judgements = _headline_html(content) + _probability_html(content)
     side = (
-        f'<aside class="side">{strong}{_probability_html(content)}<section><table class="facts">{facts}</table>'
+        f'<aside class="side">{strong}{judgements}<section><table class="facts">{facts}</table>'
         f"</section>{_legend_html(content)}</aside>"
     )
     tables = "".join(_table_html(t, f"table-{i + 1}") for i, t in enumerate(content.tables))

@@ -15,6 +15,7 @@ from typing import Optional, Union
 import numpy as np
 
 from ...core.analysis import ImageAnalysis, MalignancyResult, analyze_mask, judge_malignancy
+from ...core.analysis.headline import Headline, choose_headline
 from ...core.analysis.report_content import build_report_content
 from ...core.analysis.result_tables import ResultTable, calcification_table, cluster_table, image_feature_table
 from ...core.classification import DEFAULT_CLASSIFIER_NAME, TrainedClassifier, list_classifiers, load_classifier
@@ -85,25 +86,42 @@ class AnalysisRun:
 
     @property
     def summary(self) -> str:
-        """One line for the panel, e.g. ``"14 calcifications (2.31 mm²) in 2 clusters; malignancy 0.82 (...)"``."""
-        if self.malignancy is None:
-            return f"{self.analysis.summary()}; no classifier"
-        return (
-            f"{self.analysis.summary()}; probability of malignancy {self.malignancy.probability:.2f} "
-            f"({self.malignancy.classifier_name})"
+        """One line for the panel and the command, in the headline rule's order, e.g. ``"14 calcifications (2.31 mm²)
+        in 2 clusters; BI-RADS 4B suggested (fine pleomorphic, grouped); synthetic-trained probability 0.36 (...)"``."""
+        top = None if self.analysis.description is None else self.analysis.description.top
+        suggestion = (
+            "no BI-RADS finding"
+            if top is None
+            else (
+                f"{top.assessment.category.label} suggested ({top.morphology.morphology.value}, "
+                f"{top.distribution.distribution.value})"
+            )
         )
+        if self.malignancy is None:
+            return f"{self.analysis.summary()}; {suggestion}; no classifier"
+        kind = "synthetic-trained probability" if self.malignancy.card.synthetic_training else "probability"
+        classifier = f"{kind} of malignancy {self.malignancy.probability:.2f} ({self.malignancy.classifier_name})"
+        if self.headline.descriptor_first:
+            return f"{self.analysis.summary()}; {suggestion}; {classifier}"
+        return f"{self.analysis.summary()}; {classifier}; {suggestion}"
+
+    @property
+    def headline(self) -> Headline:
+        """The judgement this image is announced with (:func:`choose_headline`: the BI-RADS suggestion unless the
+        classifier was trained on real images) and the other one."""
+        return choose_headline(self.analysis.description, self.malignancy)
 
     def result_text(self) -> str:
-        """What the panel shows under Results: the probability, the classifier's card summary (algorithm,
+        """What a console user reads under Results: the headline (the BI-RADS suggestion unless the classifier was
+        trained on real images), the other judgement, the summary, and the classifier's card summary (algorithm,
         calibration, training data, cross-validated AUC) and its warning, one per line."""
+        headline = self.headline
+        lines = [headline.primary, headline.secondary, self.analysis.summary()]
         if self.malignancy is None:
-            return f"{self.analysis.summary()}.\nNo classifier installed or chosen: no probability of malignancy."
-        lines = [
-            f"Probability of malignancy: {self.malignancy.probability:.2f}",
-            self.analysis.summary(),
-            self.malignancy.classifier_summary(),
-        ]
-        return "\n".join([*lines, self.malignancy.warning] if self.malignancy.warning else lines)
+            lines.append("No classifier installed or chosen: no probability of malignancy.")
+        else:
+            lines += [self.malignancy.classifier_summary(), self.malignancy.warning]
+        return "\n".join(line for line in lines if line)
 
     def tables(self) -> dict[str, ResultTable]:
         """The three tables as plain columns (what the nodes hold), keyed like :attr:`table_nodes`."""

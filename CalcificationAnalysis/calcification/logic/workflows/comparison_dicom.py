@@ -31,7 +31,9 @@ def comparison_report_dataset(result, source=None):
     )
     uids = result_uids(source.SOPInstanceUID, algorithm, COMPARISON_KEY)
     changes = {c.current_cluster_id: c.status.value for c in result.comparison.changes if c.current_cluster_id}
-    inputs = ReportInputs(source, current.analysis, None, current.mammogram.laterality, algorithm, None, changes)
+    inputs = ReportInputs(
+        source, current.analysis, None, current.mammogram.laterality, algorithm, None, cluster_changes=changes
+    )
     return build_measurement_report(inputs, uids.sr_series, uids.sr_instance)
 
 
