@@ -72,9 +72,9 @@ def _failure_line(record) -> str:
 
 def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
     """Run archive mode; exit code 0, 2 when any image failed, 130 / 143 when stopped (a rerun resumes)."""
+    from ..core.interruption import Terminated, signal_reported
     from ..logic.workflows.archive_run import DONE, FAILED, MANIFEST_NAME, PENDING, analyze_archive, read_manifest
     from .dicom_options import archive_dicomweb_studies
-    from .main import Terminated
 
     dicomweb = archive_dicomweb_studies(args)  # before any work: option mistakes are refused first
 
@@ -102,6 +102,7 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
                 dicomweb=dicomweb,
             )
     except KeyboardInterrupt as exc:
+        signal_reported()  # said here, with what was kept; the command line adds nothing
         records = read_manifest(Path(args.out) / MANIFEST_NAME).values()
         done, pending = (sum(r.status == s for r in records) for s in (DONE, PENDING))
         print(

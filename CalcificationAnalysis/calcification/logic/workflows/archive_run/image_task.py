@@ -23,8 +23,10 @@ from typing import Optional
 from ....core.atomic_files import all_or_nothing
 from ....core.errors import CalcificationError
 from ....core.image import name_from_path
+from ....core.interruption import StopRequested
 from ....core.segmentation import SegmenterChoice
-from .manifest import DONE, FAILED, ImageRecord, file_sha256, input_identity, is_verified
+from .manifest import DONE, FAILED, PENDING, ImageRecord, file_sha256, input_identity, is_verified
+from .stop_requests import stoppable_task
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,10 @@ def analyze_image(
     )
     try:
         size, mtime_ns = input_identity(Path(path))
-        done = _analyze_into(Path(path), out, settings, also_write)
+        with stoppable_task():
+            done = _analyze_into(Path(path), out, settings, also_write)
+    except StopRequested:  # the run was interrupted: this image's files were rolled back
+        return dataclasses.replace(record, status=PENDING)
     except CalcificationError as exc:
         error = str(exc)
     except (OSError, MemoryError) as exc:
