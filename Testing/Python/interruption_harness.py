@@ -72,7 +72,7 @@ def make_image(path: Path, seed: int) -> Path:
 
 def _arguments(point: Point, workdir: Path) -> tuple[list[str], Path, list[Path]]:
     inputs = workdir / "in"
-    inputs.mkdir(exist_ok=True)
+    inputs.mkdir(parents=True, exist_ok=True)
     if point.command == "archive":
         images = [make_image(inputs / f"case{k}.png", k) for k in range(ARCHIVE_IMAGES)]
         command = [*COMMAND, "analyze", str(inputs), "--workers", "1", *HDOG]
@@ -101,6 +101,11 @@ def expected_files(point: Point, workdir: Path) -> set[str]:
     return {p.name for p in out.iterdir()}
 
 
+def paused_at(point_name: str, marker: Path) -> dict:
+    """The environment of a run that pauses at ``point_name`` and writes ``marker`` when it gets there."""
+    return {**os.environ, "CALCIFICATION_PAUSE_AT": point_name, "CALCIFICATION_PAUSE_MARKER": str(marker)}
+
+
 def interrupt_at(point: Point, sig: int, workdir: Path, complete: set[str] = frozenset()) -> Outcome:
     """Run ``point.command`` into ``workdir/out``, send ``sig`` when it reaches ``point`` and check the result;
     ``complete`` is the listing of an uninterrupted run (needed for committed points)."""
@@ -108,11 +113,11 @@ def interrupt_at(point: Point, sig: int, workdir: Path, complete: set[str] = fro
     out.mkdir()
     (out / "keep.txt").write_text("a file that was there before")
     marker = workdir / "paused"
-    environment = {**os.environ, "CALCIFICATION_PAUSE_AT": point.name, "CALCIFICATION_PAUSE_MARKER": str(marker)}
+    environment = paused_at(point.name, marker)
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, start_new_session=True
     )
-    reached = _wait_for_marker(marker, process)
+    reached = wait_for_marker(marker, process)
     if reached and sig == signal.SIGINT:
         os.killpg(process.pid, sig)  # as Ctrl-C in a terminal: to every process of the group (Dask workers too)
     elif reached:
@@ -140,7 +145,7 @@ def interrupt_at(point: Point, sig: int, workdir: Path, complete: set[str] = fro
     return outcome
 
 
-def _wait_for_marker(marker: Path, process: subprocess.Popen, timeout_s: float = 600.0) -> bool:
+def wait_for_marker(marker: Path, process: subprocess.Popen, timeout_s: float = 600.0) -> bool:
     """Wait until the run has written ``marker`` (it is paused at the point); False if it ended first."""
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
