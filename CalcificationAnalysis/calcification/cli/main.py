@@ -23,6 +23,7 @@ from .. import __version__
 from ..core.atomic_files import remove_own_temporaries
 from ..core.errors import CalcificationError, CancelledError
 from ..core.interruption import Terminated, exit_code, handling_signals, hold_signals, pending_signal
+from .arguments import check_spacing_option
 
 #: Sub-command modules, in the order ``calcification --help`` lists them.
 COMMAND_MODULES = (
@@ -130,6 +131,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _run_command(args) -> int:
     """Run the sub-command; the exit code, with the one line of an interruption, a cancel or an error."""
     try:
+        check_spacing_option(args)
         code = int(args.func(args) or 0)
     except KeyboardInterrupt as exc:  # everything below has unwound: the run's files are rolled back
         hold_signals()  # a second Ctrl-C must not cut this line

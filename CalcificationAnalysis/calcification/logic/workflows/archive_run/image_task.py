@@ -130,6 +130,7 @@ def _analyze_into(path: Path, out: Path, settings: ArchiveSettings, also_write: 
     """Run ``analyze``'s per-image step; the record fields of the result (outputs with checksums, table rows)."""
     from ..analysis_files import SUMMARY_COLUMNS, _analyze_one, _BatchSettings, _summary_row
     from ..analysis_workflow import feature_row
+    from ..result_lines import result_line, result_notes
     from .worker_setup import worker_classifier
 
     written: list[Path] = []
@@ -142,4 +143,5 @@ def _analyze_into(path: Path, out: Path, settings: ArchiveSettings, also_write: 
         outputs = {p.name: file_sha256(p) for p in written}
     features = {key: _plain(value) for key, value in feature_row(analyzed.run, analyzed.run.name).items()}
     summary = dict(zip(SUMMARY_COLUMNS, map(_plain, _summary_row(analyzed)), strict=True))
-    return {"outputs": outputs, "features": features, "summary": summary}
+    said = {"result_line": result_line(analyzed), "notes": result_notes(analyzed)}  # printed by the driver
+    return {"outputs": outputs, "features": features, "summary": summary, **said}
