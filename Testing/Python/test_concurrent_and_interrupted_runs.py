@@ -153,14 +153,37 @@ def _wait_for(out: Path, pattern: str, process, timeout=300.0) -> bool:
         (signal.SIGTERM, Point("analyze", "placed case.report.html")),  # issue 27: the report stayed
         (signal.SIGINT, Point("analyze", "before-commit")),
         (signal.SIGTERM, Point("segment", "placed case.mrb")),
+        (signal.SIGINT, Point("archive", "placed case0.report.html")),  # Ctrl-C while a Dask worker writes
+        (signal.SIGTERM, Point("archive", "after-commit")),  # a worker's image committed, not yet recorded
     ],
     ids=str,
 )
 def test_interrupted_run_leaves_nothing_and_says_so(tmp_path, sig, point):
-    """Paused at a named point (the run waits there for the signal: no race with the test), then interrupted."""
+    """Paused at a named point (the run waits there for the signal: no race with the test), then interrupted: each
+    image is complete (archive runs: done, its files verified) or has no file, and the closing line says which."""
     outcome = interrupt_at(point, sig, tmp_path)
     assert outcome.returncode == (130 if sig == signal.SIGINT else 143), outcome
     assert not outcome.problems and not outcome.leftovers, outcome
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped exception, on purpose
+def test_a_signal_whose_exception_python_drops_still_stops_the_run():
+    """A handler that runs inside ``__del__`` raises into nothing (Python prints "Exception ignored" and goes on);
+    the signal stays pending and the next step of the run raises it (issue 27: a lost Ctrl-C)."""
+    from calcification.core.interruption import handling_signals, pending_signal
+    from calcification.core.progress import report_progress
+
+    class SignalledWhileCollected:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs at the next bytecodes, still inside __del__
+                pass
+
+    with handling_signals():
+        SignalledWhileCollected()
+        assert pending_signal() == signal.SIGINT
+        with pytest.raises(KeyboardInterrupt):
+            report_progress(None, 0.5, "the next step")
 
 
 @pytest.mark.parametrize("command", ["analyze", "segment"])

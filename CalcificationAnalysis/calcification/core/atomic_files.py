@@ -252,8 +252,8 @@ def move_into_place(temporary: os.PathLike | str, path: os.PathLike | str) -> No
     with deferred():  # the rename and its record for a rollback, never one without the other
         if ledger is not None:
             ledger.before_replace(path)
-        test_point(f"placing {path.name}")
         os.replace(temporary, path)
+        test_point(f"placing {path.name}")  # renamed, not yet recorded: where a signal once left the file behind
         _released(Path(temporary))
         if ledger is not None:
             ledger.after_replace(path)
