@@ -186,6 +186,21 @@ def test_a_signal_whose_exception_python_drops_still_stops_the_run():
             report_progress(None, 0.5, "the next step")
 
 
+def test_a_signal_held_after_a_commit_stops_the_next_image(tmp_path):
+    """After one image's commit a signal is only recorded (its files are complete); a run that goes on to another
+    image (a PACS run analyses one instance after the other) stops before that image's first file."""
+    from calcification.core.atomic_files import all_or_nothing, write_text_atomically
+    from calcification.core.interruption import handling_signals
+
+    with handling_signals():
+        with all_or_nothing():
+            write_text_atomically(tmp_path / "first.csv", "complete")
+        os.kill(os.getpid(), signal.SIGTERM)  # held: the first image is complete
+        with pytest.raises(KeyboardInterrupt), all_or_nothing():
+            write_text_atomically(tmp_path / "second.csv", "must not stay")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.csv"]
+
+
 @pytest.mark.parametrize("command", ["analyze", "segment"])
 def test_a_signal_after_the_commit_keeps_everything_and_says_so(tmp_path, command):
     """Once every file is in place the signal no longer takes it back: the run lists its files and ends with a

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Optional
 
 from .. import __version__
-from ..core.atomic_files import remove_own_temporaries
+from ..core.atomic_files import commits_in_main_thread, remove_own_temporaries
 from ..core.errors import CalcificationError, CancelledError
 from ..core.interruption import Terminated, exit_code, handling_signals, hold_signals, pending_signal
 from .arguments import check_spacing_option
@@ -123,19 +123,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     with handling_signals():
         try:
-            return _run_command(args)
+            return _run_command(args, commits_in_main_thread())
         finally:
             remove_own_temporaries()
 
 
-def _run_command(args) -> int:
+def _run_command(args, commits_before: int) -> int:
     """Run the sub-command; the exit code, with the one line of an interruption, a cancel or an error."""
     try:
         check_spacing_option(args)
         code = int(args.func(args) or 0)
-    except KeyboardInterrupt as exc:  # everything below has unwound: the run's files are rolled back
+    except KeyboardInterrupt as exc:  # everything below has unwound: the files in progress are rolled back
         hold_signals()  # a second Ctrl-C must not cut this line
-        print(f"calcification {args.command}: interrupted; nothing was written for {_inputs_of(args)}", file=sys.stderr)
+        if commits_in_main_thread() > commits_before:  # a PACS run: earlier images were complete and stay
+            kept = f" in {args.out}" if getattr(args, "out", None) else ""
+            what = f"images completed before the signal are kept{kept}, nothing of the one in progress"
+        else:
+            what = f"nothing was written for {_inputs_of(args)}"
+        print(f"calcification {args.command}: interrupted; {what}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except CancelledError as exc:
         print(f"calcification {args.command}: {exc}", file=sys.stderr)

@@ -11,7 +11,8 @@ can land anywhere: between a file's rename into place and its record for a rollb
 - :func:`raise_if_interrupted`, called at every step of long work (each progress report, before each file is put in
   place, before a commit), raises a pending signal again, so one whose exception was swallowed still stops the run.
 - :func:`hold_signals` (after a run has committed its files): later signals are only recorded; the command then
-  finishes its report and says that everything was written (:func:`pending_signal`).
+  finishes its report and says that everything was written (:func:`pending_signal`). A command that goes on to more
+  files (the next image of a PACS run) calls :func:`release_signals` first, which raises a held signal there.
 - :func:`stoppable`: a thread that cannot receive signals (a Dask task) is stopped at the same steps by a check of
   its own, raising :class:`StopRequested`, a :class:`~.errors.CancelledError`.
 - :func:`test_point`: with ``CALCIFICATION_PAUSE_AT=NAME`` and ``CALCIFICATION_PAUSE_MARKER=FILE`` in the
@@ -97,6 +98,13 @@ def signal_reported() -> None:
     """The command has told the user about the pending signal: nothing more to report, later signals are held."""
     _state["pending"] = None
     hold_signals()
+
+
+def release_signals() -> None:
+    """More work follows a commit (the next image of a PACS run): signals raise again, a held one at once."""
+    if _state["held"] and threading.current_thread() is threading.main_thread():
+        _state["held"] = False
+        raise_if_interrupted()
 
 
 def hold_signals() -> None:
