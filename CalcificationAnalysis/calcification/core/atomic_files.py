@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
-from .interruption import deferred, hold_signals, raise_if_interrupted, test_point
+from .interruption import deferred, hold_signals, raise_if_interrupted, release_signals, test_point
 
 #: A temporary name: ``partial_<stem>_p<pid>_<8 random characters>``, then the final name's suffix, if any.
 _TEMPORARY_NAME = re.compile(r"^partial_.*_p(\d+)_[a-z0-9_]{8}(\..*)?$")
@@ -193,6 +193,15 @@ class OutputLedger:
         self._entries.clear()
 
 
+_COMMITS = {True: 0, False: 0}  # blocks committed in the main thread (True) and in other threads
+
+
+def commits_in_main_thread() -> int:
+    """How many :func:`all_or_nothing` blocks of the main thread have committed their files (for the command line's
+    closing line: was anything kept before a signal?)."""
+    return _COMMITS[True]
+
+
 _CURRENT_LEDGER: contextvars.ContextVar[Optional[OutputLedger]] = contextvars.ContextVar("output_ledger", default=None)
 
 
@@ -205,6 +214,7 @@ def all_or_nothing() -> Iterator[OutputLedger]:
     if _CURRENT_LEDGER.get() is not None:
         yield _CURRENT_LEDGER.get()
         return
+    release_signals()  # a signal held since an earlier block's commit stops the run before this block's files
     ledger = OutputLedger()
     token = _CURRENT_LEDGER.set(ledger)
     try:
@@ -214,6 +224,7 @@ def all_or_nothing() -> Iterator[OutputLedger]:
         ledger.verify()
         with deferred():
             ledger.commit()
+            _COMMITS[threading.current_thread() is threading.main_thread()] += 1
             hold_signals()  # everything is written: a later signal is reported, not raised
     except BaseException:
         ledger.rollback()
