@@ -102,14 +102,20 @@ def signal_reported() -> None:
 
 def release_signals() -> None:
     """More work follows a commit (the next image of a PACS run): signals raise again, a held one at once."""
-    if _state["held"] and threading.current_thread() is threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
+        _local.held = False
+        raise_if_interrupted()
+    elif _state["held"]:
         _state["held"] = False
         raise_if_interrupted()
 
 
 def hold_signals() -> None:
-    """From now on until the handlers are removed, signals are recorded only (the run's files are complete)."""
-    if _state["installed"] and threading.current_thread() is threading.main_thread():
+    """From now on until :func:`release_signals` or the handlers are removed, signals are recorded only (the run's
+    files are complete); in another thread, its stop check is not looked at until then."""
+    if threading.current_thread() is not threading.main_thread():
+        _local.held = True
+    elif _state["installed"]:
         _state["held"] = True
 
 
@@ -137,19 +143,19 @@ def raise_if_interrupted() -> None:
             raise _exception_for(_state["pending"])
         return
     check = getattr(_local, "stop_check", None)
-    if check is not None and check():
+    if check is not None and not getattr(_local, "held", False) and check():
         raise StopRequested("The run was interrupted; nothing of this image was kept.")
 
 
 @contextmanager
 def stoppable(check: Callable[[], bool]) -> Iterator[None]:
     """Work in this (non-main) thread stops at its next step once ``check()`` is True (:class:`StopRequested`)."""
-    previous = getattr(_local, "stop_check", None)
-    _local.stop_check = check
+    previous = getattr(_local, "stop_check", None), getattr(_local, "held", False)
+    _local.stop_check, _local.held = check, False
     try:
         yield
     finally:
-        _local.stop_check = previous
+        _local.stop_check, _local.held = previous
 
 
 def _stop_wanted() -> bool:
