@@ -77,11 +77,22 @@ def _failure_line(record) -> str:
     return record.error if where.lower() in record.error.lower() else f"{where}: {record.error}"
 
 
+def _print_results(done) -> None:
+    """Each image's result line and the run's notes, as a single-image ``analyze`` prints them."""
+    notes = set()
+    for record in done:
+        if record.result_line:  # a record written before the lines were kept has none
+            print(record.result_line)
+        notes.update(record.notes)
+    for note in sorted(notes):
+        print(note)
+
+
 def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
     """Run archive mode; exit code 0, 2 when any image failed, 130 / 143 when stopped (a rerun resumes)."""
+    from ..core.interruption import Terminated, signal_reported
     from ..logic.workflows.archive_run import DONE, FAILED, MANIFEST_NAME, PENDING, analyze_archive, read_manifest
     from .dicom_options import archive_dicomweb_studies
-    from .main import Terminated
 
     dicomweb = archive_dicomweb_studies(args)  # before any work: option mistakes are refused first
 
@@ -92,7 +103,7 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
         print(f"analysing {start.images} images on {start.workers} Dask workers{link}", file=sys.stderr, flush=True)
 
     try:
-        with terminal_progress("Analysing", enabled=sys.stderr.isatty()) as progress:
+        with terminal_progress("Analysing", enabled=sys.stderr.isatty(), lines_without_terminal=True) as progress:
             result = analyze_archive(
                 args.images,
                 args.out,
@@ -109,6 +120,7 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
                 dicomweb=dicomweb,
             )
     except KeyboardInterrupt as exc:
+        signal_reported()  # said here, with what was kept; the command line adds nothing
         records = read_manifest(Path(args.out) / MANIFEST_NAME).values()
         done, pending = (sum(r.status == s for r in records) for s in (DONE, PENDING))
         print(
@@ -118,6 +130,7 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
         )
         return 143 if isinstance(exc, Terminated) else 130
     failed = result.with_status(FAILED)
+    _print_results(result.with_status(DONE))
     reused = sum(r.reused for r in result.records)
     print(
         f"{len(result.with_status(DONE))} images analysed ({reused} verified from an earlier run), "

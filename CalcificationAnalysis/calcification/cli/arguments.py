@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..core.image import validate_spacing_mm
 from ..core.segmentation import DEFAULT_METHOD, SegmenterChoice, available_methods
 
 
@@ -19,6 +20,14 @@ def spacing_mm_argument(text: str) -> tuple[float, float]:
     if len(values) == 2:
         return values[0], values[1]
     raise argparse.ArgumentTypeError(f"spacing must be one or two numbers (mm); got {text!r}")
+
+
+def check_spacing_option(args: argparse.Namespace) -> None:
+    """Refuse an unusable ``--spacing`` (of :func:`add_spacing_option`) before any work, naming the flag: InputError,
+    one line."""
+    spacing = getattr(args, "spacing", None)
+    if isinstance(spacing, tuple):
+        validate_spacing_mm(spacing, given_by="--spacing")
 
 
 def pixel_shape_argument(text: str) -> tuple[int, int]:

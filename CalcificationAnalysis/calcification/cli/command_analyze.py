@@ -44,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..logic.workflows.analysis_files import analyze_files
+    from ..logic.workflows.result_lines import result_line, result_notes
 
     classifier = False if (args.classifier or "").lower() == "none" else args.classifier
     if archive_requested(args):
@@ -58,11 +59,8 @@ def run(args: argparse.Namespace) -> int:
         batch = analyze_files(args.images, args.out, segmenter, args.spacing, progress, classifier)
     notes = set()
     for analyzed in batch.files:
-        print(f"{analyzed.run.name}: {analyzed.run.summary}")
-        if analyzed.run.malignancy is not None and analyzed.run.malignancy.warning:
-            notes.add(f"note: {analyzed.run.malignancy.warning}")
-        if analyzed.segmented.segmentation.details.get("synthetic_training"):
-            notes.add("note: the segmentation model was trained on synthetic data only.")
+        print(result_line(analyzed))
+        notes.update(result_notes(analyzed))
     for breast in batch.breasts:
         print(
             f"breast {breast.patient_id} {breast.laterality}: probability {breast.result.probability:.2f} "

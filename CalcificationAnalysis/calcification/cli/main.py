@@ -4,7 +4,9 @@ Each sub-command lives in its own module of this package (``command_<name>.py``)
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable ``func(args) -> int``.
 Any :class:`CalcificationError` becomes a one-line message on stderr and exit code 2; a cancelled run exits with 130.
 Ctrl-C (SIGINT) and SIGTERM unwind the run like an error, so its temporary and half-written files are removed, and
-end it with one line and exit code 130 / 143. Other libraries' log messages reach the terminal only with --verbose.
+end it with one line and exit code 130 / 143; a signal that arrives once every output is written ends the run with
+its report and a line saying so (:mod:`calcification.core.interruption`). Other libraries' log messages reach the
+terminal only with --verbose.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import signal
 import sys
 import warnings
 from collections.abc import Sequence
 from typing import Optional
 
 from .. import __version__
+from ..core.atomic_files import commits_in_main_thread, remove_own_temporaries
 from ..core.errors import CalcificationError, CancelledError
+from ..core.interruption import Terminated, exit_code, handling_signals, hold_signals, pending_signal
+from .arguments import check_spacing_option
 
 #: Sub-command modules, in the order ``calcification --help`` lists them.
 COMMAND_MODULES = (
@@ -63,13 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is so that every ``finally`` and rollback runs, as for Ctrl-C."""
-
-
-def _raise_terminated(signum, frame) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
-    raise Terminated()
+__all__ = ["Terminated", "build_parser", "main"]
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -124,14 +122,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    previous = signal.getsignal(signal.SIGTERM)
-    in_main_thread = _main_thread()
-    if in_main_thread:
-        signal.signal(signal.SIGTERM, _raise_terminated)
+    with handling_signals():
+        try:
+            return _run_command(args, commits_in_main_thread())
+        finally:
+            remove_own_temporaries()
+
+
+def _run_command(args, commits_before: int) -> int:
+    """Run the sub-command; the exit code, with the one line of an interruption, a cancel or an error."""
     try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt as exc:  # everything below has unwound: temporary files are gone
-        print(f"calcification {args.command}: interrupted; nothing was written for {_inputs_of(args)}", file=sys.stderr)
+        check_spacing_option(args)
+        code = int(args.func(args) or 0)
+    except KeyboardInterrupt as exc:  # everything below has unwound: the files in progress are rolled back
+        hold_signals()  # a second Ctrl-C must not cut this line
+        if commits_in_main_thread() > commits_before:  # a PACS run: earlier images were complete and stay
+            kept = f" in {args.out}" if getattr(args, "out", None) else ""
+            what = f"images completed before the signal are kept{kept}, nothing of the one in progress"
+        else:
+            what = f"nothing was written for {_inputs_of(args)}"
+        print(f"calcification {args.command}: interrupted; {what}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except CancelledError as exc:
         print(f"calcification {args.command}: {exc}", file=sys.stderr)
@@ -139,15 +149,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except CalcificationError as exc:
         print(f"calcification {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
+    signum = pending_signal()
+    if signum is None:
+        return code
+    # The signal came once every output was written (signals are held after the commit): the report above stands.
+    print(
+        f"calcification {args.command}: interrupted after everything was written for {_inputs_of(args)}; "
+        "the files listed above are complete",
+        file=sys.stderr,
+    )
+    return exit_code(signum)
 
 
 if __name__ == "__main__":

@@ -47,13 +47,16 @@ class View(str, enum.Enum):
         return self in (View.MLO, View.ML, View.LM)
 
 
-def validate_spacing_mm(spacing_mm: tuple[float, float]) -> tuple[float, float]:
+def validate_spacing_mm(spacing_mm: tuple[float, float], given_by: str = "") -> tuple[float, float]:
     """Return ``spacing_mm`` as a (row, column) tuple of floats, or raise :class:`InputError` if it is absurd.
 
     Parameters
     ----------
     spacing_mm : (float, float)
         Pixel spacing (row, column) in millimetres.
+    given_by : str
+        Where the user gave the spacing (e.g. ``--spacing``): the message starts with it and says how to give it;
+        "" for a spacing read from a file (the message points at the image header).
 
     Raises
     ------
@@ -64,14 +67,16 @@ def validate_spacing_mm(spacing_mm: tuple[float, float]) -> tuple[float, float]:
         row, col = (float(s) for s in spacing_mm)
     except (TypeError, ValueError) as exc:
         raise InputError(f"Pixel spacing must be two numbers in mm (row, column), got {spacing_mm!r}.") from exc
+    where = f"{given_by}: " if given_by else ""
     for value in (row, col):
         if not np.isfinite(value) or value <= 0:
-            raise InputError(f"Pixel spacing must be positive, got {row:g} x {col:g} mm. Check the image header.")
+            advice = f"give it in mm, e.g. {given_by} 0.07" if given_by else "check the image header"
+            raise InputError(f"{where}pixel spacing must be positive, got {row:g} x {col:g} mm; {advice}.")
         if not MIN_PLAUSIBLE_SPACING_MM <= value <= MAX_PLAUSIBLE_SPACING_MM:
+            advice = f"{given_by} takes mm" if given_by else "check the image header or pass the spacing explicitly"
             raise InputError(
-                f"Pixel spacing {row:g} x {col:g} mm is not plausible for a mammogram "
-                f"(expected {MIN_PLAUSIBLE_SPACING_MM}-{MAX_PLAUSIBLE_SPACING_MM} mm). Check the image header "
-                "or pass the spacing explicitly."
+                f"{where}pixel spacing {row:g} x {col:g} mm is not plausible for a mammogram "
+                f"(expected {MIN_PLAUSIBLE_SPACING_MM}-{MAX_PLAUSIBLE_SPACING_MM} mm); {advice}."
             )
     return row, col
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Optional
 
 from .errors import CancelledError
+from .interruption import raise_if_interrupted, test_point
 
 ProgressCallback = Optional[Callable[[float, str], bool]]
 
@@ -31,7 +32,12 @@ def report_progress(progress: ProgressCallback, fraction: float, message: str) -
     ------
     CancelledError
         When the callback returned ``False``.
+    KeyboardInterrupt
+        A Ctrl-C or SIGTERM arrived whose exception was lost on its way (see :mod:`.interruption`): every step of
+        long work is a point where the run stops.
     """
+    test_point(f"progress {message}")
+    raise_if_interrupted()
     if progress is None:
         return
     if progress(min(max(float(fraction), 0.0), 1.0), message) is False:

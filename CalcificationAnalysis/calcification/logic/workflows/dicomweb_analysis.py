@@ -103,7 +103,7 @@ def read_study_list(path: os.PathLike | str) -> list[str]:
 def _analyze_instance(client, ref, work, out_dir, settings, store, collected, progress) -> None:
     path = fetch_instance(client, ref, work)
     report_progress(progress, 0.1, f"Analysing instance {ref.sop_uid}")
-    batch = analyze_files([path], out_dir, progress=sub_progress(progress, 0.1, 0.8), **settings)
+    batch = analyze_files([path], out_dir, progress=_not_done_yet(sub_progress(progress, 0.1, 0.8)), **settings)
     analyzed = batch.files[0]
     collected.paths.extend(batch.paths)
     results = dicom_results_for(analyzed)
@@ -114,6 +114,13 @@ def _analyze_instance(client, ref, work, out_dir, settings, store, collected, pr
         outcome = store_once(client, results.datasets, progress=sub_progress(progress, 0.85, 1.0))
         collected.failures += [f"{ref.describe()}: {reason}" for _, reason in outcome.failed]
     collected.images.append(ImageOutcome(ref, analyzed, results, outcome))
+
+
+def _not_done_yet(progress: ProgressCallback) -> ProgressCallback:
+    """``progress`` without the "Done" of one image's analysis: storing its results, and other images, follow."""
+    if progress is None:
+        return None
+    return lambda fraction, message: progress(fraction, "Analysed" if message == "Done" else message)
 
 
 def _analyze_study(client, study_uid, series_uid, work, out_dir, settings, store, collected, progress) -> None:
@@ -207,5 +214,6 @@ def analyze_dicomweb_studies(
             _analyze_study(client, study_uid, series_uid, work, folder, settings, store, collected, step)
         if out_dir is None:
             collected.paths.clear()  # removed with the temporary folder
-    report_progress(progress, 1.0, "Done")
+    if not collected.failures:  # with failures, their lines are the end: no "100% Done" before them
+        report_progress(progress, 1.0, "Done")
     return DicomwebBatch(tuple(collected.images), tuple(collected.failures), tuple(collected.paths))

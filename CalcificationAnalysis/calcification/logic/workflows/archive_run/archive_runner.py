@@ -8,8 +8,8 @@ Faults: a worker that dies (killed, out of memory) loses its running task; Dask 
 each image's files are put in place under temporary names, the rerun's complete set replaces whatever the dead
 worker had placed, and temporaries of dead processes are removed (as by ``analyze``). A task whose image is bad
 returns a ``failed`` record; the run goes on. Ctrl-C (KeyboardInterrupt) or a progress callback returning False
-cancels the tasks, closes an embedded cluster, keeps every completed image and its manifest record, and leaves the
-rest ``pending`` for a rerun.
+stops the running tasks between two steps (:mod:`.stop_requests`), cancels the rest, closes an embedded cluster,
+keeps every completed image and its manifest record, and leaves the rest ``pending`` for a rerun.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Optional
 
 from ....core.atomic_files import remove_stale_temporaries
 from ....core.errors import CancelledError, InputError
+from ....core.interruption import deferred, raise_if_interrupted, test_point
 from ....core.progress import ProgressCallback
 from ....core.segmentation import SegmenterChoice
 from ..file_workflow import prepare_output_folder
@@ -31,6 +32,7 @@ from .archive_jobs import ArchiveJob, file_jobs
 from .dicomweb_inputs import DicomwebStudies
 from .image_task import ArchiveSettings
 from .manifest import DONE, FAILED, MANIFEST_NAME, PENDING, ImageRecord, ManifestLog, read_manifest, write_manifest
+from .stop_requests import forget_run, stop_tasks, task_key
 
 #: Tasks in flight per worker thread: enough to keep every worker busy, few enough for millions of inputs.
 TASKS_PER_THREAD = 4
@@ -103,20 +105,26 @@ def _run_tasks(
                 str(out_dir),
                 settings,
                 earlier.get(job.input),
-                key=f"calcification-image-{token}-{index}",
+                key=task_key(token, index),
                 pure=False,
             )
             inputs[future.key] = job
             futures.add(future)
 
+    def record_of(future) -> None:
+        record = _submitted_record(future, inputs.pop(future.key))
+        with deferred():  # a record that came back is always logged
+            finished[record.input] = record
+            log.append(record)
+
     for _ in range(window):
         submit_next()
     try:
         for future in futures:
-            record = _submitted_record(future, inputs.pop(future.key))
-            finished[record.input] = record
-            log.append(record)
+            record_of(future)
             future.release()
+            test_point("archive record")
+            raise_if_interrupted()  # also a signal whose exception a library swallowed stops the run here
             submit_next()
             if (
                 progress is not None
@@ -125,10 +133,16 @@ def _run_tasks(
                 raise CancelledError(
                     f"Stopped after {len(finished)} of {len(jobs)} images; run the same command again to resume."
                 )
+    except BaseException:
+        running = [f for f in (*futures.futures, *list(futures.queue.queue)) if f.key in inputs]
+        if running:  # stopped between two steps: each image complete and logged, or rolled back and pending
+            stop_tasks(client, token, running, record_of)
+        raise
     finally:
         remaining = list(futures.futures)
         if remaining:
             client.cancel(remaining)
+        forget_run(client, token)
     return finished
 
 
@@ -211,23 +225,30 @@ def analyze_archive(
         answered = set(dicomweb.study_uids) - {record.input for record in refused}
     from .worker_setup import archive_client, dashboard_link
 
-    with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy):
-        out_dir = prepare_output_folder(out_dir)  # only once the cluster is reachable: a refused run writes nothing
-        manifest_path = out_dir / MANIFEST_NAME
-        earlier = _start_manifest(manifest_path, jobs, refused, settings.fingerprint(), force, answered)
-        log = ManifestLog(manifest_path)
-        try:
-            _set_up_workers(dask_client, policy, settings)
-            if on_start is not None:
-                on_start(ArchiveStart(len(jobs), len(dask_client.nthreads()), dashboard_link(dask_client)))
-            finished = _run_tasks(
-                dask_client, jobs, out_dir, settings, earlier, log, progress, _window(dask_client, policy)
-            )
-        finally:
-            log.close()
-            records = read_manifest(manifest_path)  # the log's records, also of images finished before a stop
-            write_manifest(manifest_path, records.values())
-    remove_stale_temporaries(out_dir)  # temporaries of workers that died, or were stopped with the cluster
+    prepared = None
+    try:
+        with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy):
+            # Only once the cluster is reachable: a refused run writes nothing.
+            out_dir = prepared = prepare_output_folder(out_dir)
+            manifest_path = out_dir / MANIFEST_NAME
+            earlier = _start_manifest(manifest_path, jobs, refused, settings.fingerprint(), force, answered)
+            log = ManifestLog(manifest_path)
+            try:
+                _set_up_workers(dask_client, policy, settings)
+                if on_start is not None:
+                    on_start(ArchiveStart(len(jobs), len(dask_client.nthreads()), dashboard_link(dask_client)))
+                finished = _run_tasks(
+                    dask_client, jobs, out_dir, settings, earlier, log, progress, _window(dask_client, policy)
+                )
+            finally:
+                with deferred():  # the manifest is compacted whole, whenever a signal comes
+                    log.close()
+                    records = read_manifest(manifest_path)  # the log's records, also of images done before a stop
+                    write_manifest(manifest_path, records.values())
+    finally:
+        if prepared is not None:
+            remove_stale_temporaries(prepared)  # of workers that died, or were stopped with the cluster
+    raise_if_interrupted()  # a signal whose exception was lost: every image is done, the tables are left to a rerun
     done = [records[j.input] for j in jobs if records[j.input].status == DONE]
     written = []
     if done:

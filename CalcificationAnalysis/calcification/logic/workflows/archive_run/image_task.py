@@ -23,8 +23,10 @@ from typing import Optional
 from ....core.atomic_files import all_or_nothing
 from ....core.errors import CalcificationError
 from ....core.image import name_from_path
+from ....core.interruption import StopRequested
 from ....core.segmentation import SegmenterChoice
-from .manifest import DONE, FAILED, ImageRecord, file_sha256, input_identity, is_verified
+from .manifest import DONE, FAILED, PENDING, ImageRecord, file_sha256, input_identity, is_verified
+from .stop_requests import stoppable_task
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,10 @@ def analyze_image(
     )
     try:
         size, mtime_ns = input_identity(Path(path))
-        done = _analyze_into(Path(path), out, settings, also_write)
+        with stoppable_task():
+            done = _analyze_into(Path(path), out, settings, also_write)
+    except StopRequested:  # the run was interrupted: this image's files were rolled back
+        return dataclasses.replace(record, status=PENDING)
     except CalcificationError as exc:
         error = str(exc)
     except (OSError, MemoryError) as exc:
@@ -125,6 +130,7 @@ def _analyze_into(path: Path, out: Path, settings: ArchiveSettings, also_write: 
     """Run ``analyze``'s per-image step; the record fields of the result (outputs with checksums, table rows)."""
     from ..analysis_files import SUMMARY_COLUMNS, _analyze_one, _BatchSettings, _summary_row
     from ..analysis_workflow import feature_row
+    from ..result_lines import result_line, result_notes
     from .worker_setup import worker_classifier
 
     written: list[Path] = []
@@ -137,4 +143,5 @@ def _analyze_into(path: Path, out: Path, settings: ArchiveSettings, also_write: 
         outputs = {p.name: file_sha256(p) for p in written}
     features = {key: _plain(value) for key, value in feature_row(analyzed.run, analyzed.run.name).items()}
     summary = dict(zip(SUMMARY_COLUMNS, map(_plain, _summary_row(analyzed)), strict=True))
-    return {"outputs": outputs, "features": features, "summary": summary}
+    said = {"result_line": result_line(analyzed), "notes": result_notes(analyzed)}  # printed by the driver
+    return {"outputs": outputs, "features": features, "summary": summary, **said}

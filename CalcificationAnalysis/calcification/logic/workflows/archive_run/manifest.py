@@ -63,6 +63,8 @@ class ImageRecord:
         DICOMweb inputs: ``study S, series R, instance I`` (UIDs only); "" for files.
     stored : list
         DICOMweb inputs analysed with ``store``: the result objects the server holds (``SEG <uid>``, ``SR <uid>``).
+    result_line, notes : str, list
+        What ``analyze`` prints for the image (:mod:`calcification.logic.workflows.result_lines`).
     """
 
     input: str
@@ -81,6 +83,8 @@ class ImageRecord:
     summary: dict = field(default_factory=dict)
     source: str = ""
     stored: list = field(default_factory=list)
+    result_line: str = ""
+    notes: list = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)

@@ -27,6 +27,9 @@ WORKER_MEMORY_BYTES = 2 * 1024**3
 #: Environment variables that size the OpenMP / BLAS thread pools of numpy, scipy and torch.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PLUGIN_NAME = "calcification-archive"
+#: Set in the embedded cluster's worker processes: Ctrl-C in a terminal reaches the whole process group, and a worker
+#: that died of it mid-image would leave half of the image's files; the driver stops the tasks between two steps.
+DRIVER_STOPS_WORKERS = "CALCIFICATION_DRIVER_STOPS_WORKERS"
 
 
 def usable_cores() -> int:
@@ -111,6 +114,7 @@ class ArchiveWorkerSetup(_plugin_base()):
         self.default_torch_threads = default_torch_threads
 
     def setup(self, worker) -> None:
+        _leave_ctrl_c_to_the_driver()
         threads = self.torch_threads_by_host.get(worker.address.rsplit(":", 1)[0], self.default_torch_threads)
         set_thread_count(threads, self.settings.segmenter.spec.takes_device)
         try:
@@ -118,6 +122,15 @@ class ArchiveWorkerSetup(_plugin_base()):
             worker_classifier(self.settings.classifier)
         except Exception:  # noqa: BLE001  (the first task raises it again, with its message, for its image)
             pass
+
+
+def _leave_ctrl_c_to_the_driver() -> None:
+    """In a worker process of the embedded cluster, ignore SIGINT (see :data:`DRIVER_STOPS_WORKERS`)."""
+    import signal
+    import threading
+
+    if os.environ.get(DRIVER_STOPS_WORKERS) == "1" and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def torch_threads_by_host(client, default_cores: int) -> dict[str, int]:
@@ -180,7 +193,7 @@ def archive_client(
             yield own, policy
         return
     policy = local_thread_policy(workers)
-    environment = {name: str(policy.torch_threads) for name in THREAD_VARIABLES}
+    environment = {name: str(policy.torch_threads) for name in THREAD_VARIABLES} | {DRIVER_STOPS_WORKERS: "1"}
     with LocalCluster(
         n_workers=policy.workers,
         threads_per_worker=policy.threads_per_worker,
