@@ -45,11 +45,18 @@ def add_archive_options(parser: argparse.ArgumentParser) -> None:
         help="workers of the embedded cluster (default: one per core, fewer if memory is short)",
     )
     group.add_argument("--force", action="store_true", help="redo every image, even those with verified outputs")
+    group.add_argument(
+        "--with-priors",
+        action="store_true",
+        help="then compare each DICOM image with the previous exam (by Study Date) of its patient, breast and view",
+    )
 
 
 def archive_requested(args: argparse.Namespace) -> bool:
     """True when the command line asks for archive mode (see the module docstring)."""
     if args.archive or args.list or args.scheduler or args.scheduler_file or args.workers is not None or args.force:
+        return True
+    if getattr(args, "with_priors", False):
         return True
     return bool(os.environ.get("DASK_SCHEDULER_ADDRESS")) or any(Path(p).is_dir() for p in args.images)
 
@@ -140,4 +147,22 @@ def run_archive(args: argparse.Namespace, segmenter, classifier) -> int:
         )
     for path in result.paths:
         print(f"wrote {path}")
+    if getattr(args, "with_priors", False):
+        _compare_priors(args, result)
     return 2 if failed else 0
+
+
+def _compare_priors(args: argparse.Namespace, result) -> None:
+    """``--with-priors``: each analysed DICOM image against the previous exam of its patient, breast and view."""
+    from ..logic.workflows.archive_priors import compare_archive_priors
+    from ..logic.workflows.archive_run import DONE
+
+    analysed = [(r.input, r.name) for r in result.with_status(DONE) if Path(str(r.input)).is_file()]
+    rows, paths = compare_archive_priors(analysed, Path(args.out), args.spacing)
+    compared = sum(r["result"] == "compared" for r in rows)
+    print(f"{compared} of {len(rows)} exam pairs compared with their prior")
+    for row in rows:
+        if row["result"] != "compared":
+            print(f"calcification analyze: warning: {row['current']}: {row['result']}", file=sys.stderr)
+    for path in paths:
+        print(f"wrote {path}")

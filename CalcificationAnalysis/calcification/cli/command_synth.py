@@ -43,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--overlap", type=float, default=0.2, help="class overlap in [0, 1] (default 0.2)")
     parser.add_argument("--mrb", action="store_true", help="also save an annotated Slicer scene (.mrb) per case")
     parser.add_argument("--background", type=Path, help="blend calcifications into this real mammogram instead")
+    parser.add_argument(
+        "--pairs",
+        action="store_true",
+        help="write prior/current pairs instead (--cases of them): the same breast with a known deformation and "
+        "acquisition change, clusters new, increased, stable or resolved, truth in <pair>.pair.json",
+    )
+    parser.add_argument("--no-change", action="store_true", help="with --pairs: every cluster stable")
     parser.set_defaults(func=run)
 
 
@@ -95,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
     if args.background is not None:
         spacing = None if args.spacing is None else (args.spacing, args.spacing)
         background = read_mammogram(args.background, spacing_mm=spacing)
+    if args.no_change and not args.pairs:
+        raise InputError("--no-change applies to --pairs only.")
+    if args.pairs:
+        return _run_pairs(args, config, background)
     with terminal_progress("Synthesising", enabled=sys.stderr.isatty()) as progress:
         dataset = write_synthetic_dataset(
             args.out,
@@ -106,4 +117,18 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
         )
     print(f"wrote {len(dataset.cases)} cases to {dataset.folder}")
+    return 0
+
+
+def _run_pairs(args: argparse.Namespace, config, background) -> int:
+    """``synth --pairs``: prior/current pairs with known truth."""
+    from ..logic.workflows.synthetic_pairs import write_synthetic_pairs
+
+    if args.crop:
+        raise InputError("--pairs draws whole breasts (the registration needs the outline); leave out --crop.")
+    with terminal_progress("Synthesising pairs", enabled=sys.stderr.isatty()) as progress:
+        rows = write_synthetic_pairs(
+            args.out, args.cases, args.seed, config, args.no_change, background, progress=progress
+        )
+    print(f"wrote {len(rows)} pairs to {args.out}")
     return 0

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "command_info",
     "command_segment",
     "command_analyze",
+    "command_compare",
     "command_models",
     "command_trace",
     "command_candidates",

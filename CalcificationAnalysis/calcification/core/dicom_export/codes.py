@@ -81,6 +81,15 @@ CLUSTER_CENTRE_X = (private_code("centroid_x_mm", "Cluster centre, column direct
 CLUSTER_CENTRE_Y = (private_code("centroid_y_mm", "Cluster centre, row direction"), UNIT_MM)
 #: Image-level group's finding: all calcifications of the image.
 ALL_CALCIFICATIONS = private_code("all_calcs", "All calcifications of the image")
+#: Cluster qualitative evaluation of ``calcification compare``: the change since the prior exam (values below; no
+#: standard concept or value set for a calcification cluster's change exists in DICOM PS3.16).
+CHANGE_SINCE_PRIOR = private_code("change_prior", "Change since the prior exam")
+
+
+def change_status_code(status: str) -> Code:
+    """Value of :data:`CHANGE_SINCE_PRIOR`: ``new``, ``increased``, ``stable``, ``decreased`` or ``resolved``."""
+    return private_code(status, status.capitalize())
+
 
 #: Image features measured in mm² and in image grey values; every other feature is a count.
 _AREA_FEATURES = ("calc_area", "clu_max_area")

@@ -58,6 +58,8 @@ class ReportInputs:
     laterality: Laterality
     algorithm: AlgorithmDescription
     segmentation: Optional[Dataset] = None
+    #: cluster id -> change status since the prior exam (``calcification compare``), added to each cluster's group
+    cluster_changes: Optional[dict] = None
 
 
 def cluster_group_id(cluster_id: int) -> str:
@@ -186,6 +188,18 @@ def _box_polyline(box) -> np.ndarray:
     return np.array([[left, top], [right, top], [right, bottom], [left, bottom], [left, top]], dtype=np.float32)
 
 
+def _change_evaluation(inputs: ReportInputs, cluster_id: int) -> list:
+    """The cluster's change since the prior exam, when a comparison gave one."""
+    import highdicom as hd
+
+    status = (inputs.cluster_changes or {}).get(cluster_id)
+    return (
+        []
+        if status is None
+        else [hd.sr.QualitativeEvaluation(codes.CHANGE_SINCE_PRIOR, codes.change_status_code(status))]
+    )
+
+
 def _cluster_groups(inputs: ReportInputs) -> list:
     import highdicom as hd
 
@@ -227,7 +241,7 @@ def _cluster_groups(inputs: ReportInputs) -> list:
                 algorithm_id=algorithm,
                 finding_sites=[_finding_site(inputs.laterality)],
                 measurements=measurements,
-                qualitative_evaluations=evaluations,
+                qualitative_evaluations=[*evaluations, *_change_evaluation(inputs, cluster_id)],
             )
         )
     return groups

@@ -248,7 +248,8 @@ def _read_dicom(path: Path, spacing_mm: Optional[tuple[float, float]] = None) ->
     -------
     Mammogram
         float32 pixels (rows, columns) = (Rows, Columns), bright = dense; ``bit_depth`` is Bits Stored;
-        ``metadata`` holds ``patient_id``, ``study_instance_uid``, ``transfer_syntax_uid``, ``transfer_syntax``
+        ``metadata`` holds ``patient_id``, ``study_instance_uid``, ``study_date`` (YYYYMMDD or ''),
+        ``transfer_syntax_uid``, ``transfer_syntax``
         (its name) and ``view_source``.
 
     Raises
@@ -281,6 +282,7 @@ def _read_dicom(path: Path, spacing_mm: Optional[tuple[float, float]] = None) ->
         metadata={
             "patient_id": str(dataset.get("PatientID", "")),
             "study_instance_uid": str(dataset.get("StudyInstanceUID", "")),
+            "study_date": str(dataset.get("StudyDate", "") or ""),
             "transfer_syntax_uid": str(syntax or ""),
             "transfer_syntax": getattr(syntax, "name", str(syntax or "")),
             "view_source": view_source,
