@@ -51,7 +51,9 @@ def synthetic_case(seed: int, index: int, cache: Path | None) -> dict:
     """Measurements, shape measures inputs and truth of one case (cached: generation is the slow part)."""
     path = None if cache is None else cache / f"case-{seed}-{index}.pkl"
     if path is not None and path.exists():
-        return pickle.loads(path.read_bytes())
+        data = pickle.loads(path.read_bytes())
+        if "view" in data:  # cached before the view was kept: generated again
+            return data
     from calcification.core.analysis import analyze_mask
     from calcification.core.synthetic import SynthesisConfig, generate_case
 
@@ -92,8 +94,8 @@ def synthetic_case(seed: int, index: int, cache: Path | None) -> dict:
 
 
 def pectoral_of(data: dict) -> tuple:
-    """(pectoral muscle, lateral view) as the product finds them on the case's image (issue 30 follow-up: the MLO
-    nipple is the point farthest from the pectoral line); not timed with the description."""
+    """(pectoral muscle, lateral view) as the product's breast mask step finds them on the case's image (the MLO
+    nipple is the breast point farthest from the pectoral line)."""
     from calcification.core.masking.breast_mask import compute_breast_mask
 
     view = data["view"]
@@ -111,9 +113,10 @@ def timed_description(data: dict):
     measure_calcifications(data["pixels"], data["labels"], data["measurements"].spacing_mm)
     find_clusters(data["labels"], data["measurements"].spacing_mm)
     measured = time.perf_counter() - start
+    nipple_cues = pectoral_of(data)  # the breast mask step's output, not part of describing
     start = time.perf_counter()
     description = describe_calcifications(
-        data["pixels"], data["labels"], data["measurements"], data["breast"], *pectoral_of(data)
+        data["pixels"], data["labels"], data["measurements"], data["breast"], *nipple_cues
     )
     return description, time.perf_counter() - start, measured
 
