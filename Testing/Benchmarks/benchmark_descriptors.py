@@ -51,7 +51,9 @@ def synthetic_case(seed: int, index: int, cache: Path | None) -> dict:
     """Measurements, shape measures inputs and truth of one case (cached: generation is the slow part)."""
     path = None if cache is None else cache / f"case-{seed}-{index}.pkl"
     if path is not None and path.exists():
-        return pickle.loads(path.read_bytes())
+        data = pickle.loads(path.read_bytes())
+        if "view" in data:  # cached before the view was kept: generated again
+            return data
     from calcification.core.analysis import analyze_mask
     from calcification.core.synthetic import SynthesisConfig, generate_case
 
@@ -80,6 +82,7 @@ def synthetic_case(seed: int, index: int, cache: Path | None) -> dict:
         labels=analysis.labels,
         measurements=analysis.measurements,
         breast=case.breast_mask,
+        view=case.mammogram.view,
         truth=np.array(truth),
         groups=groups,
         analysis_s=analysis_s,
@@ -88,6 +91,16 @@ def synthetic_case(seed: int, index: int, cache: Path | None) -> dict:
     if path is not None:
         path.write_bytes(pickle.dumps(data))
     return data
+
+
+def pectoral_of(data: dict) -> tuple:
+    """(pectoral muscle, lateral view) as the product's breast mask step finds them on the case's image (the MLO
+    nipple is the breast point farthest from the pectoral line)."""
+    from calcification.core.masking.breast_mask import compute_breast_mask
+
+    view = data["view"]
+    pectoral = compute_breast_mask(data["pixels"], data["measurements"].spacing_mm, view).pectoral
+    return pectoral, view.shows_pectoral_muscle
 
 
 def timed_description(data: dict):
@@ -100,8 +113,11 @@ def timed_description(data: dict):
     measure_calcifications(data["pixels"], data["labels"], data["measurements"].spacing_mm)
     find_clusters(data["labels"], data["measurements"].spacing_mm)
     measured = time.perf_counter() - start
+    nipple_cues = pectoral_of(data)  # the breast mask step's output, not part of describing
     start = time.perf_counter()
-    description = describe_calcifications(data["pixels"], data["labels"], data["measurements"], data["breast"])
+    description = describe_calcifications(
+        data["pixels"], data["labels"], data["measurements"], data["breast"], *nipple_cues
+    )
     return description, time.perf_counter() - start, measured
 
 
@@ -185,10 +201,13 @@ def describe_real(mammogram, spec: str):
 
     method, _, model = spec.partition(":")
     result = segment_mammogram(mammogram, SegmenterChoice(method, model=model or None))
-    breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
+    masks = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view)
+    breast, nipple_cues = masks.analysable, (masks.pectoral, mammogram.view.shows_pectoral_muscle)
     analysis = analyze_mask(mammogram.pixels, result.mask, mammogram.spacing_mm, breast)
     start = time.perf_counter()
-    description = describe_calcifications(mammogram.pixels, analysis.labels, analysis.measurements, breast)
+    description = describe_calcifications(
+        mammogram.pixels, analysis.labels, analysis.measurements, breast, *nipple_cues
+    )
     return description, analysis, time.perf_counter() - start
 
 

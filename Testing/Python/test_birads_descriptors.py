@@ -166,6 +166,28 @@ def test_nipple_direction_also_from_a_breast_mask_that_leaves_out_the_image_edge
     assert estimate_nipple_mm(np.ones((100, 100), bool), (0.1, 0.1)) is None  # a crop: no direction
 
 
+def test_mlo_nipple_is_the_breast_point_farthest_from_the_pectoral_line():
+    """A round breast (radius 30 mm, centred on the chest wall at y = 40 mm) and a pectoral muscle whose edge runs
+    from (15, 20) mm to (0, 50) mm: the point farthest from that line is the centre plus 30 mm along its normal,
+    (26.8, 53.4) mm. The farthest point from the chest-wall edge, (30, 40) mm, is 14 mm above it (the fault)."""
+    from calcification.core.birads.nipple import estimate_nipple_mm
+
+    y, x = np.mgrid[:800, :400] * 0.1
+    breast = x**2 + (y - 40.0) ** 2 <= 30.0**2
+    pectoral = breast & (y >= 20.0) & (y <= 50.0) & (x <= 15.0 - 0.5 * (y - 20.0))
+    normal = np.array([30.0, 15.0]) / math.hypot(30.0, 15.0)
+    expected = np.array([0.0, 40.0]) + 30.0 * normal
+    nipple = estimate_nipple_mm(breast & ~pectoral, (0.1, 0.1), pectoral, lateral=True)
+    assert np.linalg.norm(nipple - expected) < 1.5
+    mirrored = estimate_nipple_mm((breast & ~pectoral)[:, ::-1], (0.1, 0.1), pectoral[:, ::-1], lateral=True)
+    assert np.linalg.norm(mirrored - [39.9 - expected[0], expected[1]]) < 1.5
+    # no muscle found on an MLO view: a line at the typical 25 degrees from the chest wall
+    typical = np.array([0.0, 40.0]) + 30.0 * np.array([math.cos(math.radians(25)), math.sin(math.radians(25))])
+    assert np.linalg.norm(estimate_nipple_mm(breast, (0.1, 0.1), None, lateral=True) - typical) < 1.5
+    # a CC view keeps the point farthest from the chest-wall edge
+    assert np.linalg.norm(estimate_nipple_mm(breast, (0.1, 0.1)) - [29.9, 40.0]) < 1.0
+
+
 def test_report_leads_with_the_descriptor_suggestion_and_marks_the_synthetic_probability(tmp_path):
     from calcification.core.analysis.report_content import build_report_content
     from calcification.core.reporting.html_report import render_html_report

@@ -89,6 +89,8 @@ def analyze_mask(
     spacing_mm: tuple[float, float],
     breast: Optional[np.ndarray] = None,
     vascular_mask: Optional[np.ndarray] = None,
+    pectoral: Optional[np.ndarray] = None,
+    lateral: bool = False,
 ) -> ImageAnalysis:
     """Measure the calcifications of ``mask`` on ``image`` and form the paper's image features.
 
@@ -107,6 +109,9 @@ def analyze_mask(
     vascular_mask : np.ndarray, bool (rows, cols), optional
         Vascular calcifications (a segmentation's vascular segment): measured for the table, kept out of clusters
         and features. Pixels also in ``mask`` count as vascular.
+    pectoral, lateral : np.ndarray bool (rows, cols) or None, bool
+        The pectoral muscle and whether the view is lateral (MLO): for the nipple estimate of the BI-RADS
+        distribution (:func:`calcification.core.birads.nipple.estimate_nipple_mm`).
 
     Returns
     -------
@@ -140,7 +145,7 @@ def analyze_mask(
             raise InputError(f"The breast mask {breast.shape} must have the image's shape {mask.shape}.")
         breast_area = float(np.count_nonzero(breast)) * spacing[0] * spacing[1] / 100.0
     features = image_feature_vector(measurements, clusters)
-    description = describe_calcifications(image, labels, measurements, breast)
+    description = describe_calcifications(image, labels, measurements, breast, pectoral, lateral)
     return ImageAnalysis(
         labels, measurements, clusters, features, spacing, breast_area, vascular_labels, vascular, description
     )

@@ -115,7 +115,9 @@ class ImageDescription:
         return None
 
 
-def describe_calcifications(image, labels, measurements, breast: Optional[np.ndarray] = None) -> ImageDescription:
+def describe_calcifications(
+    image, labels, measurements, breast: Optional[np.ndarray] = None, pectoral=None, lateral: bool = False
+) -> ImageDescription:
     """BI-RADS morphology per calcification, findings with distribution, morphology and assessment.
 
     Parameters
@@ -128,6 +130,10 @@ def describe_calcifications(image, labels, measurements, breast: Optional[np.nda
         With cluster ids attached.
     breast : np.ndarray, bool (rows, cols), optional
         For the nipple direction (segmental distribution); without it, ductal orientation is not tested.
+    pectoral : np.ndarray, bool (rows, cols), optional
+        The pectoral muscle (MLO views): the nipple is then the breast point farthest from its edge line.
+    lateral : bool
+        True for MLO / ML / LM views (see :func:`calcification.core.birads.nipple.estimate_nipple_mm`).
     """
     n = len(measurements)
     if n == 0:
@@ -135,7 +141,7 @@ def describe_calcifications(image, labels, measurements, breast: Optional[np.nda
     shapes = measure_shapes(image, labels, measurements)
     per_calcification = tuple(call_morphology(summary).morphology for summary in single_summaries(measurements, shapes))
     points = np.stack([measurements.centroid_x_mm, measurements.centroid_y_mm], axis=1)
-    nipple = estimate_nipple_mm(breast, measurements.spacing_mm)
+    nipple = estimate_nipple_mm(breast, measurements.spacing_mm, pectoral, lateral)
     groups = link_findings(points)
     sets, leftover = [], []
     for group in range(int(groups.max()) + 1):

@@ -171,9 +171,12 @@ def analyze_mammogram(
     """Scene-free core of the analysis: (analysis, malignancy or None, breast mask used). Vascular calcifications
     (``vascular_mask``) are tabled but kept out of clusters, features and so the probability."""
     trained = resolve_classifier(classifier)
+    pectoral = None
     if breast is None:
-        breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
-    analysis = analyze_mask(mammogram.pixels, mask, mammogram.spacing_mm, breast, vascular_mask)
+        masks = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view)
+        breast, pectoral = masks.analysable, masks.pectoral
+    lateral = mammogram.view.shows_pectoral_muscle
+    analysis = analyze_mask(mammogram.pixels, mask, mammogram.spacing_mm, breast, vascular_mask, pectoral, lateral)
     malignancy = None if trained is None else judge_malignancy(analysis.features, trained)
     return analysis, malignancy, breast
 
