@@ -17,10 +17,16 @@ from ...core.rendering.overlay import save_png
 from ...core.reporting.csv_cells import safe_writer
 from ...core.segmentation import SegmenterChoice
 from ..mrml.scene_storage import atomic_destination
-from .analysis_workflow import AnalysisRun, analyze_segmentation_node, export_analysis, feature_row, write_feature_rows
+from .analysis_workflow import (
+    FEATURE_COLUMNS,
+    AnalysisRun,
+    analyze_segmentation_node,
+    export_analysis,
+    feature_row,
+)
 from .file_workflow import SegmentedFile, prepare_output_folder, segment_into_scene, write_segmentation_files
 from .output_names import unique_name
-from .shared_tables import folder_lock, merged_rows
+from .shared_tables import MergedTable, folder_lock, merged_table
 
 #: Longest side of ``<name>.overlay.png`` (pixels), as ``calcification segment`` draws it.
 OVERLAY_SIZE_PX = 2048
@@ -150,11 +156,12 @@ def analyze_one(image_path, settings: BatchSettings, progress, written: list, us
     return AnalyzedFile(segmented, run, tuple(paths))
 
 
-def _write_rows(path: Path, columns, rows) -> Path:
+def _write_table(path: Path, table: MergedTable) -> Path:
+    """Write ``table`` as a CSV, atomically, its cells by column name (formula-like cells neutralised)."""
     with atomic_destination(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = safe_writer(handle)
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow(table.columns)
+        writer.writerows([row.get(column, "") for column in table.columns] for row in table.rows)
     return path
 
 
@@ -183,14 +190,14 @@ def merge_folder_tables(out_dir: Path, cases: set, features: list, summary: list
     folder, one process or an archive run, each find every image analysed there exactly once. Paths go to
     ``written``."""
     with folder_lock(out_dir):
-        columns = [*features[0]] if features else []
-        rows = merged_rows(out_dir / "features.csv", columns, features, cases)
-        written.append(write_feature_rows(rows, out_dir / "features.csv"))
-        rows = merged_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, summary, cases)
-        written.append(_write_rows(out_dir / "summary.csv", SUMMARY_COLUMNS, [list(r.values()) for r in rows]))
+        table = merged_table(out_dir / "features.csv", FEATURE_COLUMNS, features, cases)
+        written.append(_write_table(out_dir / "features.csv", table))
+        table = merged_table(out_dir / "summary.csv", SUMMARY_COLUMNS, summary, cases)
+        written.append(_write_table(out_dir / "summary.csv", table))
         mine = [dict(zip(BREAST_COLUMNS, b.as_row(), strict=True)) for b in breasts]
         keys = {(b.patient_id, b.laterality) for b in breasts}
-        earlier = merged_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [], cases, ("cc_case", "mlo_case"))
-        rows = [r for r in earlier if (r["patient_id"], r["laterality"]) not in keys] + mine
+        earlier = merged_table(out_dir / "breasts.csv", BREAST_COLUMNS, [], cases, ("cc_case", "mlo_case"))
+        rows = [r for r in earlier.rows if (r.get("patient_id"), r.get("laterality")) not in keys] + mine
         if rows:
-            written.append(_write_rows(out_dir / "breasts.csv", BREAST_COLUMNS, [list(r.values()) for r in rows]))
+            table = MergedTable(earlier.columns, [{c: r.get(c, "") for c in earlier.columns} for r in rows])
+            written.append(_write_table(out_dir / "breasts.csv", table))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -31,6 +32,7 @@ from .archive_jobs import ArchiveJob, file_jobs
 from .dicomweb_inputs import DicomwebStudies
 from .image_task import ArchiveSettings
 from .manifest import DONE, FAILED, MANIFEST_NAME, PENDING, ImageRecord, ManifestLog, read_manifest, write_manifest
+from .run_lock import archive_run_lock
 
 #: Tasks in flight per worker thread: enough to keep every worker busy, few enough for millions of inputs.
 TASKS_PER_THREAD = 4
@@ -211,8 +213,9 @@ def analyze_archive(
         answered = set(dicomweb.study_uids) - {record.input for record in refused}
     from .worker_setup import archive_client, dashboard_link
 
-    with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy):
+    with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy), ExitStack() as lock:
         out_dir = prepare_output_folder(out_dir)  # only once the cluster is reachable: a refused run writes nothing
+        lock.enter_context(archive_run_lock(out_dir))  # a second archive run into the folder is refused
         manifest_path = out_dir / MANIFEST_NAME
         earlier = _start_manifest(manifest_path, jobs, refused, settings.fingerprint(), force, answered)
         log = ManifestLog(manifest_path)
