@@ -1,0 +1,100 @@
+"""Issue 28: the second hostile-input round. Compressed DICOM whose Rows x Columns do not describe its pixel data,
+DICOM outputs refused before anything is written, range-checked filter cards, manifests that name files outside the
+output folder, and the bad input of the newer commands: one line, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calcification.cli.main import main
+from calcification.core.errors import InputError
+
+
+def _run(argv, capsys) -> tuple[int, str]:
+    """Exit code and stderr of ``calcification ARGV`` run in this process (argparse errors included)."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def _assert_one_line_error(code, err, *words):
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("usage:", " "))]
+    assert "Traceback" not in err and len(lines) == 1, err
+    for word in words:
+        assert word in lines[0], err
+
+
+# -- item 3: RLE pixel data that Rows x Columns do not describe ------------------------------------------------------
+
+#: (rows, columns) as fractions of the real image's: the issue's five, and one column or row more or less.
+WRONG_SIZES = {
+    "half-both": (0.5, 0.5),
+    "half-columns": (1, 0.5),
+    "half-rows": (0.5, 1),
+    "double-rows-half-columns": (2, 0.5),
+    "one-row-less": (1, -1),
+    "one-column-less": (1, -2),
+    "one-row-more": (1, -3),
+}
+
+
+def _resized(rows: int, columns: int, change: tuple) -> tuple[int, int]:
+    if change[1] == -1:
+        return rows - 1, columns
+    if change[1] == -2:
+        return rows, columns - 1
+    if change[1] == -3:
+        return rows + 1, columns
+    return int(rows * change[0]), int(columns * change[1])
+
+
+@pytest.fixture(scope="module")
+def ddsm_lcc(ddsm_cases) -> Path:
+    """A real RLE-compressed DDSM mammogram (4432 x 2864, 16-bit)."""
+    return Path(ddsm_cases[0]["lcc"])
+
+
+@pytest.mark.parametrize("change", list(WRONG_SIZES.values()), ids=list(WRONG_SIZES))
+def test_rle_dicom_whose_rows_and_columns_do_not_fit_its_pixels_is_refused_in_one_line(tmp_path, ddsm_lcc, change):
+    import pydicom
+
+    from calcification.core.io import read_mammogram
+
+    dataset = pydicom.dcmread(ddsm_lcc)
+    dataset.Rows, dataset.Columns = _resized(int(dataset.Rows), int(dataset.Columns), change)
+    dataset.save_as(tmp_path / "bad.dcm")
+    with pytest.raises(InputError, match="bad.dcm") as caught:
+        read_mammogram(tmp_path / "bad.dcm")
+    message = str(caught.value)
+    assert "\n" not in message and "out of bounds" not in message and "plugins" not in message, message
+    assert f"{dataset.Rows} x {dataset.Columns}" in message
+
+
+@pytest.mark.parametrize(
+    "command", [["info"], ["segment", "--method", "hdog"], ["candidate-table", "--spacing", "0.05"]]
+)
+def test_commands_refuse_a_mis_sized_rle_dicom_before_computing(tmp_path, ddsm_lcc, capsys, command):
+    import pydicom
+
+    dataset = pydicom.dcmread(ddsm_lcc)
+    dataset.Rows, dataset.Columns = int(dataset.Rows) * 2, int(dataset.Columns) // 2  # same length, wrong width
+    dataset.save_as(tmp_path / "bad.dcm")
+    out = ["--out", tmp_path / "out"] if command[0] == "segment" else []
+    out = ["--out", tmp_path / "table.npz"] if command[0] == "candidate-table" else out
+    code, err = _run([command[0], tmp_path / "bad.dcm", *command[1:], *out], capsys)
+    _assert_one_line_error(code, err, "bad.dcm")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "table.npz").exists()
+
+
+def test_the_real_ddsm_files_are_still_read(ddsm_dicom_paths):
+    import pydicom
+
+    from calcification.core.io.dicom_pixel_checks import check_pixel_geometry
+
+    for path in ddsm_dicom_paths:
+        check_pixel_geometry(pydicom.dcmread(path), Path(path))
