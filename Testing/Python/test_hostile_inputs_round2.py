@@ -98,3 +98,63 @@ def test_the_real_ddsm_files_are_still_read(ddsm_dicom_paths):
 
     for path in ddsm_dicom_paths:
         check_pixel_geometry(pydicom.dcmread(path), Path(path))
+
+
+# -- item 4: analyze --dicom of a DICOM without the UIDs its SEG and SR reference --------------------------------------
+
+
+@pytest.mark.parametrize("missing", [("StudyInstanceUID",), ("SOPInstanceUID", "StudyInstanceUID")])
+def test_analyze_dicom_without_uids_is_refused_before_any_file_is_written(tmp_path, capsys, missing):
+    from pydicom.uid import generate_uid
+
+    from dicom_factory import mammography_dataset, ramp_pattern, write_dicom
+
+    dataset = mammography_dataset(ramp_pattern(160, 128), PixelSpacing=[0.07, 0.07], StudyInstanceUID=generate_uid())
+    for keyword in missing:
+        delattr(dataset, keyword)
+    image = write_dicom(tmp_path / "no_uids.dcm", dataset)
+    out = tmp_path / "out"
+    code, err = _run(["analyze", image, "--out", out, "--dicom", "--method", "hdog", "--classifier", "none"], capsys)
+    _assert_one_line_error(code, err, "Instance UID")
+    assert not out.exists()
+
+
+# -- item 5: filter cards are range-checked like network cards ------------------------------------------------------
+
+
+@pytest.mark.parametrize("threshold", [2, 0, -0.5, 1, "0.5", None, True])
+def test_a_filter_card_with_a_threshold_outside_0_1_is_refused(tmp_path, threshold):
+    import json
+    import shutil
+
+    import calcification
+    from calcification.core.candidates.candidate_filter import FILTER_CARD_NAME, load_filter
+
+    folder = tmp_path / "filter"
+    shutil.copytree(Path(calcification.__file__).parent / "models" / "hdog_filter_real", folder)
+    card = json.loads((folder / FILTER_CARD_NAME).read_text())
+    card["threshold"] = threshold
+    (folder / FILTER_CARD_NAME).write_text(json.dumps(card))
+    with pytest.raises(InputError, match="threshold"):
+        load_filter(folder)
+
+
+def test_segment_with_a_filter_card_threshold_of_2_exits_2(tmp_path, capsys):
+    import json
+    import shutil
+
+    import calcification
+    from calcification.core.candidates.candidate_filter import FILTER_CARD_NAME
+
+    from dicom_factory import mammography_dataset, ramp_pattern, write_dicom
+
+    folder = tmp_path / "filter"
+    shutil.copytree(Path(calcification.__file__).parent / "models" / "hdog_filter_real", folder)
+    card = json.loads((folder / FILTER_CARD_NAME).read_text()) | {"threshold": 2}
+    (folder / FILTER_CARD_NAME).write_text(json.dumps(card))
+    image = write_dicom(tmp_path / "m.dcm", mammography_dataset(ramp_pattern(160, 128), PixelSpacing=[0.07, 0.07]))
+    code, err = _run(
+        ["segment", image, "--method", "hdog_filtered", "--model", folder, "--out", tmp_path / "o"], capsys
+    )
+    _assert_one_line_error(code, err, "threshold")
+    assert not (tmp_path / "o").exists()
