@@ -158,3 +158,111 @@ def test_segment_with_a_filter_card_threshold_of_2_exits_2(tmp_path, capsys):
     )
     _assert_one_line_error(code, err, "threshold")
     assert not (tmp_path / "o").exists()
+
+
+# -- candidate-table and train-candidate-filter: bad input is one line -----------------------------------------------
+
+
+def _table(path: Path, images: int = 4, rows: int = 30, seed: int = 0) -> Path:
+    """A candidate table of ``images`` backgrounds with random features, about a third of the rows true."""
+    import numpy as np
+
+    from calcification.core.candidates.candidate_features import FEATURE_NAMES
+    from calcification.core.candidates.training_table import TableRows, save_rows
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for image in range(images):
+        labels = (rng.random(rows) < 0.35).astype(np.int8)
+        features = (rng.normal(size=(rows, len(FEATURE_NAMES))) + labels[:, None]).astype(np.float32)
+        points = rng.random((rows, 2)).astype(np.float32) * 20
+        parts.append(TableRows(f"img{image}", "normal", 0.07, features, labels, int(labels.sum()), 0, points))
+    save_rows(parts, path)
+    return path
+
+
+def _edited(source: Path, target: Path, **changes) -> Path:
+    import numpy as np
+
+    with np.load(source) as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays.update(changes)
+    np.savez(target, **arrays)
+    return target
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing-folder", "a-folder", "csv-name", "under-a-file", "damaged-resume"],
+)
+def test_candidate_table_out_problems_are_one_line_and_leave_nothing(tmp_path, capsys, case):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "damaged.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    out = {
+        "missing-folder": tmp_path / "missing" / "t.npz",
+        "a-folder": tmp_path,
+        "csv-name": tmp_path / "t.csv",
+        "under-a-file": tmp_path / "file" / "t.npz",
+        "damaged-resume": tmp_path / "damaged.npz",
+    }[case]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, err = _run(["candidate-table", "--synthetic", "1", "--out", out], capsys)
+    _assert_one_line_error(code, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no .partial.npz, no t.csv
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["empty-file", "not-npz", "lengths-differ", "all-nan", "zero-rows", "one-class", "2d-labels", "text-features"],
+)
+def test_train_candidate_filter_refuses_a_bad_table_in_one_line(tmp_path, capsys, case):
+    import numpy as np
+
+    good = _table(tmp_path / "good.npz")
+    with np.load(good) as data:
+        features, labels = data["features"], data["labels"]
+    table = tmp_path / "bad.npz"
+    if case == "empty-file":
+        table.write_bytes(b"")
+    elif case == "not-npz":
+        table.write_text("case_id,a\n1,2\n")
+    elif case == "lengths-differ":
+        _edited(good, table, labels=labels[:-5])
+    elif case == "all-nan":
+        _edited(good, table, features=np.full_like(features, np.nan))
+    elif case == "zero-rows":
+        _table(table, images=0)
+    elif case == "one-class":
+        _edited(good, table, labels=np.zeros_like(labels))
+    elif case == "2d-labels":
+        _edited(good, table, labels=labels[:, None])
+    else:
+        _edited(good, table, features=features.astype(str))
+    code, err = _run(["train-candidate-filter", table, "--name", "f", "--out", tmp_path / "filter"], capsys)
+    _assert_one_line_error(code, err)
+    assert not (tmp_path / "filter").exists()
+
+
+@pytest.mark.parametrize(
+    "options", [["--folds", "1"], ["--folds", "-1"], ["--folds", "1000"], ["--name", ""], ["--name", "../x"]]
+)
+def test_train_candidate_filter_refuses_bad_options_in_one_line(tmp_path, capsys, options):
+    table = _table(tmp_path / "good.npz")
+    named = [] if "--name" in options else ["--name", "f"]
+    code, err = _run(["train-candidate-filter", table, *named, *options, "--out", tmp_path / "filter"], capsys)
+    _assert_one_line_error(code, err)
+    assert not (tmp_path / "filter").exists()
+
+
+def test_train_candidate_filter_out_under_a_file_is_one_line(tmp_path, capsys):
+    table = _table(tmp_path / "good.npz")
+    (tmp_path / "file").write_text("x")
+    code, err = _run(["train-candidate-filter", table, "--name", "f", "--out", tmp_path / "file" / "filter"], capsys)
+    _assert_one_line_error(code, err, "not a folder")
+
+
+def test_train_candidate_filter_still_trains_on_a_good_table(tmp_path, capsys):
+    table = _table(tmp_path / "good.npz")
+    code, err = _run(["train-candidate-filter", table, "--name", "f", "--folds", "2", "--out", tmp_path / "f"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "f" / "filter_card.json").is_file()

@@ -8,7 +8,14 @@ from pathlib import Path
 from ..errors import InputError
 from ..io import read_mammogram
 from ..progress import ProgressCallback, report_progress
-from .training_table import load_rows, real_background_images, rows_for_image, save_rows, synthetic_images
+from .training_table import (
+    check_table_path,
+    load_rows,
+    real_background_images,
+    rows_for_image,
+    save_rows,
+    synthetic_images,
+)
 
 #: File endings taken from a folder of normals.
 IMAGE_SUFFIXES = (".dcm", ".pgm", ".png", ".tif", ".tiff", ".nrrd", ".nii", ".nii.gz", ".mha")
@@ -44,6 +51,7 @@ def build_table(
     already holds part of this shard, the images it holds are skipped (the order is deterministic). Returns a
     one-line summary."""
     k, n = shard
+    out = check_table_path(out)
     files = image_files(list(normals))[k::n]
     if not files and synthetic == 0:
         raise InputError("Nothing to build: give normal mammograms and/or --synthetic N.")
