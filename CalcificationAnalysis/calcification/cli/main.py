@@ -138,6 +138,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except CalcificationError as exc:
         print(f"calcification {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except PermissionError as exc:  # a file or folder this user may not read or write, met past the entry checks
+        where = exc.filename or _inputs_of(args)
+        print(
+            f"calcification {args.command}: error: Cannot read or write {where}: permission denied; give this user "
+            "access, or choose another file or folder.",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)

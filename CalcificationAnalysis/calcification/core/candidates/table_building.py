@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io import read_mammogram
+from ..io.readable import check_readable
 from ..progress import ProgressCallback, report_progress
 from .training_table import (
     check_table_path,
@@ -27,6 +28,7 @@ def image_files(sources: list[Path]) -> list[Path]:
     """Files given, and the image files of folders given, sorted; InputError when a source does not exist."""
     files = []
     for source in sources:
+        check_readable(source)
         if source.is_dir():
             files += sorted(p for p in source.iterdir() if p.name.lower().endswith(IMAGE_SUFFIXES))
         elif source.is_file():
