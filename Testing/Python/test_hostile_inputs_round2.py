@@ -266,3 +266,32 @@ def test_train_candidate_filter_still_trains_on_a_good_table(tmp_path, capsys):
     code, err = _run(["train-candidate-filter", table, "--name", "f", "--folds", "2", "--out", tmp_path / "f"], capsys)
     assert code == 0, err
     assert (tmp_path / "f" / "filter_card.json").is_file()
+
+
+# -- memory: an estimate that passes, then an allocation that fails ---------------------------------------------------
+
+
+def test_synth_that_runs_out_of_memory_is_one_line_and_keeps_no_file(tmp_path):
+    """The address space is capped (RLIMIT_AS) so a size the estimate accepts fails to allocate half way."""
+    import resource
+    import subprocess
+    import sys
+
+    limit = 3 * 2**30
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    command = [sys.executable, "-c", "import sys; from calcification.cli.main import main; sys.exit(main())"]
+    out = tmp_path / "synth"
+    run = subprocess.run(
+        [*command, "synth", "--out", str(out), "--cases", "1", "--size", "12000x15000"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=cap,
+    )
+    assert run.returncode == 2, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "ran out of memory" in lines[0] and "Traceback" not in run.stderr, run.stderr
+    assert not out.exists() or not any(out.rglob("*"))

@@ -138,6 +138,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except CalcificationError as exc:
         print(f"calcification {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError:  # an estimate that passed, then an allocation that did not: the partial work is undone
+        print(
+            f"calcification {args.command}: error: ran out of memory part way; no output file of "
+            f"{_inputs_of(args)} was kept. Choose a smaller size or fewer workers, or close other programs.",
+            file=sys.stderr,
+        )
+        return 2
     except PermissionError as exc:  # a file or folder this user may not read or write, met past the entry checks
         where = exc.filename or _inputs_of(args)
         print(
