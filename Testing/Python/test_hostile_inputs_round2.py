@@ -295,3 +295,26 @@ def test_synth_that_runs_out_of_memory_is_one_line_and_keeps_no_file(tmp_path):
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "ran out of memory" in lines[0] and "Traceback" not in run.stderr, run.stderr
     assert not out.exists() or not any(out.rglob("*"))
+
+
+# -- a damaged training checkpoint ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", ["garbage", "forbidden-pickle", "zip-garbage"])
+def test_a_damaged_training_checkpoint_is_one_line_without_pytorch_advice(tmp_path, content):
+    import pickle
+
+    from calcification.core.training.fold_trainer import _load_checkpoint
+    from calcification.core.training.training_config import TrainingConfig
+
+    path = tmp_path / "fold0.pt"
+    if content == "garbage":
+        path.write_bytes(b"\x00\x01 not a checkpoint" * 10)
+    elif content == "forbidden-pickle":  # a pickle naming a global that weights_only refuses (torch explains at length)
+        path.write_bytes(pickle.dumps(Path("x"), protocol=2))
+    else:
+        path.write_bytes(b"PK\x03\x04" + bytes(60))
+    with pytest.raises(InputError, match="cannot be read") as caught:
+        _load_checkpoint(path, TrainingConfig())
+    message = str(caught.value)
+    assert "\n" not in message and "weights_only" not in message and "torch" not in message.lower(), message
