@@ -318,3 +318,41 @@ def test_a_damaged_training_checkpoint_is_one_line_without_pytorch_advice(tmp_pa
         _load_checkpoint(path, TrainingConfig())
     message = str(caught.value)
     assert "\n" not in message and "weights_only" not in message and "torch" not in message.lower(), message
+
+
+# -- the MRML cache folder of a killed run ------------------------------------------------------------------------
+
+
+def test_the_mrml_cache_of_a_killed_process_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    from calcification.logic.mrml import scene_factory
+
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from calcification.logic.mrml.scene_factory import create_headless_scene; create_headless_scene(); "
+            "print('ready', flush=True); import time; time.sleep(600)",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout.readline().strip() == "ready"
+    (left,) = tmp_path.glob("calcification-mrml-cache-*")
+    child.send_signal(signal.SIGKILL)
+    child.wait()  # reaped, as a shell or supervisor would: an unreaped zombie still reads as alive
+    assert left.is_dir()  # atexit never ran
+    foreign = tmp_path / "calcification-mrml-cache-1-other"  # pid 1 is alive: never removed
+    foreign.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(scene_factory, "_PRIVATE_CACHE", None)
+    mine = scene_factory._cache_directory()
+    assert not left.exists() and foreign.is_dir() and mine.is_dir()
