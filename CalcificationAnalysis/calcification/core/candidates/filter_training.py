@@ -4,6 +4,7 @@ the figures it reports come from backgrounds the fold never saw."""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def read_tables(paths: list[Path]) -> FilterTable:
                 parts.append({k: data[k] for k in _COLUMNS})
                 parts[-1]["image"] = parts[-1]["image"] + images
                 images += len(data["image_rows"])
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             reason = f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else f"{exc}" or "empty"
             raise InputError(
                 f"{path} is not a candidate table from 'calcification candidate-table' ({reason})."

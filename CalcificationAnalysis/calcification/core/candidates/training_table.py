@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,7 @@ def load_rows(path: Path) -> list[TableRows]:
     not one."""
     try:
         return _load_rows(path)
-    except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise InputError(f"{path} is not a candidate table this command can resume ({exc}); move it away.") from exc
 
 
