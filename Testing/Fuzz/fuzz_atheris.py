@@ -4,7 +4,8 @@ an hour or so, not in CI:
     .venv/bin/pip install atheris
     .venv/bin/python Testing/Fuzz/fuzz_atheris.py --kind dicom_rle -max_total_time=3600 Testing/Fuzz/corpus-dicom_rle
 
-KIND is one of dicom, dicom_rle, nrrd, png, labels_csv, model_card (see ``fuzz_targets.KINDS``). The corpus folder
+KIND is one of dicom, dicom_rle, nrrd, png, labels_csv, model_card, candidate_table, manifest, scheduler_file,
+dicomweb_answer (see ``fuzz_targets.KINDS``). The corpus folder
 is created and seeded with a valid input; libFuzzer keeps the inputs that reach new code there. Any input that makes
 the command end with something other than exit 0 and valid outputs or a one-line error with exit 2 (a traceback,
 another exit code, a file left behind) stops the run and is saved as ``crash-*`` for a regression test.

@@ -36,7 +36,18 @@ KINDS = {
     "png": "image.png",
     "labels_csv": "labels.csv",
     "model_card": "model/model_card.json",
+    # Issue 28: the newer commands' inputs.
+    "candidate_table": "table.npz",
+    "manifest": "out/manifest.jsonl",
+    "scheduler_file": "scheduler.json",
+    "dicomweb_answer": "answer.json",
 }
+#: Kinds whose target is a library call (an archive run's manifest reading, a scheduler file) rather than a command:
+#: a cluster per mutated input would make each try take seconds.
+CALL_KINDS = ("manifest", "scheduler_file")
+#: Kinds whose valid seed is still refused, by design: no scheduler listens at the seed file's address, and the
+#: server's answer lists a study without a mammography series (the command must say so in one line).
+SEED_REFUSED = ("scheduler_file", "dicomweb_answer")
 
 
 @dataclass(frozen=True)
@@ -113,9 +124,47 @@ def seed_bytes(kind: str) -> bytes:
 
             shipped = next(e for e in list_models() if e.origin == "shipped")
             return (shipped.folder / CARD_FILE_NAME).read_bytes()
+        elif kind == "candidate_table":
+            _small_table(path)
+        elif kind == "manifest":
+            return _seed_manifest()
+        elif kind == "scheduler_file":
+            return b'{"type": "Scheduler", "id": "Scheduler-1", "address": "tcp://127.0.0.1:1", "workers": {}}'
+        elif kind == "dicomweb_answer":
+            return json.dumps([{"0020000D": {"vr": "UI", "Value": ["1.2.3"]}}]).encode()
         else:
             raise ValueError(kind)
         return path.read_bytes()
+
+
+def _small_table(path: Path) -> None:
+    """A candidate table of 4 backgrounds x 12 candidates, a third of them true (``train-candidate-filter`` input)."""
+    from calcification.core.candidates.candidate_features import FEATURE_NAMES
+    from calcification.core.candidates.training_table import TableRows, save_rows
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for image in range(4):
+        labels = (np.arange(12) % 3 == 0).astype(np.int8)
+        features = (rng.normal(size=(12, len(FEATURE_NAMES))) + labels[:, None]).astype(np.float32)
+        rows.append(TableRows(f"img{image}", "normal", 0.07, features, labels, 4, 4, rng.random((12, 2)) * 9))
+    save_rows(rows, Path(str(path) + ".npz"))
+    os.replace(str(path) + ".npz", path)
+
+
+def _seed_manifest() -> bytes:
+    from calcification.logic.workflows.archive_run.manifest import ImageRecord
+
+    record = ImageRecord(
+        input="/archive/case0.png",
+        name="case0",
+        status="done",
+        settings="{}",
+        outputs={"case0.seg.nrrd": "0" * 64, "case0.report.html": "1" * 64},
+        features={"case_id": "case0", "laterality": "L", "view": "CC"},
+        summary={"case_id": "case0", "probability": "0.5"},
+    )
+    return (record.to_json() + "\n").encode()
 
 
 def _prepare(kind: str, data: bytes, folder: Path) -> list[str]:
@@ -123,6 +172,10 @@ def _prepare(kind: str, data: bytes, folder: Path) -> list[str]:
     target = folder / KINDS[kind]
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
+    if kind == "candidate_table":
+        return ["train-candidate-filter", str(target), "--name", "f", "--folds", "0", "--out", str(folder / "filter")]
+    if kind == "dicomweb_answer":
+        return ["analyze", "--dicomweb", _answer_server(target), "--study", "1.2.3", "--out", str(folder / "out")]
     if kind == "labels_csv":
         (folder / "case").mkdir()
         for source in _synthetic_case():
@@ -150,12 +203,72 @@ def _prepare(kind: str, data: bytes, folder: Path) -> list[str]:
     return ["info", str(target)]
 
 
+_SERVER: list = []
+
+
+def _answer_server(answer: Path) -> str:
+    """The URL of a real HTTP server (one per process) that answers every GET with the bytes of ``answer`` as
+    ``application/dicom+json``; the file is read at each request, so each mutated input is what it serves."""
+    if not _SERVER:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the standard library's name)
+                body = Path(_SERVER[1]).read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/dicom+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _SERVER.extend([server, None])
+    _SERVER[1] = str(answer)
+    return f"http://127.0.0.1:{_SERVER[0].server_address[1]}/dicom-web"
+
+
+def _run_call(kind: str, data: bytes, folder: Path) -> Outcome:
+    """A library-level target: returns or raises InputError (one line); anything else, or a file read outside the
+    folder, is "other"."""
+    from calcification.core.errors import InputError
+
+    target = folder / KINDS[kind]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    try:
+        if kind == "manifest":
+            from calcification.logic.workflows.archive_run.manifest import outputs_verified, read_manifest
+
+            for record in read_manifest(target).values():
+                if any(Path(name).name != name or name in ("", ".", "..") for name in record.outputs):
+                    return Outcome("other", None, f"a record names outputs outside the folder: {record.outputs}")
+                outputs_verified(record, target.parent, record.settings)
+        else:
+            from calcification.logic.workflows.archive_run.scheduler_address import scheduler_address
+
+            scheduler_address(None, str(target))
+    except InputError as exc:
+        if "\n" in str(exc):
+            return Outcome("other", 2, f"several lines: {exc}"[:300])
+        return Outcome("refused", 2, str(exc)[:200])
+    except Exception as exc:  # noqa: BLE001 - what the fuzz looks for
+        return Outcome("other", None, f"{type(exc).__name__}: {exc}"[:300])
+    return Outcome("ok", 0, "")
+
+
 def run_target(kind: str, data: bytes, root: Path | None = None) -> Outcome:
     """Run the command of ``kind`` on ``data`` in this process and classify the result (module docstring)."""
     from calcification.cli.main import main
 
     with tempfile.TemporaryDirectory(dir=root) as name:
         folder = Path(name)
+        if kind in CALL_KINDS:
+            return _run_call(kind, data, folder)
         argv = _prepare(kind, data, folder)
         before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
         out, err = io.StringIO(), io.StringIO()
@@ -185,12 +298,18 @@ def _classify(kind, code, stdout: str, stderr: str, before, after) -> Outcome:
         names = sorted(p.name for p in changed if p.parent.name == "out")
         if len(names) + 1 != len(changed) or "image.seg.nrrd" not in names or any("partial" in n for n in names):
             return Outcome("other", code, f"outputs: {changed}")
+    elif kind == "candidate_table" and code == 0:  # the filter folder and its three files, nothing else
+        names = sorted(str(p) for p in changed)
+        if names != ["filter", "filter/context_filter.skops", "filter/filter.skops", "filter/filter_card.json"]:
+            return Outcome("other", code, f"outputs: {names}")
     elif changed:
         return Outcome("other", code, f"files changed: {changed}")
     if "Traceback" in stderr:
         return Outcome("other", code, stderr[-300:])
     errors = [line for line in stderr.splitlines() if "error" in line.lower()]
     if code == 2:
+        if kind == "dicomweb_answer":  # a batch: one line per failed study, then the count
+            errors = [line for line in errors if "failure(s)" not in line]
         if kind != "labels_csv" and len(errors) != 1:
             return Outcome("other", code, f"not one error line: {stderr[-300:]}")
         return Outcome("refused", code, (errors or [stdout.strip()[:200]])[0][:200])
@@ -245,4 +364,14 @@ def clean_temporary_root() -> Path:
     return Path(tempfile.mkdtemp(prefix="calcification-fuzz-"))
 
 
-__all__ = ["KINDS", "Outcome", "clean_temporary_root", "mutate", "run_target", "seed_bytes", "shutil"]
+__all__ = [
+    "CALL_KINDS",
+    "KINDS",
+    "SEED_REFUSED",
+    "Outcome",
+    "clean_temporary_root",
+    "mutate",
+    "run_target",
+    "seed_bytes",
+    "shutil",
+]

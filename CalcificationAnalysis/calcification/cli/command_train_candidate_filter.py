@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.artifact_names import check_artifact_name
 from ..core.errors import InputError
 
 
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.candidates.candidate_features import FEATURE_NAMES
     from ..core.candidates.candidate_filter import CandidateFilterCard, save_filter
     from ..core.candidates.filter_training import (
+        check_trainable,
         cross_validated_figures,
         fit_filter,
         out_of_fold_probability,
@@ -41,9 +43,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0.0 < args.threshold < 1.0:
         raise InputError(f"--threshold must lie strictly between 0 and 1, got {args.threshold}.")
-    if args.out.exists():
+    check_artifact_name(args.name, "candidate filter")
+    if args.out.exists() or args.out.is_symlink():
         raise InputError(f"{args.out} already exists; choose a new folder.")
+    if not args.out.parent.is_dir():
+        raise InputError(f"The folder {args.out.parent} does not exist (or is not a folder); create it first.")
     table = thinned_negatives(read_tables(args.tables), args.negatives, args.seed)
+    check_trainable(table, args.folds)
     figures = {}
     if args.folds:
         print(

@@ -61,7 +61,10 @@ def wants_dicomweb(args: argparse.Namespace) -> bool:
 
 
 def _check_dicom_files(images) -> None:
-    """``--dicom`` needs DICOM inputs (the SEG and SR reference them): refuse others before any work."""
+    """``--dicom`` needs DICOM inputs with SOP and Study Instance UIDs (the SEG and SR reference them): refuse
+    others before any work."""
+    from ..logic.workflows.dicom_results import read_source_dataset
+
     for image in images:
         path = Path(image)
         try:
@@ -71,6 +74,7 @@ def _check_dicom_files(images) -> None:
             continue  # the reader reports a missing or unreadable file with its own message
         if signature != b"DICM" and path.suffix.lower() not in (".dcm", ".dicom"):
             raise InputError(f"--dicom writes DICOM SEG and SR, which must reference a DICOM image; {path} is not one.")
+        read_source_dataset(path)  # the UIDs the SEG and SR reference: checked before any file is written
 
 
 def run_dicomweb(args: argparse.Namespace, segmenter, classifier, progress=None) -> int:

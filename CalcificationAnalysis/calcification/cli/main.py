@@ -149,6 +149,21 @@ def _run_command(args, commits_before: int) -> int:
     except CalcificationError as exc:
         print(f"calcification {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError:  # an estimate that passed, then an allocation that did not: the partial work is undone
+        print(
+            f"calcification {args.command}: error: ran out of memory part way; no output file of "
+            f"{_inputs_of(args)} was kept. Choose a smaller size or fewer workers, or close other programs.",
+            file=sys.stderr,
+        )
+        return 2
+    except PermissionError as exc:  # a file or folder this user may not read or write, met past the entry checks
+        where = exc.filename or _inputs_of(args)
+        print(
+            f"calcification {args.command}: error: Cannot read or write {where}: permission denied; give this user "
+            "access, or choose another file or folder.",
+            file=sys.stderr,
+        )
+        return 2
     signum = pending_signal()
     if signum is None:
         return code

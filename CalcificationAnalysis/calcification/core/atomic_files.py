@@ -88,7 +88,9 @@ def remove_own_temporaries() -> list[Path]:
     return leftovers
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True unless process ``pid`` is known to be gone (another user's process, or one we cannot tell about, counts as
+    alive: its files are left alone)."""
     if pid == os.getpid():
         return True
     try:
@@ -109,7 +111,7 @@ def remove_stale_temporaries(folder: os.PathLike | str) -> list[Path]:
         return removed
     for entry in entries:
         match = _TEMPORARY_NAME.match(entry.name)
-        if match is None or _process_alive(int(match.group(1))):
+        if match is None or process_alive(int(match.group(1))):
             continue
         try:
             if entry.is_dir() and not entry.is_symlink():

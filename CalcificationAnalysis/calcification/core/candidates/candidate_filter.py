@@ -106,12 +106,17 @@ def save_filter(estimator, card: CandidateFilterCard, folder: Union[str, Path], 
 
 
 def _read_card(folder: Path) -> CandidateFilterCard:
+    """The card of the filter in ``folder``, its threshold range-checked as a network card's is."""
+    from ..models.model_card import checked_threshold
+
     try:
         document = json.loads((folder / FILTER_CARD_NAME).read_text(encoding="utf-8"))
         document["feature_names"] = tuple(document["feature_names"])
-        return CandidateFilterCard(**document)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+        card = CandidateFilterCard(**document)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InputError(f"{folder} holds no readable candidate filter card ({FILTER_CARD_NAME}): {exc}") from exc
+    checked_threshold(card.threshold, f"The candidate filter card in {folder}:")
+    return card
 
 
 def resolve_filter_folder(source: Union[str, Path, None]) -> Path:

@@ -3,6 +3,8 @@ the figures it reports come from backgrounds the fold never saw."""
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +46,50 @@ def read_tables(paths: list[Path]) -> FilterTable:
                 parts.append({k: data[k] for k in _COLUMNS})
                 parts[-1]["image"] = parts[-1]["image"] + images
                 images += len(data["image_rows"])
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(f"{path} is not a candidate table: {exc}") from exc
-        if parts[-1]["features"].shape[1:] != (len(FEATURE_NAMES),):
-            raise InputError(f"{path} has {parts[-1]['features'].shape[1:]} feature columns, not {len(FEATURE_NAMES)}.")
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            reason = f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else f"{exc}" or "empty"
+            raise InputError(
+                f"{path} is not a candidate table from 'calcification candidate-table' ({reason})."
+            ) from exc
+        _check_shapes(parts[-1], path)
     return FilterTable(*(np.concatenate([p[k] for p in parts]) for k in _COLUMNS))
+
+
+def _check_shapes(part: dict, path: Path) -> None:
+    """One row per candidate in every column, the features' columns the filter's: a table edited or built by
+    another version is refused before any training."""
+    rows = len(part["labels"]) if np.ndim(part["labels"]) == 1 else -1
+    shapes = {
+        "features": (rows, len(FEATURE_NAMES)),
+        "points_mm": (rows, 2),
+        **{k: (rows,) for k in ("labels", "group", "kind", "spacing", "image")},
+    }
+    for key, shape in shapes.items():
+        if rows < 0 or part[key].shape != shape:
+            raise InputError(
+                f"{path} is damaged or from another version: its {key!r} has shape {part[key].shape}, not {shape} "
+                f"({len(FEATURE_NAMES)} features); rebuild it with 'calcification candidate-table'."
+            )
+    if part["features"].dtype.kind not in "fiu" or part["labels"].dtype.kind not in "iub":
+        raise InputError(f"{path} is damaged: its features or labels are not numbers.")
+
+
+def check_trainable(table: FilterTable, folds: int) -> None:
+    """InputError unless ``table`` can train a filter with ``folds`` cross-validation folds (0: none): rows of both
+    kinds, some finite features, and at least ``max(folds, 2)`` background images to fold by."""
+    if len(table.labels) == 0:
+        raise InputError("The candidate tables hold no rows; build them with more images or synthetic cases.")
+    if not np.isfinite(table.features).any(axis=0).any():
+        raise InputError("Every feature in the candidate tables is missing (NaN); rebuild them.")
+    if (table.labels == 1).all() or (table.labels != 1).all():
+        raise InputError("The candidate table needs both calcifications and false candidates to train a filter.")
+    groups = len(set(table.group.tolist()))
+    if folds < 0 or folds == 1:
+        raise InputError(f"--folds must be 0 (no cross-validation) or 2 or more, got {folds}.")
+    if max(folds, 2) > groups:
+        raise InputError(
+            f"--folds {folds} needs at least {max(folds, 2)} background images to fold by; the tables hold {groups}."
+        )
 
 
 def _fit(features: np.ndarray, labels: np.ndarray, seed: int):

@@ -7,8 +7,16 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io import read_mammogram
+from ..io.readable import check_readable
 from ..progress import ProgressCallback, report_progress
-from .training_table import load_rows, real_background_images, rows_for_image, save_rows, synthetic_images
+from .training_table import (
+    check_table_path,
+    load_rows,
+    real_background_images,
+    rows_for_image,
+    save_rows,
+    synthetic_images,
+)
 
 #: File endings taken from a folder of normals.
 IMAGE_SUFFIXES = (".dcm", ".pgm", ".png", ".tif", ".tiff", ".nrrd", ".nii", ".nii.gz", ".mha")
@@ -20,6 +28,7 @@ def image_files(sources: list[Path]) -> list[Path]:
     """Files given, and the image files of folders given, sorted; InputError when a source does not exist."""
     files = []
     for source in sources:
+        check_readable(source)
         if source.is_dir():
             files += sorted(p for p in source.iterdir() if p.name.lower().endswith(IMAGE_SUFFIXES))
         elif source.is_file():
@@ -44,6 +53,7 @@ def build_table(
     already holds part of this shard, the images it holds are skipped (the order is deterministic). Returns a
     one-line summary."""
     k, n = shard
+    out = check_table_path(out)
     files = image_files(list(normals))[k::n]
     if not files and synthetic == 0:
         raise InputError("Nothing to build: give normal mammograms and/or --synthetic N.")

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..image import Mammogram
 from ..synthetic import SynthesisConfig, generate_case
 from ..synthetic.acquisition_blending import blend_at_acquisition
@@ -129,12 +132,40 @@ def save_rows(rows: list[TableRows], path: Path) -> None:
         "image_rows": np.array([len(r.labels) for r in rows], dtype=int),
     }
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial.npz")
-    np.savez_compressed(partial, **per_row, **per_image)
-    os.replace(partial, path)
+    try:
+        np.savez_compressed(partial, **per_row, **per_image)
+        os.replace(partial, path)
+    except OSError as exc:
+        raise InputError(f"Cannot write the candidate table {path}: {exc.strerror or exc}.") from exc
+    finally:
+        partial.unlink(missing_ok=True)  # gone after the rename; left by a failed write otherwise
+
+
+def check_table_path(path: Path) -> Path:
+    """``path`` if a table can be written there (a ``.npz`` name in an existing folder, not a folder itself), else
+    InputError: checked before any image is read."""
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        raise InputError(f"A candidate table is a .npz file; give --out a name ending in .npz, not {path.name!r}.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give --out a file name such as {path / 'table.npz'}.")
+    if not path.parent.is_dir():
+        raise InputError(f"The folder {path.parent} does not exist (or is not a folder); create it first.")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InputError(f"Cannot write into {path.parent}: permission denied.")
+    return path
 
 
 def load_rows(path: Path) -> list[TableRows]:
-    """The per-image rows of a table written by :func:`save_rows` (to resume a build)."""
+    """The per-image rows of a table written by :func:`save_rows` (to resume a build); InputError when ``path`` is
+    not one."""
+    try:
+        return _load_rows(path)
+    except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise InputError(f"{path} is not a candidate table this command can resume ({exc}); move it away.") from exc
+
+
+def _load_rows(path: Path) -> list[TableRows]:
     with np.load(path, allow_pickle=False) as data:
         bounds = np.concatenate([[0], np.cumsum(data["image_rows"])])
         return [

@@ -32,11 +32,27 @@ def connect(url: str, credentials: Optional[Credentials] = None):
 
     if not str(url).startswith(("http://", "https://")):
         raise InputError(f"The DICOMweb address must start with http:// or https://, got {url!r}.")
+    _check_host_and_port(str(url))
     session = create_session()
     (credentials or Credentials()).apply_to(session)
     client = DICOMwebClient(url=str(url).rstrip("/"), session=session, timeout=TIMEOUT_S)
     client.set_http_retry_params(retry=True, max_attempts=RETRY_ATTEMPTS, wait_exponential_multiplier=RETRY_WAIT_MS)
     return client
+
+
+def _check_host_and_port(url: str) -> None:
+    """InputError unless ``url`` names a host and, if any, a port 1-65535 (``http://`` alone, ``http://h:x``)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not parts.hostname or port == -1 or port == 0:
+        raise InputError(
+            f"The DICOMweb address {url!r} needs a host and a valid port, e.g. http://pacs:8042/dicom-web."
+        )
 
 
 def server_error(exc: BaseException, url: str, what: str) -> ServerError:

@@ -30,15 +30,23 @@ class InstanceRef:
 
 def _value(attributes: dict, tag: str) -> str:
     """First value of ``tag`` (8 hex digits) in a DICOM JSON object, "" when absent."""
-    values = (attributes.get(tag) or {}).get("Value") or [""]
-    return str(values[0])
+    element = attributes.get(tag)
+    values = element.get("Value") if isinstance(element, dict) else None
+    return str(values[0]) if isinstance(values, list) and values and values[0] is not None else ""
 
 
-def _query(client, what: str, call, *args, **kwargs) -> list:
+def _query(client, what: str, call, *args, **kwargs) -> list[dict]:
+    """The DICOM JSON objects a QIDO-RS ``call`` answers; ServerError when it fails or answers something else."""
     try:
-        return call(*args, **kwargs) or []
+        answer = call(*args, **kwargs) or []
     except request_errors() as exc:
         raise server_error(exc, client.base_url, what) from exc
+    if not isinstance(answer, list) or not all(isinstance(item, dict) for item in answer):
+        raise ServerError(
+            f"{what} failed: {client.base_url} answered something other than a list of DICOM JSON objects; "
+            "check the DICOMweb address."
+        )
+    return answer
 
 
 def find_mammograms(client, study_uid: str, series_uid: Optional[str] = None) -> list[InstanceRef]:

@@ -5,9 +5,10 @@ image (rows re-cut at the wrong width) or crash a decoder.
 - Uncompressed: the Pixel Data length must be the product of those attributes (plus one pad byte at most).
 - JPEG, JPEG-LS, JPEG 2000, HTJ2K: the codestream's own frame header (SOF / SIZ marker) gives the image's width and
   height, which must be Columns and Rows.
-- RLE carries no dimensions; a decoded length that differs is refused by the decoder. Rows and Columns swapped give
-  the same length, but RLE encoders start a new run at every row (DICOM PS3.5 G.3.1 recommends it), so when the
-  runs all end at multiples of Rows and not of Columns the two are swapped.
+- RLE carries no dimensions; a decoded length that differs is refused by the decoder (its own text, e.g. a Rust
+  panic's "index out of bounds", is replaced by :func:`decode_failure`). Rows and Columns swapped, or halved and
+  doubled, give the same length, but RLE encoders start a new run at every row (DICOM PS3.5 G.3.1 recommends it), so
+  when the runs end at every multiple of another width than Columns the header is wrong.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import struct
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import Optional
 
@@ -70,8 +72,16 @@ def check_pixel_geometry(dataset, path: Path) -> None:
         size = _j2k_size(frame)
     elif syntax == _RLE:
         size = None
+        lengths = _rle_segment_lengths(frame)
+        wanted = rows * columns
+        # A segment may decode to one byte more (the padding byte of an odd-length segment read as data).
+        if lengths is not None and (
+            len(lengths) != samples * ((bits + 7) // 8) or not wanted <= lengths[0] <= lengths[-1] <= wanted + 1
+        ):
+            found = lengths[0] if lengths[0] != wanted else lengths[-1]
+            _refuse(path, dataset, f"decode to {len(lengths)} segment(s), one of {found} values, not {wanted} each")
         if _rle_runs_fit(frame, rows, columns, bits) is False:
-            _refuse(path, dataset, "are laid out in rows of a different width (Rows and Columns swapped?)")
+            _refuse(path, dataset, "are laid out in rows of another width (Rows and Columns swapped or wrong?)")
     else:
         size = None
     if size is not None and size != (rows, columns):
@@ -114,8 +124,28 @@ def _j2k_size(frame: bytes) -> Optional[tuple[int, int]]:
     return ysiz - yosiz, xsiz - xosiz
 
 
-def _rle_run_ends(segment: bytes, limit: int) -> set[int]:
-    """Offsets (in decoded bytes) where PackBits runs of ``segment`` end, up to ``limit`` decoded bytes."""
+def _rle_segment_lengths(frame: bytes) -> Optional[list[int]]:
+    """Decoded length (bytes) of every segment of an RLE frame, shortest first; None when pylibjpeg-rle is missing
+    or cannot decode a segment (the decoder then reports it). Decoding is the only way to know: PackBits carries no
+    length, and a decoder handed a wrong Rows x Columns may cut the image silently or panic."""
+    try:
+        from rle.rle import decode_segment, parse_header
+    except ImportError:
+        return None
+    try:
+        with quiet_native_stderr():
+            offsets = [o for o in parse_header(frame[:64]) if o] + [len(frame)]
+            lengths = sorted(len(decode_segment(frame[a:b])) for a, b in pairwise(offsets))
+    except BaseException as exc:  # a Rust panic is a BaseException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return None
+    return lengths or None
+
+
+def _rle_run_ends(segment: bytes, limit: int) -> tuple[set[int], int]:
+    """Offsets (in decoded bytes) where PackBits runs of ``segment`` end, up to ``limit`` decoded bytes, and the
+    decoded length walked."""
     ends, decoded, at = set(), 0, 0
     while decoded < limit and at < len(segment):
         header = segment[at]
@@ -127,13 +157,26 @@ def _rle_run_ends(segment: bytes, limit: int) -> set[int]:
             at += 1
             continue
         ends.add(decoded)
-    return ends
+    return ends, decoded
+
+
+def _row_width(ends: set[int], decoded: int, least_rows: int) -> Optional[int]:
+    """The narrowest width (decoded bytes, at least 8) at every multiple of which a run ends, over at least
+    ``least_rows`` rows: the row width the encoder used; None when there is none."""
+    for width in sorted(ends):
+        count = decoded // width
+        if count < least_rows:
+            return None  # wider widths have fewer rows still
+        if width >= 8 and all(width * k in ends for k in range(1, count + 1)):
+            return width
+    return None
 
 
 def _rle_runs_fit(frame: bytes, rows: int, columns: int, bits: int) -> Optional[bool]:
-    """False when the first segment's runs end at every multiple of ``rows`` and not of ``columns`` (swapped);
-    True when they end at every multiple of ``columns``; None when the encoder does not end runs at rows."""
-    if len(frame) < 64 or rows == columns:
+    """True when the first segment's runs end at every multiple of ``columns`` (the encoder ended a run at every
+    row, as DICOM recommends); False when they end at every multiple of another width instead (Rows and Columns
+    swapped, or a width that is not the image's); None when the encoder does not end runs at rows."""
+    if len(frame) < 64:
         return None
     count, first, *_ = struct.unpack("<16I", frame[:64])
     if count < 1 or not 64 <= first < len(frame):
@@ -141,12 +184,23 @@ def _rle_runs_fit(frame: bytes, rows: int, columns: int, bits: int) -> Optional[
     end = struct.unpack("<I", frame[8:12])[0] if count > 1 else len(frame)
     segment = frame[first : end if first < end <= len(frame) else len(frame)]
     examined = min(_RLE_ROWS_EXAMINED, rows, columns)
-    ends = _rle_run_ends(segment, examined * max(rows, columns))
-    if all(columns * k in ends for k in range(1, examined)):
+    # Twice the longer side: a true width up to that is still seen over ``examined`` rows.
+    ends, decoded = _rle_run_ends(segment, examined * 2 * max(rows, columns))
+    if all(columns * k in ends for k in range(1, min(examined, decoded // columns + 1))):
         return True
-    if all(rows * k in ends for k in range(1, examined)):
-        return False
-    return None
+    width = _row_width(ends, decoded, examined - 1)
+    return None if width is None or width == columns else False
+
+
+def decode_failure(path: Path, dataset, exc: BaseException) -> InputError:
+    """The one-line error for pixel data a decoder refused: what the header says and what to do, never the decoder's
+    own text (a Rust panic reads "index out of bounds: the len is ..."; pydicom lists every plugin it tried)."""
+    syntax = getattr(dataset.file_meta, "TransferSyntaxUID", "unknown")
+    return InputError(
+        f"Cannot decode the pixels of {path} (transfer syntax {getattr(syntax, 'name', syntax)}) into the "
+        f"{dataset.get('Rows')} x {dataset.get('Columns')} image its header describes: the file is damaged or "
+        "truncated, its Rows / Columns are wrong, or its compression needs a decoder that is not installed."
+    )
 
 
 @contextmanager

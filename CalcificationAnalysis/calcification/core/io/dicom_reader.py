@@ -17,6 +17,7 @@ Conventions
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import Sequence
@@ -27,9 +28,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..image import DEFAULT_SPACING_MM, Laterality, Mammogram, View
-from .dicom_pixel_checks import check_pixel_geometry, quiet_native_stderr
+from .dicom_pixel_checks import check_pixel_geometry, decode_failure, quiet_native_stderr
 
 #: View words recognised in tags and identifiers (whole tokens only, so "XCCL" is never read as "CC").
+_LOG = logging.getLogger(__name__)
 _VIEW_WORDS = ("XCCL", "MLO", "CC", "ML", "LM")
 #: View Code Sequence meanings (DICOM CID 4014), most specific first: "cranio-caudal exaggerated laterally" is XCCL.
 _VIEW_MEANINGS = (
@@ -154,12 +156,8 @@ def _pixels(dataset, path: Path) -> np.ndarray:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # pydicom raises many types; pylibjpeg-rle panics (a BaseException) on bad lengths
-        syntax = getattr(dataset.file_meta, "TransferSyntaxUID", "unknown")
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(
-            f"Cannot decode the pixels of {path} (transfer syntax {getattr(syntax, 'name', syntax)}): {reason}. "
-            "The file may be truncated or damaged, or its compression needs a decoder that is not installed."
-        ) from exc
+        _LOG.debug("Decoding %s failed: %s: %s", path, type(exc).__name__, exc)
+        raise decode_failure(path, dataset, exc) from exc
     if stored.ndim != 2 or stored.shape != (int(dataset.Rows), int(dataset.Columns)):
         raise InputError(
             f"{path} has pixel data of shape {stored.shape} for Rows x Columns "

@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..image import DEFAULT_SPACING_MM, Laterality, Mammogram, View, validate_spacing_mm
 from .dicom_reader import read_dicom
 from .raster_reader import RASTER_SUFFIXES, is_raster_signature, read_raster
+from .readable import check_readable
 from .volume_file_reader import VOLUME_SUFFIXES, read_volume_file
 
 SUPPORTED = "DICOM, PNG, TIFF, PGM/PPM, NRRD, NIfTI or MHA"
@@ -73,6 +74,7 @@ def read_mammogram(path: os.PathLike | str, spacing_mm: Optional[tuple[float, fl
         raise InputError(f"{path} does not exist.")
     if path.is_dir():
         raise InputError(f"{path} is a folder; give one mammogram file ({SUPPORTED}).")
+    check_readable(path)
     if spacing_mm is not None:
         spacing_mm = validate_spacing_mm(spacing_mm)
     readers = {"dicom": read_dicom, "raster": read_raster, "volume": read_volume_file}

@@ -231,10 +231,17 @@ def _non_negative(value: Any, what: str) -> float:
 
 
 def _probability(value: Any) -> float:
-    number = _number(value, "threshold")
-    if not 0 < number < 1:
-        raise InputError(f"The model card's threshold must be between 0 and 1 (exclusive), got {number:g}.")
-    return number
+    return checked_threshold(value, "The model card's")
+
+
+def checked_threshold(value: Any, owner: str) -> float:
+    """``value`` as a probability threshold in (0, 1): a threshold of 0 keeps everything and one of 1 or more keeps
+    nothing, so neither can be a card's; InputError (naming ``owner``, e.g. "The model card's") otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{owner} threshold must be a finite number, got {value!r}.")
+    if not 0 < value < 1:
+        raise InputError(f"{owner} threshold must be between 0 and 1 (exclusive), got {value:g}.")
+    return float(value)
 
 
 def _mapping(value: Any, what: str) -> dict:

@@ -9,6 +9,7 @@ same network as an uninterrupted run.
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import os
 import time
@@ -24,6 +25,8 @@ from ..progress import ProgressCallback
 from .crop_batches import CropBatcher
 from .training_cases import TrainingCase
 from .training_config import TrainingConfig
+
+_LOG = logging.getLogger(__name__)
 
 #: ``events(record)`` receives machine-readable progress: dicts with ``event`` = ``"step"`` or ``"epoch"``.
 EventCallback = Optional[Callable[[dict], None]]
@@ -64,8 +67,12 @@ def _load_checkpoint(path: Path, config: TrainingConfig) -> Optional[dict]:
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for damaged files
-        raise InputError(f"The checkpoint {path} cannot be read ({exc}); delete it to start this fold again.") from exc
+    except Exception as exc:  # torch raises several types for damaged files, with several lines of its own advice
+        _LOG.debug("Loading the checkpoint %s failed: %s", path, exc)
+        raise InputError(
+            f"The checkpoint {path} cannot be read (damaged, or not a checkpoint of this product); delete it to start "
+            "this fold again."
+        ) from exc
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise InputError(f"{path} is not a training checkpoint of this version; delete it to start this fold again.")
     if state.get("config") != repr(config):

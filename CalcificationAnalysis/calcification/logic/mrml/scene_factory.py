@@ -16,6 +16,7 @@ load errors, and nothing here needs it (segment terminology entries are plain st
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 import weakref
@@ -56,10 +57,29 @@ def _cache_directory() -> Path:
     """
     global _PRIVATE_CACHE
     if _PRIVATE_CACHE is None or not _PRIVATE_CACHE.is_dir():
-        _PRIVATE_CACHE = Path(tempfile.mkdtemp(prefix="calcification-mrml-cache-"))
+        _remove_caches_of_dead_processes()
+        # The process id in the name lets a later run recognise the folder of a killed one (atexit never ran).
+        _PRIVATE_CACHE = Path(tempfile.mkdtemp(prefix=f"{_CACHE_PREFIX}{os.getpid()}-"))
         (_PRIVATE_CACHE / ".slicer-cache").touch()
         atexit.register(shutil.rmtree, _PRIVATE_CACHE, True)
     return _PRIVATE_CACHE
+
+
+_CACHE_PREFIX = "calcification-mrml-cache-"
+
+
+def _remove_caches_of_dead_processes() -> None:
+    """Remove this user's cache folders whose process is gone (killed with SIGKILL: its atexit never ran)."""
+    from ...core.atomic_files import process_alive
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{_CACHE_PREFIX}*"):
+        pid = folder.name[len(_CACHE_PREFIX) :].split("-", 1)[0]
+        try:
+            mine = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def create_headless_scene() -> slicer.vtkMRMLScene:

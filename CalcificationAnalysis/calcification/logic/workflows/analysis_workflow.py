@@ -37,6 +37,8 @@ from ..mrml.volume_nodes import mammogram_from_volume_node
 TABLE_KINDS = ("image", "calcifications", "clusters")
 #: Identification columns that precede the features in ``features.csv`` (the ``train-classifier`` input form).
 FEATURE_ID_COLUMNS = ("case_id", "patient_id", "laterality", "view")
+#: Columns of ``features.csv`` and ``<name>.features.csv``, in the order they are written.
+FEATURE_COLUMNS = (*FEATURE_ID_COLUMNS, *IMAGE_FEATURE_NAMES)
 
 ClassifierChoice = Union[None, bool, str, os.PathLike, TrainedClassifier]
 
@@ -279,7 +281,7 @@ def image_feature_row(case_id: str, patient_id: str, mammogram: Mammogram, featu
 def write_feature_rows(rows: list[dict], path: os.PathLike | str) -> Path:
     """Write feature rows (see :func:`feature_row`) as a CSV, atomically."""
     with atomic_destination(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = SafeDictWriter(handle, fieldnames=[*FEATURE_ID_COLUMNS, *IMAGE_FEATURE_NAMES])
+        writer = SafeDictWriter(handle, fieldnames=FEATURE_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     return Path(path)

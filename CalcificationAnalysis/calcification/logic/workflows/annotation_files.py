@@ -18,6 +18,7 @@ from ...core.annotation.agreement import AgreementConfig, AgreementReport
 from ...core.annotation.candidate_review import CandidateReview, detect_review_candidates
 from ...core.errors import InputError
 from ...core.io import read_mammogram
+from ...core.io.readable import check_readable
 from ...core.progress import ProgressCallback
 from ...core.rendering.overlay import render_overlay, save_png
 from ...core.reporting.cluster_pictures import close_up_geometry, cluster_close_up
@@ -160,6 +161,7 @@ def check_segmentation_file(path: os.PathLike | str) -> None:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path} does not exist or is not a file.")
+    check_readable(path)
     try:
         header = nrrd.read_header(str(path))
     except Exception as exc:  # pynrrd raises NRRDError, ValueError, UnicodeDecodeError ... for other files

@@ -15,6 +15,7 @@ from typing import Optional
 from ....core.errors import InputError
 from ....core.image import name_from_path
 from ....core.io.raster_reader import RASTER_SUFFIXES, is_raster_signature
+from ....core.io.readable import unreadable_error
 from ....core.io.volume_file_reader import VOLUME_SUFFIXES
 
 #: Suffixes of files a folder search takes without looking inside (DICOM, pictures, volumes).
@@ -39,7 +40,12 @@ def _looks_like_mammogram(path: Path) -> bool:
 
 def _folder_files(folder: Path, skipped: Optional[Path]) -> list[Path]:
     found = []
-    for root, folders, files in os.walk(folder):
+
+    def refuse(error: OSError) -> None:  # os.walk skips a folder it cannot list; the user must hear of it
+        if isinstance(error, PermissionError):
+            raise unreadable_error(error.filename or folder, "folder")
+
+    for root, folders, files in os.walk(folder, onerror=refuse):
         folders[:] = sorted(f for f in folders if skipped is None or (Path(root) / f).resolve() != skipped)
         found += [Path(root) / name for name in sorted(files) if _looks_like_mammogram(Path(root) / name)]
     return found

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -32,6 +33,7 @@ from .archive_jobs import ArchiveJob, file_jobs
 from .dicomweb_inputs import DicomwebStudies
 from .image_task import ArchiveSettings
 from .manifest import DONE, FAILED, MANIFEST_NAME, PENDING, ImageRecord, ManifestLog, read_manifest, write_manifest
+from .run_lock import archive_run_lock
 from .stop_requests import forget_run, stop_tasks, task_key
 
 #: Tasks in flight per worker thread: enough to keep every worker busy, few enough for millions of inputs.
@@ -227,9 +229,11 @@ def analyze_archive(
 
     prepared = None
     try:
-        with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy):
+        with archive_client(client, scheduler, scheduler_file, workers) as (dask_client, policy), ExitStack() as lock:
             # Only once the cluster is reachable: a refused run writes nothing.
-            out_dir = prepared = prepare_output_folder(out_dir)
+            out_dir = prepare_output_folder(out_dir)
+            lock.enter_context(archive_run_lock(out_dir))  # a second archive run into the folder is refused
+            prepared = out_dir  # its stale temporaries are this run's to remove, not a refused run's
             manifest_path = out_dir / MANIFEST_NAME
             earlier = _start_manifest(manifest_path, jobs, refused, settings.fingerprint(), force, answered)
             log = ManifestLog(manifest_path)

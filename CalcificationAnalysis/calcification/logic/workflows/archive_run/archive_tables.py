@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ....core.classification import breast_patient_id, combine_views
-from ..analysis_files import BreastRow, merge_folder_tables
+from ..folder_outputs import BreastRow, merge_folder_tables
 from .manifest import ImageRecord
 
 _LOG = logging.getLogger(__name__)

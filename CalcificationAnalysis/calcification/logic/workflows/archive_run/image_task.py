@@ -128,20 +128,20 @@ def analyze_image(
 
 def _analyze_into(path: Path, out: Path, settings: ArchiveSettings, also_write: Optional[Callable] = None) -> dict:
     """Run ``analyze``'s per-image step; the record fields of the result (outputs with checksums, table rows)."""
-    from ..analysis_files import SUMMARY_COLUMNS, _analyze_one, _BatchSettings, _summary_row
     from ..analysis_workflow import feature_row
+    from ..folder_outputs import SUMMARY_COLUMNS, BatchSettings, analyze_one, summary_row
     from ..result_lines import result_line, result_notes
     from .worker_setup import worker_classifier
 
     written: list[Path] = []
     classifier = worker_classifier(settings.classifier)
-    batch = _BatchSettings(out, settings.segmenter, settings.spacing_mm, classifier, name_from_tags=False)
+    batch = BatchSettings(out, settings.segmenter, settings.spacing_mm, classifier, name_from_tags=False)
     with all_or_nothing():  # this image's files, all or none
-        analyzed = _analyze_one(path, batch, None, written, set())
+        analyzed = analyze_one(path, batch, None, written, set())
         if also_write is not None:
             also_write(analyzed, written)
         outputs = {p.name: file_sha256(p) for p in written}
     features = {key: _plain(value) for key, value in feature_row(analyzed.run, analyzed.run.name).items()}
-    summary = dict(zip(SUMMARY_COLUMNS, map(_plain, _summary_row(analyzed)), strict=True))
+    summary = dict(zip(SUMMARY_COLUMNS, map(_plain, summary_row(analyzed)), strict=True))
     said = {"result_line": result_line(analyzed), "notes": result_notes(analyzed)}  # printed by the driver
     return {"outputs": outputs, "features": features, "summary": summary, **said}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from pathlib import Path
 from typing import Optional
 
 from ....core.atomic_files import write_text_atomically
+from ....core.errors import InputError
+
+_LOG = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
 DONE, FAILED, PENDING = "done", "failed", "pending"
@@ -91,13 +95,62 @@ class ImageRecord:
 
     @classmethod
     def from_json(cls, line: str) -> Optional[ImageRecord]:
-        """The record of one manifest line; None for a damaged or foreign line."""
+        """The record of one manifest line; None for a damaged or foreign line, or one whose fields have the wrong
+        types or whose outputs are not plain file names in the output folder (logged: a crafted manifest must not
+        make a resume read files elsewhere, e.g. ``../../victim`` or ``/etc/hostname``)."""
         try:
             data = json.loads(line)
             names = {f.name for f in dataclasses.fields(cls)}
-            return cls(**{key: value for key, value in data.items() if key in names})
-        except (ValueError, TypeError):
+            record = cls(**{key: value for key, value in data.items() if key in names})
+        except (ValueError, TypeError, AttributeError):
             return None
+        problem = record._problem()
+        if problem:
+            _LOG.warning("Ignoring a manifest record (%s): %s.", str(record.name)[:80], problem)
+            return None
+        return record
+
+    def _problem(self) -> str:
+        """Why this record cannot be trusted, or ""."""
+        for name, kind in _FIELD_TYPES.items():
+            if not isinstance(getattr(self, name), kind):
+                return f"its {name!r} has the wrong type"
+        outside = [name for name in self.outputs if not is_plain_file_name(name)]
+        if outside:
+            return f"it names output files outside the output folder ({str(outside[0])[:80]!r})"
+        if not all(isinstance(digest, str) for digest in self.outputs.values()):
+            return "its output checksums are not text"
+        return ""
+
+
+#: Field -> the JSON type a record's field must have (a crafted manifest gets no further than this).
+_FIELD_TYPES = {
+    "input": str,
+    "name": str,
+    "status": str,
+    "settings": str,
+    "outputs": dict,
+    "error": str,
+    "features": dict,
+    "summary": dict,
+    "source": str,
+    "stored": list,
+    "reused": bool,
+    "input_size": int,
+    "input_mtime_ns": int,
+    "seconds": (int, float),
+}
+
+
+def is_plain_file_name(name) -> bool:
+    """True for a file name with no folder part (no ``/``, ``\\``, ``.`` or ``..``, no NUL): what every
+    output an archive run writes is called, in the output folder itself."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not any(c in name for c in "/\\\0")
+        and Path(name).name == name
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -112,6 +165,8 @@ def file_sha256(path: Path) -> str:
 def read_manifest(path: Path) -> dict[str, ImageRecord]:
     """Input path -> its newest record in the manifest at ``path`` (empty when there is none)."""
     records: dict[str, ImageRecord] = {}
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path} is not a file; move it away (an archive run keeps its manifest there).")
     try:
         with open(path, encoding="utf-8") as handle:
             for line in handle:

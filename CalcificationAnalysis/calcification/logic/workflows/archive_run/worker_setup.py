@@ -174,6 +174,8 @@ def archive_client(
     import dask
     from distributed import Client, LocalCluster
 
+    from .scheduler_address import scheduler_address
+
     external = scheduler or scheduler_file or dask.config.get("scheduler-address", None)
     if client is not None or external:
         if workers is not None:
@@ -182,8 +184,9 @@ def archive_client(
         if client is not None:
             yield client, policy
             return
+        address = scheduler_address(scheduler or (None if scheduler_file else external), scheduler_file)
         try:
-            own = Client(scheduler, scheduler_file=scheduler_file, timeout="20s", set_as_default=False)
+            own = Client(address, timeout="20s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             where = scheduler or scheduler_file or external
             raise InputError(
