@@ -901,6 +901,10 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         or ``RegistrationError`` (registration too poor to call changes) before anything is added to the scene."""
         from calcification.logic.workflows.comparison_nodes import compare_volume_nodes
 
+        # A table node the user deleted (or a closed scene's) cannot be refilled: a new one is added instead.
+        previous = self.lastChangeTable
+        if previous is not None and previous.GetScene() is not slicer.mrmlScene:
+            previous = None
         self.lastComparison, self.lastChangeTable = compare_volume_nodes(
             slicer.mrmlScene,
             priorVolumeNode,
@@ -908,11 +912,25 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
             segmenter,
             force_pair=forcePair,
             progress=progress,
-            table_node=self.lastChangeTable,
+            table_node=previous,
+            dicom_files=(self.dicomFileOfVolume(priorVolumeNode), self.dicomFileOfVolume(currentVolumeNode)),
         )
         self._comparedVolumes = (priorVolumeNode, currentVolumeNode)
         logging.info(self.lastComparison.summary())
         return self.lastComparison
+
+    @staticmethod
+    def dicomFileOfVolume(volumeNode):
+        """The DICOM file Slicer's DICOM module loaded ``volumeNode`` from, or None: the first of its instance UIDs
+        (attribute set by DICOMPlugins/DICOMScalarVolumePlugin.py) looked up in the DICOM database, as
+        DICOMLib/DICOMUtils.py does. The pair check reads the exam's tags there, since the volume keeps none."""
+        from calcification.logic.workflows.dicom_result_loading import INSTANCE_UIDS_ATTRIBUTE
+
+        uids = (volumeNode.GetAttribute(INSTANCE_UIDS_ATTRIBUTE) or "").split()
+        database = getattr(slicer, "dicomDatabase", None)
+        if not uids or database is None:
+            return None
+        return database.fileForInstance(uids[0]) or None
 
     def showPriorAndCurrent(self, priorVolumeNode, currentVolumeNode) -> None:
         """Side-by-side layout: the current exam in the left (Red) view, the prior in the right (Yellow) one, each
