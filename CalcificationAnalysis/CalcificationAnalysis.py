@@ -134,6 +134,8 @@ class CalcificationAnalysisParameterNode:
     device: auto, cpu or cuda (CPU is used, with a message, when CUDA is missing or out of memory).
     threshold: probability threshold of network methods.
     exportFolder: where tables and the report are written.
+    priorVolume: optional earlier exam of the same breast and view, compared with inputVolume.
+    forcePair: compare even when the DICOM tags cannot confirm a pair (files without tags, e.g. NRRD or PNG).
     """
 
     inputVolume: vtkMRMLScalarVolumeNode
@@ -149,6 +151,8 @@ class CalcificationAnalysisParameterNode:
     device: Annotated[str, Choice(["auto", "cpu", "cuda"])] = "auto"
     threshold: Annotated[float, WithinRange(0.05, 0.95)] = 0.5
     exportFolder: pathlib.Path = pathlib.Path.home()
+    priorVolume: vtkMRMLScalarVolumeNode
+    forcePair: bool = False
 
 
 #
@@ -226,6 +230,8 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.tableChoiceComboBox.connect("currentIndexChanged(int)", self.onTableChoiceChanged)
         self.ui.resultsTableView.connect("clicked(QModelIndex)", self.onResultsRowClicked)
         self.ui.exportButton.connect("clicked(bool)", self.onExportButton)
+        self.ui.compareButton.connect("clicked(bool)", self.onCompareButton)
+        self.ui.changeTableView.connect("clicked(QModelIndex)", self.onChangeRowClicked)
         self._showLibraryState()
         self.initializeParameterNode()
 
@@ -318,7 +324,12 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             "Calcification Analysis needs Python packages that are not installed in Slicer yet: {packages}. Install "
             "them to use this module (a few minutes; no restart needed)."
         ).format(packages=", ".join(missing))
-        for section in ("annotateCollapsibleButton", "segmentCollapsibleButton", "resultsCollapsibleButton"):
+        for section in (
+            "annotateCollapsibleButton",
+            "segmentCollapsibleButton",
+            "resultsCollapsibleButton",
+            "compareCollapsibleButton",
+        ):
             getattr(self.ui, section).enabled = not missing
 
     def _onLibraryReady(self) -> None:
@@ -375,6 +386,13 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.startReviewButton.enabled = hasInput
         self.ui.analyzeButton.enabled = bool(hasInput and parameters.outputSegmentation)
         self.ui.exportButton.enabled = self.logic.lastAnalysis is not None
+        canCompare = bool(hasInput and parameters.priorVolume and parameters.priorVolume != parameters.inputVolume)
+        self.ui.compareButton.enabled = canCompare
+        self.ui.compareButton.toolTip = (
+            _("Compare the prior exam with the mammogram")
+            if canCompare
+            else _("Select the mammogram and a different prior exam volume first")
+        )
         for widget in (self.ui.modelComboBox, self.ui.deviceComboBox, self.ui.thresholdSliderWidget):
             widget.enabled = usesModel
         # The network's model card, or the candidate filter's for hdog_filtered (its trained part, always shown).
@@ -492,7 +510,7 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self._cancelRequested = False
         self._startTime = time.monotonic()
         self.ui.cancelButton.enabled = True
-        self.ui.segmentButton.enabled = self.ui.analyzeButton.enabled = False
+        self.ui.segmentButton.enabled = self.ui.analyzeButton.enabled = self.ui.compareButton.enabled = False
         try:
             with slicer.util.tryWithErrorDisplay(errorMessage, waitCursor=True):
                 work()
@@ -572,6 +590,34 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         if location is not None:
             self.logic.jumpToPixel(self._parameterNode.inputVolume, *location)
 
+    # Comparison with the prior exam -----------------------------------------------------------------------------
+
+    def onCompareButton(self) -> None:
+        parameters = self._parameterNode
+        if not self.logic.ensureDependencies(needTorch=self.logic.methodNeedsTorch(parameters.method)):
+            return
+
+        def work():
+            segmenter = self.logic.segmenterChoice(
+                parameters.method, parameters.model, parameters.threshold, parameters.device
+            )
+            comparison = self.logic.compareWithPrior(
+                parameters.priorVolume, parameters.inputVolume, segmenter, parameters.forcePair, self._progress
+            )
+            self.ui.changeTableView.setMRMLTableNode(self.logic.lastChangeTable)
+            self.ui.comparisonStatusLabel.text = comparison.summary()
+            self.ui.statusLabel.text = comparison.summary()
+            self.logic.showPriorAndCurrent(parameters.priorVolume, parameters.inputVolume)
+
+        self._runLong(_("Comparison with the prior exam failed."), work)
+
+    def onChangeRowClicked(self, modelIndex) -> None:
+        """Centre the current view on the row's cluster and the prior view on where the registration puts it."""
+        if self.logic.lastComparison is None or modelIndex.row() < 0:
+            return
+        with slicer.util.tryWithErrorDisplay(_("Could not centre the views on the cluster.")):
+            self.logic.centreViewsOnChange(modelIndex.row())
+
     def onExportButton(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("Export failed."), waitCursor=True):
             written = self.logic.exportResults(self._parameterNode.exportFolder)
@@ -606,6 +652,9 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         self.lastSummary = ""
         self.lastResult = None
         self.lastAnalysis = None
+        self.lastComparison = None
+        self.lastChangeTable = None
+        self._comparedVolumes = None
         self._sessions = {}
         # The library must use the application's segmentations logic, not create a second one on slicer.mrmlScene.
         use_application_logic(slicer.mrmlScene, "Segmentations", slicer.modules.segmentations.logic())
@@ -839,6 +888,75 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         selectionNode = slicer.app.applicationLogic().GetSelectionNode()
         selectionNode.SetActiveTableID(tableNode.GetID())
         slicer.app.applicationLogic().PropagateTableSelection()
+
+    # Comparison with the prior exam -----------------------------------------------------------------------------
+
+    #: Slice views of Slicer's side-by-side layout (vtkMRMLLayoutLogic.cxx ``sideBySideView``): current, prior.
+    COMPARISON_VIEWS = ("Red", "Yellow")
+
+    def compareWithPrior(self, priorVolumeNode, currentVolumeNode, segmenter=None, forcePair=False, progress=None):
+        """Analyse both exams, register the prior onto the current one and fill the change table node
+        (``lastChangeTable``, refilled by a repeated comparison). Returns the
+        :class:`calcification.logic.workflows.prior_comparison.PriorComparison`. Raises ``InputError`` (not a pair)
+        or ``RegistrationError`` (registration too poor to call changes) before anything is added to the scene."""
+        from calcification.logic.workflows.comparison_nodes import compare_volume_nodes
+
+        # A table node the user deleted (or a closed scene's) cannot be refilled: a new one is added instead.
+        previous = self.lastChangeTable
+        if previous is not None and previous.GetScene() is not slicer.mrmlScene:
+            previous = None
+        self.lastComparison, self.lastChangeTable = compare_volume_nodes(
+            slicer.mrmlScene,
+            priorVolumeNode,
+            currentVolumeNode,
+            segmenter,
+            force_pair=forcePair,
+            progress=progress,
+            table_node=previous,
+            dicom_files=(self.dicomFileOfVolume(priorVolumeNode), self.dicomFileOfVolume(currentVolumeNode)),
+        )
+        self._comparedVolumes = (priorVolumeNode, currentVolumeNode)
+        logging.info(self.lastComparison.summary())
+        return self.lastComparison
+
+    @staticmethod
+    def dicomFileOfVolume(volumeNode):
+        """The DICOM file Slicer's DICOM module loaded ``volumeNode`` from, or None: the first of its instance UIDs
+        (attribute set by DICOMPlugins/DICOMScalarVolumePlugin.py) looked up in the DICOM database, as
+        DICOMLib/DICOMUtils.py does. The pair check reads the exam's tags there, since the volume keeps none."""
+        from calcification.logic.workflows.dicom_result_loading import INSTANCE_UIDS_ATTRIBUTE
+
+        uids = (volumeNode.GetAttribute(INSTANCE_UIDS_ATTRIBUTE) or "").split()
+        database = getattr(slicer, "dicomDatabase", None)
+        if not uids or database is None:
+            return None
+        return database.fileForInstance(uids[0]) or None
+
+    def showPriorAndCurrent(self, priorVolumeNode, currentVolumeNode) -> None:
+        """Side-by-side layout: the current exam in the left (Red) view, the prior in the right (Yellow) one, each
+        fitted to its image, then the two views linked so that zoom and pan act on both. The link is set last: the
+        link logic copies a linked view's changes to the others only while the user interacts
+        (vtkMRMLSliceLinkLogic), so each view keeps its own volume and centre."""
+        layoutManager = slicer.app.layoutManager()
+        layoutManager.setLayout(slicer.vtkMRMLLayoutNode.SlicerLayoutSideBySideView)
+        for viewName, volumeNode in zip(self.COMPARISON_VIEWS, (currentVolumeNode, priorVolumeNode), strict=True):
+            sliceWidget = layoutManager.sliceWidget(viewName)
+            sliceWidget.mrmlSliceCompositeNode().SetBackgroundVolumeID(volumeNode.GetID())
+            sliceWidget.mrmlSliceNode().RotateToVolumePlane(volumeNode)
+            sliceWidget.sliceLogic().FitSliceToBackground()
+        for viewName in self.COMPARISON_VIEWS:
+            layoutManager.sliceWidget(viewName).mrmlSliceCompositeNode().SetLinkedControl(True)
+
+    def centreViewsOnChange(self, row: int) -> None:
+        """Centre the current view on change-table row ``row``'s cluster and the prior view on the prior position
+        the registration gives it (``comparison_nodes.change_row_centres``)."""
+        from calcification.logic.workflows.comparison_nodes import change_row_centres
+
+        priorVolumeNode, currentVolumeNode = self._comparedVolumes
+        centres = change_row_centres(self.lastComparison, row, priorVolumeNode, currentVolumeNode)
+        layoutManager = slicer.app.layoutManager()
+        for viewName, ras in zip(self.COMPARISON_VIEWS, centres, strict=True):
+            layoutManager.sliceWidget(viewName).mrmlSliceNode().JumpSliceByCentering(*ras)
 
 
 #

@@ -202,3 +202,30 @@ def test_volume_nodes_compared_into_a_change_table_node(pairs, scene):
     # the default geometry is diag(-1, -1, 1): RAS = (-x, -y, 0) in mm
     assert np.allclose(current_ras, (-change.current_centre_xy_mm[0], -change.current_centre_xy_mm[1], 0.0))
     assert np.allclose(prior_ras, (-change.prior_centre_xy_mm[0], -change.prior_centre_xy_mm[1], 0.0))
+
+
+def test_volumes_loaded_by_slicers_dicom_module_are_pair_checked_from_their_files(pairs, dicom_pair, tmp_path, scene):
+    """A volume Slicer's DICOM module loads keeps no laterality, view, patient or date; the panel hands the files it
+    came from (``dicom_files``), whose tags the pair check reads: a prior of another view is refused before anything
+    is added to the scene, the true pair is compared without ``force_pair``."""
+    from calcification.logic.errors import InputError
+    from calcification.logic.mrml.volume_nodes import ATTRIBUTE_PREFIX, volume_node_from_mammogram
+    from calcification.logic.workflows.comparison_nodes import compare_volume_nodes
+
+    pair = pairs[0]
+    nodes = [volume_node_from_mammogram(scene, m, name=n) for m, n in ((pair.prior, "prior"), (pair.current, "now"))]
+    for node in nodes:  # as DICOMScalarVolumePlugin leaves them
+        for key in ("Laterality", "View", "PatientID"):
+            node.RemoveAttribute(ATTRIBUTE_PREFIX + key)
+    tables = scene.GetNumberOfNodesByClass("vtkMRMLTableNode")
+    with pytest.raises(InputError, match="carries no such tag"):
+        compare_volume_nodes(scene, *nodes, "hdog")
+    other_view = _write(tmp_path / "prior_mlo.dcm", pair.prior, ViewPosition="MLO", StudyDate="20220110")
+    with pytest.raises(InputError, match="different views"):
+        compare_volume_nodes(scene, *nodes, "hdog", dicom_files=(other_view, dicom_pair[1]))
+    with pytest.raises(InputError, match="not before the current one"):
+        compare_volume_nodes(scene, *nodes, "hdog", dicom_files=(dicom_pair[1], dicom_pair[0]))
+    assert scene.GetNumberOfNodesByClass("vtkMRMLTableNode") == tables
+    result, table = compare_volume_nodes(scene, *nodes, "hdog", dicom_files=dicom_pair[:2])
+    assert table.GetNumberOfRows() == len(result.comparison.changes) > 0
+    assert result.current.mammogram.metadata["study_date"] == TAGS["StudyDate"]

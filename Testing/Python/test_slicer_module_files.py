@@ -6,6 +6,7 @@ Slicer itself is not available here, so the module files are read as source (ast
 from __future__ import annotations
 
 import ast
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -292,3 +293,45 @@ def test_the_panels_offer_the_library_device_choices(module):
     )
     choice = next(n for n in ast.walk(device) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Choice")
     assert tuple(ast.literal_eval(choice.args[0])) == DEVICE_CHOICES
+
+
+def test_the_change_table_row_click_centres_both_views_of_the_side_by_side_layout():
+    """Issue 32 item 4: a click on a change-table row centres the current view on the cluster and the prior view on
+    where the registration puts it. The handler must be connected to the table view's ``clicked(QModelIndex)``
+    (qMRMLTableView is a QTableView), reach the logic, and the logic must centre one view per exam
+    (vtkMRMLSliceNode::JumpSliceByCentering, Libs/MRML/Core/vtkMRMLSliceNode.h) on the centres that
+    ``comparison_nodes.change_row_centres`` gives. The views are those of Slicer v5.10.0's side-by-side layout
+    (slicer_reference/vtkMRMLLayoutLogic_v5_10_0_sideBySideView_excerpt.cxx), linked after each got its volume."""
+    tree = _module_tree("CalcificationAnalysis")
+    widget, logic = "CalcificationAnalysisWidget", "CalcificationAnalysisLogic"
+    setup = ast.unparse(_method(tree, widget, "setup"))
+    assert "self.ui.changeTableView.connect('clicked(QModelIndex)', self.onChangeRowClicked)" in setup
+    assert "self.ui.compareButton.connect('clicked(bool)', self.onCompareButton)" in setup
+    assert [a.arg for a in _method(tree, widget, "onChangeRowClicked").args.args] == ["self", "modelIndex"]
+    assert "self.logic.centreViewsOnChange(modelIndex.row())" in ast.unparse(
+        _method(tree, widget, "onChangeRowClicked")
+    )
+    centre = ast.unparse(_method(tree, logic, "centreViewsOnChange"))
+    assert "change_row_centres(self.lastComparison, row, priorVolumeNode, currentVolumeNode)" in centre
+    assert "for viewName, ras in zip(self.COMPARISON_VIEWS, centres, strict=True):" in centre
+    assert "layoutManager.sliceWidget(viewName).mrmlSliceNode().JumpSliceByCentering(*ras)" in centre
+
+    excerpt = (REPO / "Testing" / "Python" / "slicer_reference").glob("vtkMRMLLayoutLogic_v5_10_0_*.cxx")
+    layout_views = re.findall(r'singletontag=\\"(\w+)\\"', next(excerpt).read_text())
+    views = next(
+        n.value
+        for c in ast.walk(tree)
+        if isinstance(c, ast.ClassDef) and c.name == logic
+        for n in c.body
+        if isinstance(n, ast.Assign) and n.targets[0].id == "COMPARISON_VIEWS"
+    )
+    assert [e.value for e in views.elts] == layout_views == ["Red", "Yellow"]
+    show = ast.unparse(_method(tree, logic, "showPriorAndCurrent"))
+    assert "setLayout(slicer.vtkMRMLLayoutNode.SlicerLayoutSideBySideView)" in show
+    assert show.index("SetBackgroundVolumeID(") < show.index("SetLinkedControl(True)")
+    # The comparison is run from the panel's settings, shown in the table view, and its section follows the
+    # library state like the other sections.
+    compare = ast.unparse(_method(tree, widget, "onCompareButton"))
+    assert "self.ui.changeTableView.setMRMLTableNode(self.logic.lastChangeTable)" in compare
+    assert "showPriorAndCurrent(parameters.priorVolume, parameters.inputVolume)" in compare
+    assert "compareCollapsibleButton" in ast.unparse(_method(tree, widget, "_showLibraryState"))
