@@ -89,7 +89,8 @@ def export_classifier_onnx(model, X: np.ndarray) -> tuple[bytes, float]:
         from skl2onnx import to_onnx
         from skl2onnx.common.data_types import FloatTensorType
     except ImportError as exc:
-        raise InputError(f"skl2onnx is not installed ({exc}); the classifier is kept in its scikit-learn form.") from exc
+        message = f"skl2onnx is not installed ({exc}); the classifier is kept in its scikit-learn form."
+        raise InputError(message) from exc
 
     n_features = int(model.n_features_in_)
     options = {id(model): {"zipmap": False}}
