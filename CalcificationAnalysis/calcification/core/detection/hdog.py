@@ -291,21 +291,39 @@ def _grow_shapes(blobs, smoothed, image, sigmas, region, config, progress):
     return labels, blobs[kept] if kept else np.zeros((0, 4))
 
 
+def _label_sums(labels: np.ndarray, count: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pixels, sum of ``values``) per label 1..count, float64, from the labelled pixels only (``values`` is either
+    image-shaped or already one value per labelled pixel, in raster order).
+
+    The same numbers as ``scipy.ndimage.sum_labels`` / ``mean`` / ``center_of_mass`` to the last bit: those are
+    ``np.bincount`` over every pixel in raster order, and dropping the background pixels leaves each label's
+    additions in the same order; they cost a pass over the whole image each (about 2 s per full-field image).
+    """
+    where = np.flatnonzero(labels)
+    ids = labels.ravel()[where]
+    weights = values.ravel()[where] if values.shape == labels.shape else values
+    pixels = np.bincount(ids, minlength=count + 1)[1:].astype(np.float64)
+    return pixels, np.bincount(ids, weights=weights, minlength=count + 1)[1:]
+
+
 def _measure(labels, blobs, image, sigmas, spacing_mm, offset) -> tuple[Candidate, ...]:
     """Per-label area, centroid and contrast (mean inside minus mean of the ring 2-4 px outside, other labels
     excluded)."""
     count = len(blobs)
     if count == 0:
         return ()
-    index = np.arange(1, count + 1)
-    areas = ndimage.sum_labels(np.ones_like(labels), labels, index)
-    centroids = np.asarray(ndimage.center_of_mass(np.ones_like(labels), labels, index)).reshape(-1, 2)
-    inside = ndimage.mean(image, labels, index)
+    areas, sums = _label_sums(labels, count, image)
+    rows, cols = np.divmod(np.flatnonzero(labels), labels.shape[1])
+    centroids = (
+        np.column_stack([_label_sums(labels, count, rows)[1], _label_sums(labels, count, cols)[1]]) / areas[:, None]
+    )
+    inside = sums / areas
     near = ndimage.grey_dilation(labels, size=3)
     far = ndimage.grey_dilation(labels, size=9)
     ring = np.where((labels == 0) & (near == 0), far, 0)
+    ring_pixels, ring_sums = _label_sums(ring, count, image)
     with np.errstate(invalid="ignore", divide="ignore"):  # a candidate with no free ring pixel gets NaN
-        ring_mean = ndimage.mean(image, ring, index)
+        ring_mean = ring_sums / ring_pixels
     pixel_area = spacing_mm[0] * spacing_mm[1]
     pixel_mm = float(np.sqrt(pixel_area))
     candidates = []
