@@ -11,6 +11,7 @@ that differs from it is exported again (:func:`~.exported_graphs.exported_graph`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,7 @@ def record_on_card(model: LoadedModel, prepared: PreparedGraph, tile_shape: tupl
     """Write ``prepared``'s entry into the model card of ``model`` (atomically); returns the card's path."""
     tile_shape = tuple(tile_shape or default_tile_shape())
     graphs = {**model.card.onnx_graphs, tile_name(tile_shape): prepared.entry}
-    card = type(model.card)(**{**model.card.__dict__, "onnx_graphs": graphs})
+    card = dataclasses.replace(model.card, onnx_graphs=graphs)
     path = model.folder / CARD_FILE_NAME
     partial = path.with_name(path.name + ".partial")
     partial.write_text(card.to_json(), encoding="utf-8")
