@@ -62,7 +62,10 @@ def prepare_graph(model: LoadedModel, tile_shape: tuple[int, int] | None = None)
     path = exported_graph(model, tile_shape)
     if path is None:
         raise InputError(f"The ONNX graph of {model.card.name!r} could not be made (see the warning above).")
-    session, version = _onnxruntime_session(path)
+    try:
+        session, version = _onnxruntime_session(path)
+    except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types for an unreadable graph
+        raise InputError(f"ONNX Runtime cannot read {path} ({exc}); delete that folder and run again.") from exc
     difference = verify_against_pytorch(model, path, tile_shape, "onnxruntime", version, session)
     if difference is None:
         raise InputError(f"ONNX Runtime does not reproduce PyTorch on the graph of {model.card.name!r}.")
