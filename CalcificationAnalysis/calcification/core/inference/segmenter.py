@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
-from ..compute_device import resolve_device_name
+from ..compute_device import resolve_device, resolve_device_name  # noqa: F401 - resolve_device: re-exported
 from ..cpu_threads import limited_threads
 from ..errors import InputError
 from ..image import validate_pixels, validate_spacing_mm
