@@ -1,5 +1,6 @@
 """The default ``analyze`` path imports neither PyTorch nor scikit-learn nor skops once the model's ONNX graph and the
-classifier's ONNX export exist, and writes the same tables as a run that may import them (issue 31)."""
+classifier's ONNX export exist, and writes the same tables as a run that may import them; ``segment`` neither
+(issue 31)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,7 @@ def test_analyze_runs_without_torch_sklearn_and_skops_and_writes_the_same_tables
     for name in tables:
         assert (tmp_path / "blocked" / name).read_bytes() == (tmp_path / "free" / name).read_bytes(), name
     assert "probability" in (tmp_path / "blocked" / "summary.csv").read_text().splitlines()[0]
+    segment = ["segment", str(image), "--model", str(model), "--threshold", "0.3", "--out", str(tmp_path / "seg")]
+    third = _run(segment, blocked=BLOCKED)
+    assert third.returncode == 0 and "IMPORTED []" in third.stdout, third.stderr
+    assert any((tmp_path / "seg").glob("*.seg.nrrd"))

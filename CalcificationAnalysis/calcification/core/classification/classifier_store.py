@@ -15,6 +15,7 @@ the user's folder (``$CALCIFICATION_CLASSIFIERS_DIR``, else ``~/.calcification/c
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -212,7 +213,8 @@ def load_classifier(
     search_dirs : iterable of paths, optional
         Where names are looked up; shipped then user folder by default.
     engine : str
-        ``"auto"``: the ONNX graph when the card lists one (no scikit-learn import), else skops; ``"sklearn"``: the
+        ``"auto"``: the ONNX graph when the card lists one and ONNX Runtime is installed (no scikit-learn import),
+        else skops; ``"sklearn"``: the
         scikit-learn model from the skops file (for refitting, importances, or exporting it again).
 
     Raises
@@ -224,7 +226,7 @@ def load_classifier(
     folder = resolve_classifier_folder(source, search_dirs)
     document = _read_document(folder)
     card = read_classifier_card(folder)
-    if engine == "auto" and document.get("onnx_file"):
+    if engine == "auto" and document.get("onnx_file") and importlib.util.find_spec("onnxruntime") is not None:
         path = _verified(folder / str(document["onnx_file"]), document.get("onnx_sha256"), card)
         try:
             model = OnnxClassifier(path, (0, 1), len(card.feature_names))  # training labels are 0/1 (checked)
