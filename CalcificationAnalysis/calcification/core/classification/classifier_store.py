@@ -214,8 +214,8 @@ def load_classifier(
         Where names are looked up; shipped then user folder by default.
     engine : str
         ``"auto"``: the ONNX graph when the card lists one and ONNX Runtime is installed (no scikit-learn import),
-        else skops; ``"sklearn"``: the
-        scikit-learn model from the skops file (for refitting, importances, or exporting it again).
+        else skops; ``"sklearn"``: the scikit-learn model from the skops file (for refitting, importances, or
+        exporting it again).
 
     Raises
     ------
