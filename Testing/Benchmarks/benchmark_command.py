@@ -6,17 +6,17 @@ Usage (from the repository root)::
     .venv/bin/python Testing/Benchmarks/benchmark_command.py --old /tmp/calc-old [--runs 5] [IMAGE] [--spacing 0.05]
         [--command analyze|segment]
 
-Each run is a fresh ``python -m calcification.cli.main COMMAND IMAGE --out TMP`` process with ``PYTHONPATH``
-pointing at one checkout's ``CalcificationAnalysis`` folder; old and new runs alternate (old, new, old, new, ...) so
-load from other processes hits both alike. One untimed run of each comes first: it fills the shared inference-graph
-cache (``$CALCIFICATION_CACHE_DIR``, a temporary folder unless set) as ``make install`` does for the new code, so the
-timed runs compare warm starts. Printed per checkout: min and median wall time, peak resident memory of the process
-(``wait4``), the time to the first output line (stdout or stderr), and the ratio old / new; whether the tables are
-byte-identical and the segmentation identical voxel for voxel; and, from one ``python -X importtime`` run each, the
-import time per top-level package, the total, and the import time spent before the image reader starts (its first
-``pydicom`` / ``PIL`` / ``SimpleITK`` import). Figures are reported, never asserted; on a shared machine report the
-ratios and the minimum times.
-"""
+Each run is a fresh ``python -m calcification.cli.main COMMAND IMAGE --out TMP`` process with ``PYTHONPATH`` pointing at
+one checkout's ``CalcificationAnalysis`` folder; old and new runs alternate (old, new, old, new, ...) so load from other
+processes hits both alike. One untimed run of each comes first: it fills the shared inference-graph cache
+(``$CALCIFICATION_CACHE_DIR``, a temporary folder unless set) as ``make install`` does for the new code, so the timed
+runs compare warm starts. Printed per checkout: min and median wall time, the process's CPU time (user + system,
+steadier than wall time when other jobs share the cores), peak resident memory of the process (``wait4``), the time to
+the first output line (stdout or stderr), and the ratio old / new; whether the tables are byte-identical and the
+segmentation identical voxel for voxel; and, from one ``python -X importtime`` run each, the import time per top-level
+package, the total, and the import time spent before the image reader starts (its first ``pydicom`` / ``PIL`` /
+``SimpleITK`` import). Figures are reported, never asserted; on a shared machine report the ratios and the minimum
+times."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ def run_once(checkout: Path, arguments: list[str], cache: Path, out: Path, extra
     text = (first_line + rest).decode(errors="replace")
     if process.returncode != 0:
         raise SystemExit(f"{checkout}: exit code {process.returncode}\n{text[-2000:]}")
-    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "first": first, "text": text}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"wall": wall, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024, "first": first, "text": text}
 
 
 def compare_outputs(old: Path, new: Path) -> list[str]:
@@ -105,7 +106,8 @@ def import_times(text: str) -> tuple[collections.Counter, float, float]:
 def summary(label: str, runs: list[dict]) -> str:
     walls = [r["wall"] for r in runs]
     return (
-        f"{label:4s} wall min {min(walls):6.2f} s  median {statistics.median(walls):6.2f} s  |  peak RSS max "
+        f"{label:4s} wall min {min(walls):6.2f} s  median {statistics.median(walls):6.2f} s  |  CPU min "
+        f"{min(r['cpu'] for r in runs):6.2f} s  |  peak RSS max "
         f"{max(r['peak_mb'] for r in runs):6.0f} MB  |  first output line min {min(r['first'] for r in runs):5.2f} s"
     )
 
@@ -130,14 +132,21 @@ def main() -> None:
         for k in range(args.runs):
             for label, checkout in checkouts.items():
                 runs[label].append(run_once(checkout, arguments, cache, temporary / f"{label}-{k}"))
-                print(f"run {k + 1} {label}: {runs[label][-1]['wall']:.2f} s", flush=True)
+                print(
+                    f"run {k + 1} {label}: {runs[label][-1]['wall']:.2f} s, CPU {runs[label][-1]['cpu']:.2f} s",
+                    flush=True,
+                )
         what = f"{args.command} {args.image.name} --spacing {args.spacing}"
         print(f"\n{what}, {args.runs} runs each, {os.cpu_count()} CPUs")
         for label in checkouts:
             print(summary(label, runs[label]))
         old_min, new_min = (min(r["wall"] for r in runs[label]) for label in checkouts)
         old_median, new_median = (statistics.median(r["wall"] for r in runs[label]) for label in checkouts)
-        print(f"ratio old / new: min {old_min / new_min:.2f}x, median {old_median / new_median:.2f}x")
+        old_cpu, new_cpu = (min(r["cpu"] for r in runs[label]) for label in checkouts)
+        print(
+            f"ratio old / new: wall min {old_min / new_min:.2f}x, median {old_median / new_median:.2f}x; "
+            f"CPU min {old_cpu / new_cpu:.2f}x"
+        )
         for line in compare_outputs(temporary / f"old-{args.runs - 1}", temporary / f"new-{args.runs - 1}"):
             print(line)
         print("\nimport time per top-level package (python -X importtime, one run each; inflates what it measures):")
