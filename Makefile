@@ -1,13 +1,18 @@
 # Two entry points for a fresh Linux machine with Python 3.11 (see README.md):
 #   make demo   set everything up, then analyse a real DDSM mammogram into demo-output/
-#   make test   set everything up, then lint and run the test suite
+#   make test   set everything up (Debian packages included), then lint and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # slicer-core pins its own vtk, so it is installed before anything else that wants vtk.
 SLICER_CORE := slicer-core==5.13.31053.0
 
-.PHONY: install demo test lint benchmark onnx clean
+# Debian packages the tests use as real peers: an Orthanc PACS with its DICOMweb plugin, dciodvfy (dicom3tools) to
+# validate every SEG and SR, and headless Chromium with a font to render the HTML report. The tests fail without
+# them, so `make test` installs the missing ones (as root, or through sudo) before anything else.
+SYSTEM_PACKAGES := orthanc orthanc-dicomweb dicom3tools chromium fonts-dejavu-core
+
+.PHONY: install system-packages demo test lint benchmark onnx clean
 
 install: $(VENV)/.installed
 
@@ -33,11 +38,27 @@ demo: install
 		--spacing 0.05 --out demo-output
 	@echo "Open demo-output/*.report.html in a browser, or demo-output/*.mrb in 3D Slicer"
 
+# Installs only what is missing, so a machine that has them all (or a rerun) touches no package list.
+system-packages:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if ! command -v apt-get >/dev/null; then \
+			echo "The tests need these Debian packages (or your system's equivalents):$$missing"; exit 2; fi; \
+		sudo=""; if [ "$$(id -u)" != 0 ]; then \
+			if command -v sudo >/dev/null; then sudo="sudo"; \
+			else echo "Run as root or install:$$missing"; exit 2; fi; fi; \
+		echo "Installing the Debian packages the tests need:$$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			--no-install-recommends $$missing; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: system-packages lint
 	$(BIN)/python -m pytest
 
 benchmark: install

@@ -85,43 +85,36 @@ def registerCalcificationTraceEffect():
 def registerSampleData():
     """Register the synthetic sample mammogram (and its ground-truth segmentation) in the Sample Data module.
 
-    Runs at startup, so it imports nothing outside what Slicer bundles. When the files were written before, they are
-    registered with their SHA-256 checksums (Sample Data verifies them before loading). Otherwise the entry gets a
-    custom downloader: clicking it asks to install the packages the data engine needs, writes the files (about a
-    second) and loads them (``CalcificationAnalysisLogic.loadSample``)."""
+    Runs at startup, so it imports nothing outside what Slicer bundles. The arguments come from
+    ``sample_source_arguments``, in the form Slicer's ``SampleDataSource`` constructor accepts also before the files
+    exist. When they were written before, they are registered with their SHA-256 checksums (Sample Data verifies
+    them before loading). Otherwise the entry also gets a custom downloader: clicking it asks to install the packages
+    the data engine needs, writes the files (about a second) and loads them (``CalcificationAnalysisLogic.loadSample``).
+    """
     import SampleData
 
-    from calcification.logic.workflows.sample_data import SAMPLE_NAME, existing_sample_files
+    from calcification.logic.workflows.sample_data import SAMPLE_NAME, existing_sample_files, sample_source_arguments
 
     thumbnail = os.path.join(os.path.dirname(__file__), "Resources", "Icons", "CalcificationAnalysis.png")
     sample = existing_sample_files()
+    arguments = sample_source_arguments(sample)
     if sample is None:
-        SampleData.SampleDataLogic.registerCustomSampleDataSource(
-            category=_("Calcification"),
-            sampleName=SAMPLE_NAME,
-            thumbnailFileName=thumbnail,
-            customDownloader=lambda source: CalcificationAnalysisLogic().loadSample(),
-        )
-        return
+        arguments["customDownloader"] = lambda source: CalcificationAnalysisLogic().loadSample()
     SampleData.SampleDataLogic.registerCustomSampleDataSource(
-        category=_("Calcification"),
-        sampleName=SAMPLE_NAME,
-        thumbnailFileName=thumbnail,
-        **sampleSourceArguments(sample),
+        category=_("Calcification"), sampleName=SAMPLE_NAME, thumbnailFileName=thumbnail, **arguments
     )
 
 
-def sampleSourceArguments(sample):
-    """Keyword arguments of a Sample Data source for ``sample`` (a ``SampleFiles`` of
-    ``calcification.logic.workflows.sample_data``)."""
-    from calcification.logic.workflows.sample_data import SAMPLE_NAME
-
+def methodLabels():
+    """The panel's wording of each built-in segmentation method, by registry name, through Slicer's translation
+    function (``_`` takes literals only, so the registry's labels are repeated here; a test keeps them equal to the
+    registry's, their one owner). A method an extension registers later shows the registry's label."""
     return {
-        "uris": [sample.image_path.as_uri(), sample.segmentation_path.as_uri()],
-        "fileNames": [sample.image_path.name, sample.segmentation_path.name],
-        "nodeNames": [SAMPLE_NAME, f"{SAMPLE_NAME} truth"],
-        "loadFileTypes": ["VolumeFile", "SegmentationFile"],
-        "checksums": sample.checksums(),
+        "network": _("Trained network ensemble: Pro_UNeXt (Tong et al. 2024) or another trained model"),
+        "hdog_filtered": _(
+            "Hessian-DoG candidates judged by a filter trained on real mammograms (Marasinou et al. 2023)"
+        ),
+        "hdog": _("Hessian-DoG blob detector (Marasinou et al. 2023), no trained model"),
     }
 
 
@@ -201,13 +194,18 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         # As Slicer's Segment Editor module sets up its editor (Modules/Scripted/SegmentEditor/SegmentEditor.py).
         self.ui.segmentEditorWidget.setMaximumNumberOfUndoStates(10)
         self.ui.segmentEditorWidget.setMRMLSegmentEditorNode(self.logic.segmentEditorNode())
+        labels = methodLabels()
         for name, label in self.logic.availableMethods():
-            self.ui.methodComboBox.addItem(label, name)
+            self.ui.methodComboBox.addItem(labels.get(name, label), name)
         for key, label in self.RESULT_TABLES:
             self.ui.tableChoiceComboBox.addItem(label, key)
         self.ui.candidateTableWidget.setColumnCount(4)
         self.ui.candidateTableWidget.setHorizontalHeaderLabels(["#", _("Contrast"), _("Area (mm²)"), _("Decision")])
 
+        # As SegmentEditor.py setup(): when this is the home module, the panel is built before startupCompleted
+        # registers the "Calcification trace" effect; list every effect registered later in the embedded editor.
+        self.effectFactorySingleton = slicer.qSlicerSegmentEditorEffectFactory.instance()
+        self.effectFactorySingleton.connect("effectRegistered(QString)", self.onEditorEffectRegistered)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
         self.ui.installDependenciesButton.connect("clicked(bool)", lambda: self.onInstallDependencies(askUser=False))
@@ -233,6 +231,19 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
 
     def cleanup(self) -> None:
         self.removeObservers()
+        self.effectFactorySingleton.disconnect("effectRegistered(QString)", self.onEditorEffectRegistered)
+
+    def onEditorEffectRegistered(self) -> None:
+        """An effect was registered after the panel was built (SegmentEditor.py ``editorEffectRegistered``): list it,
+        and select the trace effect again if the panel already pointed the editor at a volume."""
+        editor = self.ui.segmentEditorWidget
+        editor.updateEffectList()
+        if self.parent.isEntered:
+            editor.setMRMLSegmentEditorNode(self.logic.segmentEditorNode())
+            editor.updateWidgetFromMRML()
+            self._editorPresetKey = None  # the next preset selects the effect, which did not exist before
+            if self._parameterNode:
+                self._updateGui()
 
     def enter(self) -> None:
         editor = self.ui.segmentEditorWidget
@@ -366,8 +377,11 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
         self.ui.exportButton.enabled = self.logic.lastAnalysis is not None
         for widget in (self.ui.modelComboBox, self.ui.deviceComboBox, self.ui.thresholdSliderWidget):
             widget.enabled = usesModel
+        # The network's model card, or the candidate filter's for hdog_filtered (its trained part, always shown).
         summary, warning = (
-            self.logic.modelDescription(parameters.model) if usesModel and self._libraryReady else ("", "")
+            self.logic.methodModelDescription(parameters.method, parameters.model)
+            if parameters and self._libraryReady
+            else ("", "")
         )
         self.ui.modelCardLabel.text = summary
         self.ui.modelWarningLabel.text = warning
@@ -625,6 +639,14 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         return model_description(name or None)
 
     @staticmethod
+    def methodModelDescription(method, model=None):
+        """(summary, warning) of the trained part ``method`` runs: the network model's card, the candidate filter's
+        for ``hdog_filtered``, nothing for methods without one."""
+        from calcification.logic.model_choices import method_model_description
+
+        return method_model_description(method, model or None)
+
+    @staticmethod
     def availableClassifiers():
         """(name, label) of every benign/malignant classifier found, the default first."""
         from calcification.logic.model_choices import classifier_choices
@@ -652,13 +674,13 @@ class CalcificationAnalysisLogic(ScriptedLoadableModuleLogic):
         user declined the installation."""
         import SampleData
 
-        from calcification.logic.workflows.sample_data import SAMPLE_NAME, write_sample_files
+        from calcification.logic.workflows.sample_data import SAMPLE_NAME, sample_source_arguments, write_sample_files
 
         if not self.ensureDependencies(needTorch=False):
             return None
         with slicer.util.WaitCursor():
             sample = write_sample_files()
-        source = SampleData.SampleDataSource(sampleName=SAMPLE_NAME, **sampleSourceArguments(sample))
+        source = SampleData.SampleDataSource(sampleName=SAMPLE_NAME, **sample_source_arguments(sample))
         nodes = SampleData.SampleDataLogic().downloadFromSource(source)
         return nodes[0] if nodes else None
 

@@ -13,7 +13,7 @@ import pydicom
 import pytest
 from scipy import ndimage
 
-INSTALL_HINT = "dciodvfy is needed for the DICOM tests: apt-get install -y dicom3tools (as .ci/run does)"
+INSTALL_HINT = "dciodvfy is needed for the DICOM tests: `make system-packages` installs it (Debian package dicom3tools)"
 #: dciodvfy warnings every object of the product gets and that are expected: the private coding scheme is declared
 #: in the Coding Scheme Identification Sequence but dciodvfy only knows the standard designators; the DDSM files'
 #: Patient's Name is a single component (copied as it is).

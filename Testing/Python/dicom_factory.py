@@ -9,6 +9,8 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from calcification.core.io.pydicom_versions import save_dicom_file
+
 DIGITAL_MAMMOGRAPHY_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.1.2"
 
 
@@ -44,7 +46,7 @@ def write_dicom(path: Path, dataset: Dataset, transfer_syntax=None) -> Path:
     """Save ``dataset`` (compressed with ``transfer_syntax`` when given) as a DICOM file with preamble."""
     if transfer_syntax is not None:
         dataset.compress(transfer_syntax)
-    dataset.save_as(path, enforce_file_format=True)
+    save_dicom_file(dataset, path)
     return path
 
 

@@ -19,7 +19,7 @@ import requests
 
 INSTALL_HINT = (
     "Orthanc and its DICOMweb plugin are needed for the DICOM tests: "
-    "apt-get install -y orthanc orthanc-dicomweb dicom3tools (as .ci/run does)"
+    "`make system-packages` installs them (Debian packages orthanc orthanc-dicomweb, as `make test` does)"
 )
 #: Where Debian's orthanc-dicomweb puts the plugin (``dpkg -L orthanc-dicomweb``).
 PLUGIN_PLACES = ("/usr/share/orthanc/plugins/libOrthancDicomWeb.so", "/usr/lib/orthanc/libOrthancDicomWeb.so.1.7")

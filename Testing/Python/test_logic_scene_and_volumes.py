@@ -69,12 +69,13 @@ def _ijk_to_ras(node) -> np.ndarray:
     return np.array([[matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
 
 
-def test_headless_scene_has_its_segmentations_logic_bound(scene):
+def test_headless_scene_has_the_process_segmentations_logic(scene):
+    """One logic per process (test_segmentations_logic_reuse.py); each scene gets the node class binding added."""
     logic = segmentations_logic_for(scene)
-    assert logic.IsA("vtkSlicerSegmentationsModuleLogic") and logic.GetMRMLScene() is scene
-    assert segmentations_logic_for(scene) is logic
-    bare = slicer.vtkMRMLScene()  # e.g. a scene made elsewhere: a logic is created and bound on demand
-    assert segmentations_logic_for(bare).GetMRMLScene() is bare
+    assert logic.IsA("vtkSlicerSegmentationsModuleLogic") and logic.GetMRMLScene() is not None
+    assert segmentations_logic_for(scene) is logic and scene.IsNodeClassRegistered("vtkMRMLSegmentEditorNode")
+    bare = slicer.vtkMRMLScene()  # e.g. a scene made elsewhere: the same logic, its node classes registered
+    assert segmentations_logic_for(bare) is logic and bare.IsNodeClassRegistered("vtkMRMLSegmentEditorNode")
 
 
 def test_node_to_mammogram_to_node_keeps_geometry_and_values_exactly(scene, mammogram_volume_node):

@@ -30,6 +30,7 @@ PANEL_FILES = sorted(
     [REPO / module / f"{module}.py" for module in MODULES]
     + [path for module in MODULES for path in (REPO / module / f"{module}Lib").glob("*.py")]
     + list((REPO / "CalcificationAnalysis" / "SegmentEditorCalcificationTraceLib").glob("*.py"))
+    + [REPO / "CalcificationAnalysis" / "DICOMCalcificationResultsPlugin.py"]
 )
 #: Files with texts of their own (a package's ``__init__.py`` has none).
 TEXT_FILES = [path for path in PANEL_FILES if path.name != "__init__.py"]
@@ -85,7 +86,6 @@ KEYWORD_SINKS = {"windowTitle", "detailedText", "toolTip", "text", "title"}
 RETURN_SINKS = {"helpText"}
 #: f-strings with words that are deliberately not translated: (file, enclosing function) -> why.
 UNTRANSLATED_F_STRINGS = {
-    ("CalcificationAnalysis.py", "sampleSourceArguments"): "node name of the sample's truth, saved in the scene",
     ("CalcificationTraining.py", "onStartTraining"): "name of the curve table and chart nodes, saved in the scene",
     ("CalcificationTraining.py", "generateSyntheticCases"): "logic summary: logged and compared by the self-test",
 }
@@ -311,3 +311,29 @@ def test_slicers_string_extractor_finds_every_text(path):
     missed = [f"line {call.lineno}: {ast.unparse(call)[:60]}" for call in calls if call.func.id == "_"]
     assert not missed, f"{path.name}: _() calls Slicer's extractor does not patch: {missed}"
     assert sorted((call.args[0].value, call.args[1].value) for call in calls) == sorted(expected)
+
+
+def test_the_method_list_shows_translated_labels_equal_to_the_registrys():
+    """The method combo box is filled through ``methodLabels()``, whose ``_()`` literals must equal the registry's
+    labels (the one owner of the English wording) for every built-in method."""
+    from calcification.core.segmentation.registry import _BUILT_IN
+
+    tree = _tree(REPO / "CalcificationAnalysis" / "CalcificationAnalysis.py")
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "methodLabels")
+    returned = next(n.value for n in ast.walk(function) if isinstance(n, ast.Return))
+    labels = {}
+    for key, value in zip(returned.keys, returned.values, strict=True):
+        assert _is_translation(value) and isinstance(value.args[0], ast.Constant), ast.unparse(value)
+        labels[key.value] = value.args[0].value
+    assert labels == {spec.name: spec.label for spec in _BUILT_IN}
+    setup = ast.unparse(
+        next(
+            item
+            for node in tree.body
+            if isinstance(node, ast.ClassDef) and node.name == "CalcificationAnalysisWidget"
+            for item in node.body
+            if isinstance(item, ast.FunctionDef) and item.name == "setup"
+        )
+    )
+    assert "labels = methodLabels()" in setup
+    assert "self.ui.methodComboBox.addItem(labels.get(name, label), name)" in setup

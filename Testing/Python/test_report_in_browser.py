@@ -1,9 +1,9 @@
 """The HTML report as a radiologist sees it: rendered by headless Chromium on a 1400 px wide laptop screen, and
 checked by where things land on the page (element boxes), not by the HTML source.
 
-Chromium is Debian's ``chromium`` package (.ci/run installs it) driven by the ``playwright`` package with
-``executable_path``, so nothing downloads a browser. Without it the tests are skipped on a developer's machine and
-fail on CI (``CI`` set), so a missing browser cannot pass unnoticed.
+Chromium is Debian's ``chromium`` package (``make test`` installs it) driven by the ``playwright`` package with
+``executable_path``, so nothing downloads a browser. Without it the tests fail, saying how to install it, so a missing
+browser cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -29,18 +29,18 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 LAPTOP = {"width": 1400, "height": 900}
+#: What the report page of the fixture was made from, beyond the analysis it yields.
+SHOWN: dict = {}
 
 
-def _browser_or_skip():
+def _browser_or_fail():
     missing = not os.path.exists(CHROMIUM)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing = True
     if missing:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium (Debian package chromium) and the playwright package are needed on CI")
-        pytest.skip("needs Debian's chromium and the playwright package")
+        pytest.fail("Chromium and the playwright package are needed: `make system-packages` and `make install`")
     return sync_playwright
 
 
@@ -50,7 +50,7 @@ def report_page(tmp_path_factory):
     open in Chromium at 1400 x 900."""
     from calcification.core.analysis.report_content import build_report_content
 
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _browser_or_fail()
     case = generate_case(SynthesisConfig(shape=(512, 448)), seed=9100, index=2)
     analysis, malignancy, breast = analyze_mammogram(case.mammogram, case.mask)
     assert analysis.cluster_count >= 2 and malignancy is not None and malignancy.warning
@@ -70,6 +70,7 @@ def report_page(tmp_path_factory):
             page = browser.new_page(viewport=LAPTOP)
             page.goto(path.as_uri())
             page.wait_for_load_state("load")
+            SHOWN["breast"] = breast
             yield page, analysis
         finally:
             browser.close()
@@ -163,12 +164,31 @@ def test_headings_are_unique_and_numbers_are_for_people(report_page):
 
 
 def test_clicking_the_mammogram_opens_it_at_full_size(report_page):
-    page, _ = report_page
+    """Full size means one image pixel per screen pixel (issue 27: the "full size" view was a reduced copy stretched
+    to twice the page's height), of the same part of the image as the page shows."""
+    from calcification.core.analysis.report_content import breast_crop_of
+
+    page, analysis = report_page
+    assert "at full size, one image pixel per screen pixel" in page.locator(".overview figcaption").inner_text()
     page.locator("#overview").click()
+    page.wait_for_function("document.querySelector('#zoom img').naturalWidth > 0")
     zoomed = _box(page, "#zoom img")
-    assert zoomed["height"] > _box(page, "#overview")["height"]
+    natural = page.locator("#zoom img").evaluate("i => [i.naturalWidth, i.naturalHeight]")
+    rows, cols = breast_crop_of(analysis, SHOWN["breast"])
+    assert natural == [cols.stop - cols.start, rows.stop - rows.start]
+    assert (round(zoomed["width"]), round(zoomed["height"])) == tuple(natural)
     page.keyboard.press("Escape")
     assert not page.locator("#zoom").is_visible()
+
+
+def test_close_ups_are_at_least_400_pixels_and_never_reduced(report_page):
+    page, _ = report_page
+    for picture in page.locator(".crops img").all():
+        shown = picture.bounding_box()
+        natural = picture.evaluate("i => [i.naturalWidth, i.naturalHeight]")
+        assert min(shown["width"], shown["height"]) >= 400 and [shown["width"], shown["height"]] == natural
+    for figure in page.locator(".crops figure").all():  # each caption wraps under its own picture
+        assert figure.locator("figcaption").bounding_box()["width"] <= figure.locator("img").bounding_box()["width"]
 
 
 def test_the_page_fetches_nothing(report_page):

@@ -60,13 +60,18 @@ def test_close_ups_share_one_magnification_with_a_one_millimetre_bar_and_thin_ou
     pixels, labels = image
     boxes = [(98, 98, 112, 110), (99, 101, 101, 103)]  # a cluster and a much smaller one
     geometry = close_up_geometry(boxes, (0.1, 0.1))
-    assert geometry.field_px == (60, 60) and geometry.zoom == 5  # 6 mm at 0.1 mm, fitted into 300 px
+    assert geometry.field_px == (60, 60) and geometry.zoom == 7  # 6 mm at 0.1 mm, magnified to 400 px or more
     first, second = (cluster_close_up(pixels, labels, box, n, (0.1, 0.1), geometry) for n, box in enumerate(boxes, 1))
-    assert first.shape == second.shape == (300, 300, 3)
-    # 1 mm = 10 pixels = 50 screen pixels: the white bar near the bottom left is that long.
-    bar = np.all(first[-12, :61] == 255, axis=1)  # the "1 mm" text starts right of column 61
-    assert 48 <= bar.sum() <= 52
-    # Outlines are one screen pixel outside each calcification: the 3 x 3 spot (15 x 15 on screen) keeps its inside.
+    assert first.shape == second.shape == (420, 420, 3)
+    # 1 mm = 10 pixels = 70 screen pixels: the white bar near the bottom left is that long.
+    bar = np.all(first[-12, :81] == 255, axis=1)  # the "1 mm" text starts right of column 81
+    assert 68 <= bar.sum() <= 72
+    # Never reduced, and never under 400 px (issue 27: 240 px close-ups of 0.05 mm films hid the calcifications):
+    # a 50 mm cluster at 0.1 mm is shown at native resolution, a 20 mm field at 0.07 mm doubled to 572 px.
+    assert close_up_geometry([(0, 0, 499, 499)], (0.1, 0.1)).zoom == 1
+    wide = close_up_geometry([(0, 0, 256, 256)], (0.07, 0.07))
+    assert wide.zoom == 2 and min(wide.field_px) * wide.zoom >= 400
+    # Outlines are one screen pixel outside each calcification: the 3 x 3 spot (21 x 21 on screen) keeps its inside.
     outline = np.all(first == OUTLINE_RGB, axis=2)
     rows, cols = np.nonzero(outline)
     assert (

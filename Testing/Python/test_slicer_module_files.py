@@ -141,9 +141,10 @@ def test_logic_and_core_never_touch_the_slicer_application():
         assert not roots & {"slicer", "vtk", "vtkmodules", "qt", "ctk"}, f"{path.relative_to(REPO)} imports {roots}"
 
 
-#: Every Slicer-facing file: the module files, their panel sections and the Segment Editor effect.
+#: Every Slicer-facing file: the module files, their panel sections, the Segment Editor effect and the DICOM plugin.
 PANEL_FILES = sorted(
     [REPO / module / f"{module}.py" for module in MODULES]
+    + [REPO / "CalcificationAnalysis" / "DICOMCalcificationResultsPlugin.py"]
     + [path for module in MODULES for path in (REPO / module / f"{module}Lib").glob("*.py")]
     + list((REPO / "CalcificationAnalysis" / "SegmentEditorCalcificationTraceLib").glob("*.py"))
 )
@@ -215,6 +216,26 @@ def test_embedded_segment_editor_is_managed_like_slicers_segment_editor_module()
         REPO / "CalcificationAnalysis" / "SegmentEditorCalcificationTraceLib" / "SegmentEditorEffect.py"
     ).read_text()
     assert f'scriptedEffect.name = "{constants["TRACE_EFFECT_NAME"]}"' in effect
+
+
+def test_effects_registered_after_the_panel_is_built_reach_its_editor():
+    """When CalcificationAnalysis is the home module its panel is built before ``startupCompleted`` registers the
+    trace effect. Modules/Scripted/SegmentEditor/SegmentEditor.py (v5.10.0, setup / editorEffectRegistered /
+    cleanup) connects ``qSlicerSegmentEditorEffectFactory.instance()``'s ``effectRegistered(QString)`` signal
+    (EditorEffects/qSlicerSegmentEditorEffectFactory.h) to ``qMRMLSegmentEditorWidget.updateEffectList()``
+    (Widgets/qMRMLSegmentEditorWidget.h) and disconnects it in cleanup; the panel must do the same."""
+    tree = _module_tree("CalcificationAnalysis")
+    widget = "CalcificationAnalysisWidget"
+    setup = ast.unparse(_method(tree, widget, "setup"))
+    assert "self.effectFactorySingleton = slicer.qSlicerSegmentEditorEffectFactory.instance()" in setup
+    assert "self.effectFactorySingleton.connect('effectRegistered(QString)', self.onEditorEffectRegistered)" in setup
+    assert "updateEffectList()" in _called(_method(tree, widget, "onEditorEffectRegistered"))
+    cleanup = ast.unparse(_method(tree, widget, "cleanup"))
+    assert (
+        "self.effectFactorySingleton.disconnect('effectRegistered(QString)', self.onEditorEffectRegistered)" in cleanup
+    )
+    # The handler takes no argument besides self: the signal's QString is dropped, as in SegmentEditor.py.
+    assert [a.arg for a in _method(tree, widget, "onEditorEffectRegistered").args.args] == ["self"]
 
 
 def test_the_panel_does_not_rewrite_the_editor_node_on_every_parameter_change():

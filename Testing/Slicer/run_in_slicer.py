@@ -1,17 +1,24 @@
-"""Click through both panels inside a real 3D Slicer (5.10 or later) and fail on any error or Python traceback.
+"""Click through both panels inside a real 3D Slicer (5.10, 5.12 or later) and fail on any error or Python traceback.
 
-Run from the repository root (README.md, "Testing in a real Slicer"):
+Run from the repository root (README.md, "Testing in a real Slicer"; the same command, kept equal by
+Testing/Python/test_run_in_slicer_command.py):
 
-    Slicer --disable-cli-modules --additional-module-paths CalcificationAnalysis CalcificationTraining \
-        --python-script Testing/Slicer/run_in_slicer.py
+    /path/to/Slicer --no-splash \
+      --additional-module-paths "$PWD/CalcificationAnalysis" "$PWD/CalcificationTraining" \
+      --python-script "$PWD/Testing/Slicer/run_in_slicer.py"
+
+It needs the main window (``slicer.util.selectModule`` raises without one and there is no layout manager), so no
+``--no-main-window``; and no ``--disable-cli-modules``, which removes the CLI modules other DICOM loaders use.
 
 Steps: install the Python packages (no question), open Calcification Analysis, load the sample through Sample
 Data, trace one calcification with the "Calcification trace" effect in a slice view and undo it, segment with the
 shipped network, analyse and export; open Calcification Training, check a two-case synthetic dataset and train one
-epoch on it in the panel's own training process; write the sample as a DICOM mammogram, analyse it into a DICOM SEG
-and SR, import both into a temporary DICOM database and load the SEG through Slicer's DICOM module (the
-QuantitativeReporting extension's SEG plugin must be installed). Exits 0 when every step passed and Slicer's log
-has no Python traceback, else 1 (slicer.util.exit). Cannot run without Slicer; the pytest suite checks the rest.
+epoch on it in the panel's own training process; write the sample as a DICOM mammogram without a patient coordinate
+system (as projection mammograms are), analyse it into a DICOM SEG and SR (on Slicer 5.10, whose pydicom 2.4 the
+extension keeps, written in a PythonSlicer process with pydicom 3 from a private folder), import them into a temporary
+DICOM database and load the SEG and SR through Slicer's DICOM module, which must choose the extension's own plugin
+(DICOMCalcificationResultsPlugin) for them. Exits 0 when every step passed and Slicer's log has no Python
+traceback, else 1 (slicer.util.exit). Cannot run without Slicer; the pytest suite checks the rest.
 """
 
 import logging
@@ -143,10 +150,13 @@ def runTrainingPanel(folder):
 
 
 def writeSampleAsDicom(volumeNode, path):
-    """The sample mammogram as a single-frame MG DICOM file with a patient coordinate system (pydicom, bundled)."""
+    """The sample mammogram as a single-frame MG DICOM file without a patient coordinate system, as "for
+    presentation" mammograms are (pydicom, bundled; written the same on Slicer 5.10's pydicom 2.4 and on 3)."""
     import numpy as np
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    from calcification.logic.workflows.dicom_results import save_dicom_file
 
     pixels = slicer.util.arrayFromVolume(volumeNode)[0]
     pixels = np.clip(pixels, 0, 65535).astype(np.uint16)
@@ -161,48 +171,85 @@ def writeSampleAsDicom(volumeNode, path):
     dataset.SamplesPerPixel, dataset.PhotometricInterpretation = 1, "MONOCHROME2"
     dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit, dataset.PixelRepresentation = 16, 16, 15, 0
     rowSpacing, columnSpacing = volumeNode.GetSpacing()[1], volumeNode.GetSpacing()[0]
-    dataset.ImagerPixelSpacing = dataset.PixelSpacing = [f"{rowSpacing:.6g}", f"{columnSpacing:.6g}"]
-    # A patient coordinate system, so the SEG carries plane positions: QuantitativeReporting converts SEG with dcmqi,
-    # which cannot read planar segmentations without them (QIICR/dcmqi issue 319, open).
-    dataset.FrameOfReferenceUID = generate_uid()
-    dataset.ImageOrientationPatient, dataset.ImagePositionPatient = [1, 0, 0, 0, 1, 0], [0, 0, 0]
-    dataset.SliceThickness = 1
+    dataset.ImagerPixelSpacing = [f"{rowSpacing:.6g}", f"{columnSpacing:.6g}"]
     dataset.PixelData = pixels.tobytes()
-    dataset.save_as(path, enforce_file_format=True)
+    save_dicom_file(dataset, path)
 
 
-def runDicomSegmentation(folder):
-    """Load the product's DICOM SEG through Slicer's DICOM database. API checked against Slicer's
-    Modules/Scripted/DICOMLib/DICOMUtils.py (TemporaryDICOMDatabase, importDicom, loadSeriesWithVerification) and
-    QIICR/QuantitativeReporting DICOMPlugins/DICOMSegmentationPlugin.py (loadType "DICOMSegmentation", registered in
-    slicer.modules.dicomPlugins as "DICOMSegmentationPlugin")."""
-    from DICOMLib import DICOMUtils
+def writeResultsWithPydicom3(dicomFolder, folder):
+    """Write the SEG and SR of ``dicomFolder/sample.dcm`` with ``calcification analyze --dicom`` in a PythonSlicer
+    process that finds pydicom 3 and highdicom first in a private folder. Slicer 5.10 keeps its pydicom 2.4.4, with
+    which the extension gets highdicom 0.22, which cannot write a SEG; the running Slicer's packages stay as they
+    are. PythonSlicer is found as slicer.util's _executePythonModule finds it (on the PATH Slicer sets)."""
+    import shutil
+    import subprocess
 
+    python = shutil.which("PythonSlicer")
+    assert python, "PythonSlicer is not on the PATH"
+    private = pathlib.Path(folder) / "pydicom3"
+    packages = ["highdicom>=0.27", "pydicom>=3.0.1", "pyjpegls>=1.0"]
+    subprocess.run([python, "-m", "pip", "install", "--no-deps", "--target", str(private), *packages], check=True)
+    library = os.path.dirname(slicer.util.modulePath(ANALYSIS))  # the folder holding the calcification package
+    searchPath = os.pathsep.join([str(private), library, os.environ.get("PYTHONPATH", "")])
+    environment = dict(os.environ, PYTHONPATH=searchPath)
+    command = "import sys; from calcification.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    out = pathlib.Path(folder) / "results-pydicom3"
+    arguments = ["analyze", str(dicomFolder / "sample.dcm"), "--method", "hdog", "--out", str(out), "--dicom"]
+    subprocess.run([python, "-c", command, *arguments], check=True, env=environment)
+    for path in [*out.glob("*.seg.dcm"), *out.glob("*.sr.dcm")]:
+        shutil.copy(path, dicomFolder / path.name)
+
+
+def writeDicomResults(dicomFolder, folder):
+    """SEG and SR of the sample beside it: in this process where its highdicom can write them (Slicer 5.12 and
+    later), else with pydicom 3 in a separate process (writeResultsWithPydicom3). Returns their Series UIDs."""
+    import pydicom
+
+    from calcification.logic.errors import InputError
     from calcification.logic.workflows.analysis_files import analyze_files
     from calcification.logic.workflows.dicom_results import dicom_results_for, write_dicom_results
 
-    assert "DICOMSegmentationPlugin" in slicer.modules.dicomPlugins, (
-        "Slicer's DICOM module has no SEG plugin: install the QuantitativeReporting extension"
-    )
-    step("DICOM SEG: write the sample as DICOM, analyse, write SEG and SR")
+    batch = analyze_files([dicomFolder / "sample.dcm"], pathlib.Path(folder) / "results", segmenter="hdog")
+    try:
+        write_dicom_results(dicom_results_for(batch.files[0]), dicomFolder, "sample")
+    except InputError as error:  # Slicer 5.10: the refusal names what to do
+        step(f"DICOM results: {error} Writing them in a PythonSlicer process instead.")
+        writeResultsWithPydicom3(dicomFolder, folder)
+    seg, sr = next(dicomFolder.glob("*.seg.dcm")), next(dicomFolder.glob("*.sr.dcm"))
+    return [pydicom.dcmread(path, stop_before_pixels=True).SeriesInstanceUID for path in (seg, sr)]
+
+
+def runDicomResults(folder):
+    """Load the product's DICOM SEG and SR through Slicer's DICOM database. API checked against Slicer's
+    Modules/Scripted/DICOMLib/DICOMUtils.py (TemporaryDICOMDatabase, importDicom, loadSeriesWithVerification, whose
+    expectedSelectedPlugins are keyed by the plugin's loadType)."""
+    from DICOMLib import DICOMUtils
+
+    assert "DICOMCalcificationResultsPlugin" in slicer.modules.dicomPlugins, "the extension's DICOM plugin is missing"
+    loadType = slicer.modules.dicomPlugins["DICOMCalcificationResultsPlugin"]().loadType
+    step("DICOM results: write the sample as DICOM, analyse, write SEG and SR")
     slicer.mrmlScene.Clear()
     volumeNode = slicer.util.getModuleLogic(ANALYSIS).loadSample()
     dicomFolder = pathlib.Path(folder) / "dicom"
     dicomFolder.mkdir()
     writeSampleAsDicom(volumeNode, dicomFolder / "sample.dcm")
-    batch = analyze_files([dicomFolder / "sample.dcm"], pathlib.Path(folder) / "results", segmenter="hdog")
-    results = dicom_results_for(batch.files[0])
-    write_dicom_results(results, dicomFolder, "sample")
-    step("DICOM SEG: import into a temporary DICOM database and load the SEG")
+    segSeries, srSeries = writeDicomResults(dicomFolder, folder)
+    step("DICOM results: import into a temporary DICOM database and load the SEG and the SR")
     slicer.mrmlScene.Clear()
     with DICOMUtils.TemporaryDICOMDatabase(str(pathlib.Path(folder) / "database")):
         assert DICOMUtils.importDicom(str(dicomFolder)), "the DICOM files could not be imported"
         loaded = DICOMUtils.loadSeriesWithVerification(
-            [results.segmentation.SeriesInstanceUID],
-            expectedSelectedPlugins={"DICOMSegmentation": 1},
+            [segSeries],
+            expectedSelectedPlugins={loadType: 1},
             expectedLoadedNodes={"vtkMRMLSegmentationNode": 1},
         )
-    assert loaded, "the SEG did not load through the DICOM module (see the log)"
+        assert loaded, "the SEG did not load through the DICOM module with the extension's plugin (see the log)"
+        loaded = DICOMUtils.loadSeriesWithVerification(
+            [srSeries],
+            expectedSelectedPlugins={loadType: 1},
+            expectedLoadedNodes={"vtkMRMLTableNode": 1},
+        )
+        assert loaded, "the SR did not load through the DICOM module with the extension's plugin (see the log)"
     segmentationNode = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLSegmentationNode")
     names = [
         segmentationNode.GetSegmentation().GetNthSegment(i).GetName()
@@ -220,7 +267,7 @@ def main():
     runs = (
         ("analysis panel", runAnalysisPanel),
         ("training panel", runTrainingPanel),
-        ("DICOM SEG in the DICOM module", runDicomSegmentation),
+        ("DICOM SEG and SR in the DICOM module", runDicomResults),
     )
     for name, run in runs:
         with tempfile.TemporaryDirectory() as folder:

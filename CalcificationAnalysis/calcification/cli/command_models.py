@@ -51,4 +51,19 @@ def run(args: argparse.Namespace) -> int:
         mark = "  (default)" if entry.name == default else ""
         print(f"{card.name}{mark}  [{entry.origin}]  {card.architecture}, {len(card.folds)} fold(s){quality}; {data}")
         print(f"    {entry.folder}")
+    _print_filters()
     return 0
+
+
+def _print_filters() -> None:
+    """The candidate filters the ``hdog_filtered`` method uses (shipped; the default first)."""
+    from ..core.candidates.candidate_filter import DEFAULT_FILTER_NAME, list_filters
+    from ..logic.model_choices import filter_summary
+
+    filters = list_filters()
+    if filters:
+        print("Candidate filters (--method hdog_filtered; --model NAME or FOLDER):")
+    for folder, card in filters:
+        mark = "  (default)" if card.name == DEFAULT_FILTER_NAME else ""
+        print(f"{filter_summary(card)}{mark}  [shipped]")
+        print(f"    {folder}")

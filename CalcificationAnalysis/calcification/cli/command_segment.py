@@ -13,9 +13,13 @@ from .progress_bar import terminal_progress
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "segment",
-        help="outline the calcifications of a mammogram",
-        description="Segment calcifications and write OUT/<name>.seg.nrrd, OUT/<name>.mrb (Slicer scene) and "
-        "OUT/<name>.overlay.png. On any error no output file is left behind.",
+        help="outline the calcifications of a mammogram (no measurements: see analyze)",
+        description="Outline the calcifications of IMAGE and print how many there are; measures nothing (analyze "
+        "adds the tables, clusters, probability and report). Writes OUT/<name>.seg.nrrd (segments 'Calcification' "
+        "and, when found, 'Vascular calcification'), OUT/<name>.mrb (Slicer scene: image and segmentation), "
+        "OUT/<name>.overlay.png and, with the network method, OUT/<name>.probability.nrrd (probability per pixel). "
+        "The printed count is the saved segmentation's (touching objects are one), as analyze reports it. On any "
+        "error no output file is left behind.",
     )
     parser.add_argument("image", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA file")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")

@@ -61,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Trace the calcification at each --point with Slicer's level tracing filter: the point snaps to "
         "the brightest pixel nearby and the outline is drawn at 0.3 of the way from the local background to that "
         "peak (--raw: Slicer's own rule, the clicked value is the level). Writes OUT/<name>.seg.nrrd and "
-        "OUT/<name>.trace.png. Points outside the image are refused before anything is written.",
+        "OUT/<name>.trace.png. Points outside the image are refused before anything is written; a point that "
+        "outlines nothing (background, noise, outside --range) is refused with the reason, and nothing is written.",
     )
     parser.add_argument("image", help="DICOM, PNG, TIFF, PGM, NRRD, NIfTI or MHA file")
     parser.add_argument(
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         peak_row, peak_col = result.peak
         print(
             f"point x={x:g} y={y:g}: peak x={peak_col} y={peak_row}, level {result.level:g}, "
-            f"{result.changed_pixels} pixels added"
+            f"{result.changed_pixels} pixels added{'' if result.changed_pixels else ' (already outlined)'}"
         )
     print(f"traced area {traced.area_mm2:.3f} mm²")
     for path in traced.paths:

@@ -61,6 +61,38 @@ def model_description(name: Optional[str]) -> tuple[str, str]:
     return "; ".join(parts) + ".", SYNTHETIC_WARNING if card.synthetic_training else ""
 
 
+def filter_summary(card) -> str:
+    """One line on a candidate filter card: name, threshold, what it was trained on and its cross-validated ROC AUC
+    (what ``calcification models`` prints and the panel shows for the ``hdog_filtered`` method)."""
+    parts = [f"{card.name}: Hessian-DoG candidate filter, kept at probability >= {card.threshold:g}"]
+    auc = card.metrics.get("cross_validation", {}).get("roc_auc")
+    if auc is not None:
+        parts.append(f"cross-validated ROC AUC {float(auc):.3f}")
+    parts.append("synthetic training data only" if card.synthetic_training else f"trained on {card.trained_on}")
+    return "; ".join(parts) + "."
+
+
+def method_model_description(method: str, model: Optional[str] = None) -> tuple[str, str]:
+    """(summary, warning) of the trained part ``method`` runs: the network model ``model`` (the default when empty)
+    for network methods, the shipped candidate filter for ``hdog_filtered``, ("", "") for methods without one."""
+    from ..core.candidates.candidate_filter import read_filter_card
+    from ..core.segmentation import ModelKind, method_spec
+
+    try:
+        kind = method_spec(method).model_kind
+    except InputError as error:
+        return "", str(error)
+    if kind is ModelKind.NETWORK:
+        return model_description(model)
+    if kind is ModelKind.CANDIDATE_FILTER:
+        try:
+            card = read_filter_card(None)
+        except InputError as error:
+            return "", str(error)
+        return filter_summary(card), SYNTHETIC_WARNING if card.synthetic_training else ""
+    return "", ""
+
+
 def classifier_choices() -> list[tuple[str, str]]:
     """(name, label) of every benign/malignant classifier found, the shipped default first."""
     from ..core.classification.classifier_store import DEFAULT_CLASSIFIER_NAME, list_classifiers

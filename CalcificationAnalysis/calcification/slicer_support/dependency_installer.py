@@ -11,6 +11,7 @@ Nothing is imported from the library's scientific modules before this returns Tr
 from __future__ import annotations
 
 import os
+import tempfile
 
 
 def ensure_dependencies(ask_user: bool = True, need_torch: bool = True) -> bool:
@@ -23,9 +24,14 @@ def ensure_dependencies(ask_user: bool = True, need_torch: bool = True) -> bool:
     def ask(question: str) -> bool:
         return slicer.util.confirmOkCancelDisplay(question, "Install Python packages")
 
-    def install_requirements_file(path) -> None:
-        with slicer.util.WaitCursor():
-            slicer.util.pip_install(["-r", os.fspath(path)])
+    def install_requirements_file(path, constraints) -> None:
+        # The packages Slicer bundles stay as they are (python_dependencies.BUNDLED_DISTRIBUTIONS): pip gets them as
+        # constraints, so it picks versions of the others that work with the pydicom this Slicer has loaded.
+        with tempfile.TemporaryDirectory() as folder, slicer.util.WaitCursor():
+            constraints_file = os.path.join(folder, "slicer-bundled-constraints.txt")
+            with open(constraints_file, "w", encoding="utf-8") as handle:
+                handle.write("\n".join(constraints) + "\n")
+            slicer.util.pip_install(["-r", os.fspath(path), "-c", constraints_file])
 
     def install_torch(requirement: str) -> None:
         with slicer.util.WaitCursor():

@@ -22,6 +22,13 @@ REQUIREMENTS_FILE = Path(__file__).resolve().parent.parent / "requirements-slice
 TORCH_VERSION_REQUIREMENT = ">=2.1"
 TORCH_REQUIREMENT = f"torch{TORCH_VERSION_REQUIREMENT}"
 
+#: Distributions Slicer ships in its own Python and imports at start-up (numpy, scipy, SimpleITK; pydicom 2.4.4 and
+#: dicomweb-client 0.60.0 in Slicer 5.10, pydicom 3.0.2, dicomweb-client 0.61.0 and highdicom 0.27.0 in 5.12:
+#: SuperBuild/External_python-dicom-requirements.cmake). Installing the extension's packages must never replace
+#: one of them under the running Slicer (pip would put, e.g., pydicom 3 on disk under the loaded 2.4.4: the same
+#: session's ``import highdicom`` then fails), so each one installed is pinned to its version while installing.
+BUNDLED_DISTRIBUTIONS = ("numpy", "scipy", "SimpleITK", "pydicom", "dicomweb-client", "highdicom", "pillow")
+
 #: Distribution name -> import name, where they differ.
 _IMPORT_NAMES = {
     "scikit-image": "skimage",
@@ -70,6 +77,21 @@ def missing_requirements(need_torch: bool = False) -> list[str]:
     return missing_distributions() + ([TORCH_REQUIREMENT] if need_torch and torch_missing() else [])
 
 
+def bundled_constraints() -> list[str]:
+    """pip constraint lines (``pydicom==2.4.4`` ...) pinning every :data:`BUNDLED_DISTRIBUTIONS` entry installed in
+    this Python to its installed version, so that pip chooses versions of the other packages that work with them
+    (highdicom 0.22 with Slicer 5.10's pydicom 2.4) or fails saying why, instead of replacing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = []
+    for distribution in BUNDLED_DISTRIBUTIONS:
+        try:
+            lines.append(f"{distribution}=={version(distribution)}")
+        except PackageNotFoundError:
+            continue
+    return lines
+
+
 def install_prompt(missing: list[str]) -> str:
     """The question shown before installing ``missing`` (requirement lines)."""
     return (
@@ -82,7 +104,7 @@ def install_prompt(missing: list[str]) -> str:
 
 def ensure_requirements(
     ask: Optional[Callable[[str], bool]],
-    install_requirements_file: Callable[[Path], None],
+    install_requirements_file: Callable[[Path, list], None],
     install_torch: Callable[[str], None],
     need_torch: bool = False,
 ) -> bool:
@@ -93,7 +115,8 @@ def ensure_requirements(
     ask
         Shown :func:`install_prompt`; returns True when the user agrees. None: install without asking.
     install_requirements_file
-        Installs every line of the given requirements file (Slicer: ``slicer.util.pip_install(["-r", path])``).
+        Installs every line of the given requirements file under the given constraint lines
+        (:func:`bundled_constraints`; Slicer: ``slicer.util.pip_install(["-r", path, "-c", constraints_file])``).
     install_torch
         Installs PyTorch given :data:`TORCH_REQUIREMENT` (Slicer: the PyTorch extension, else ``pip_install``).
     need_torch
@@ -111,7 +134,7 @@ def ensure_requirements(
     if ask is not None and not ask(install_prompt(missing)):
         return False
     if missing_distributions():
-        install_requirements_file(REQUIREMENTS_FILE)
+        install_requirements_file(REQUIREMENTS_FILE, bundled_constraints())
     if need_torch and torch_missing():
         install_torch(TORCH_REQUIREMENT)
     importlib.invalidate_caches()  # packages written by pip during this session become importable

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from scipy import ndimage
 
 from ..errors import InputError
 from ..features import (
@@ -20,15 +19,9 @@ from ..features import (
     measure_calcifications,
 )
 from ..image import validate_spacing_mm
+from ..segmentation.result import label_calcifications
 
-#: 8-connectivity: diagonal neighbours belong to the same calcification, as in the network's own object labelling.
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
-
-
-def label_calcifications(mask: np.ndarray) -> np.ndarray:
-    """int32 (rows, cols) instance labels 1..n of the 8-connected components of a boolean calcification mask."""
-    labels, _ = ndimage.label(np.asarray(mask, dtype=bool), structure=_EIGHT_CONNECTED)
-    return labels.astype(np.int32, copy=False)
+__all__ = ["ImageAnalysis", "analyze_mask", "label_calcifications"]
 
 
 @dataclass(frozen=True)

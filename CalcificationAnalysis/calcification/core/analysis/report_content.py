@@ -11,7 +11,7 @@ from ..features.clusters import CLUSTER_RULE_TEXT
 from ..rendering.overlay import BREAST_RGB, OUTLINE_RGB, VASCULAR_RGB, display_window
 from ..reporting.cluster_pictures import CLUSTER_BOX_RGB, close_up_geometry, cluster_close_up
 from ..reporting.html_report import ReportContent, ReportTable
-from ..reporting.report_figures import overview_picture, png_data_uri
+from ..reporting.report_figures import breast_crop, overview_picture, palette_png_data_uri
 from .image_analysis import ImageAnalysis
 from .malignancy import MalignancyResult
 from .result_tables import ResultTable, calcification_table, cluster_boxes, cluster_table, image_feature_table
@@ -22,8 +22,16 @@ RESEARCH_USE_WARNING = "Research software: not a medical device; every finding n
 #: At most this many cluster close-ups on one page (the lowest cluster numbers first).
 MAX_CLUSTER_CROPS = 12
 
-#: Longest side of the embedded mammogram (pixels): shown 860 px tall, and at full size when clicked.
+#: Longest side of the mammogram shown on the page (pixels): about twice its 860 px on the screen, so its outlines,
+#: thickened by the reduction, stay visible.
 OVERVIEW_SIZE_PX = 2400
+
+#: Longest side of the full-size picture opened by a click: the breast at one image pixel per screen pixel up to this
+#: size (a 4432-pixel film is shown whole), reduced by an integer factor beyond it.
+FULL_SIZE_MAX_PX = 6000
+
+#: Background kept around the breast in the report's pictures, mm.
+BREAST_MARGIN_MM = 5.0
 
 #: Calcification-table columns shown by default; the rest are one click away.
 MAIN_CALCIFICATION_COLUMNS = (
@@ -77,6 +85,18 @@ def _facts(analysis: ImageAnalysis, segmentation_note: str) -> tuple:
     return tuple(facts)
 
 
+def cluster_caption(analysis: ImageAnalysis, cluster) -> str:
+    """The close-up's caption. Its area is the calcified area of the cluster's members (a part of the image's total
+    calcified area, shown among the facts); the region the cluster spans (``area_mm2`` of the cluster table, the
+    dilated domain of Tong et al.) is named as such, since it is mostly tissue between the calcifications."""
+    members = np.asarray(analysis.measurements.cluster_id) == cluster.cluster_id
+    calcified = float(np.sum(np.asarray(analysis.measurements.area_mm2)[members]))
+    return (
+        f"Cluster {cluster.cluster_id}: {cluster.count} calcifications, calcified area {calcified:.2f} mm² "
+        f"(in a region of {cluster.area_mm2:.1f} mm²), {cluster.shape.value}"
+    )
+
+
 def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional[np.ndarray]) -> tuple:
     """Close-ups in cluster-number order, all at one magnification and one grey scale."""
     boxes = cluster_boxes(analysis)[:MAX_CLUSTER_CROPS]
@@ -84,10 +104,6 @@ def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional
     window = display_window(pixels, breast)
     crops = []
     for cluster, box in zip(analysis.clusters.clusters[:MAX_CLUSTER_CROPS], boxes, strict=True):
-        caption = (
-            f"Cluster {cluster.cluster_id}: {cluster.count} calcifications, {cluster.area_mm2:.1f} mm², "
-            f"{cluster.shape.value}"
-        )
         picture = cluster_close_up(
             pixels,
             analysis.labels,
@@ -97,17 +113,20 @@ def _cluster_crops(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional
             geometry,
             vascular=analysis.vascular_labels,
             window=window,
+            member_labels=cluster.member_labels,
         )
-        crops.append((caption, png_data_uri(picture)))
+        crops.append((cluster_caption(analysis, cluster), palette_png_data_uri(picture)))
     return tuple(crops), geometry
 
 
 def _crops_note(analysis: ImageAnalysis, geometry) -> str:
     shown = min(analysis.cluster_count, MAX_CLUSTER_CROPS)
     more = f" (the first {shown} of {analysis.cluster_count})" if analysis.cluster_count > shown else ""
+    native = "native resolution" if geometry.zoom == 1 else f"{geometry.zoom} screen pixels per image pixel"
     return (
-        f"In cluster-number order{more}, all at the same magnification ({geometry.field_mm:.1f} mm across, "
-        "bar = 1 mm); outlines are drawn just outside each calcification."
+        f"In cluster-number order{more}, all at the same magnification ({geometry.field_mm:.1f} mm across, {native}, "
+        "bar = 1 mm). Outlines are drawn just outside each calcification: yellow for the cluster's, cyan for "
+        "calcifications outside it, red for vascular ones."
     )
 
 
@@ -155,23 +174,57 @@ def _tables(analysis: ImageAnalysis) -> tuple:
 
 
 def numbered_overview(
-    pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional[np.ndarray], max_size_px: int = OVERVIEW_SIZE_PX
+    pixels: np.ndarray,
+    analysis: ImageAnalysis,
+    breast: Optional[np.ndarray],
+    max_size_px: int = OVERVIEW_SIZE_PX,
+    crop: Optional[tuple[slice, slice]] = None,
 ) -> np.ndarray:
-    """The whole mammogram with outlines and the numbered cluster boxes, as in the report and ``<name>.overlay.png``.
+    """The mammogram with outlines and the numbered cluster boxes, as in the report and ``<name>.overlay.png``.
+
+    ``crop`` (rows, cols) draws that part of the image only (see :func:`breast_crop_of`); the whole image when None.
 
     Returns
     -------
     np.ndarray, uint8 (rows / f, cols / f, 3), the longest side at most ``max_size_px``
     """
+    rows, cols = crop or (slice(0, pixels.shape[0]), slice(0, pixels.shape[1]))
+    vascular = analysis.vascular_labels
     return overview_picture(
-        pixels,
-        analysis.labels,
-        breast,
-        cluster_boxes(analysis),
+        pixels[rows, cols],
+        analysis.labels[rows, cols],
+        None if breast is None else breast[rows, cols],
+        [
+            (r0 - rows.start, c0 - cols.start, r1 - rows.start, c1 - cols.start)
+            for r0, c0, r1, c1 in cluster_boxes(analysis)
+        ],
         max_size_px=max_size_px,
-        vascular=analysis.vascular_labels,
+        vascular=None if vascular is None else vascular[rows, cols],
         numbers=[c.cluster_id for c in analysis.clusters.clusters],
     )
+
+
+def breast_crop_of(analysis: ImageAnalysis, breast: Optional[np.ndarray]) -> tuple[slice, slice]:
+    """The report pictures' part of the image: the breast and every calcification, with :data:`BREAST_MARGIN_MM`
+    around them (no background, no film label)."""
+    margin_px = int(round(BREAST_MARGIN_MM / min(analysis.spacing_mm)))
+    return breast_crop(analysis.labels.shape, breast, (analysis.labels, analysis.vascular_labels), margin_px)
+
+
+def _overview_pictures(pixels: np.ndarray, analysis: ImageAnalysis, breast: Optional[np.ndarray]) -> dict:
+    """The page's picture of the breast and the full-size one a click opens, each embedded once (one picture when
+    the breast is small enough to be shown whole on the page)."""
+    crop = breast_crop_of(analysis, breast)
+    full = numbered_overview(pixels, analysis, breast, FULL_SIZE_MAX_PX, crop)
+    scale = full.shape[0] / (crop[0].stop - crop[0].start)
+    if max(full.shape[:2]) <= OVERVIEW_SIZE_PX:  # the page's picture is the full-size one
+        return {"overview_uri": palette_png_data_uri(full), "full_size_scale": scale}
+    shown = numbered_overview(pixels, analysis, breast, OVERVIEW_SIZE_PX, crop)
+    return {
+        "overview_uri": palette_png_data_uri(shown),
+        "full_size_uri": palette_png_data_uri(full),
+        "full_size_scale": scale,
+    }
 
 
 def build_report_content(
@@ -205,7 +258,6 @@ def build_report_content(
     warnings = [RESEARCH_USE_WARNING, *extra_warnings]
     if malignancy is not None and malignancy.warning:
         warnings.append(malignancy.warning)
-    overview = numbered_overview(pixels, analysis, breast)
     crops, geometry = _cluster_crops(pixels, analysis, breast)
     return ReportContent(
         title=title,
@@ -213,7 +265,7 @@ def build_report_content(
         classifier_summary="No classifier was used." if malignancy is None else malignancy.classifier_summary(),
         facts=_facts(analysis, segmentation_note),
         warnings=tuple(dict.fromkeys(warnings)),
-        overview_uri=png_data_uri(overview),
+        **_overview_pictures(pixels, analysis, breast),
         cluster_crops=crops,
         tables=_tables(analysis),
         probability_secondary=malignancy is not None and bool(malignancy.warning),

@@ -15,7 +15,12 @@ from .image_analysis import ImageAnalysis
 
 #: Per-calcification columns shown to users: (name, unit, description). Order is the table's order.
 CALCIFICATION_COLUMNS = (
-    ("label", "", "Calcification number (its value in the label image of its kind)"),
+    (
+        "label",
+        "",
+        "Calcification number, one sequence over both kinds: 1..n the calcifications (their values in the "
+        "label image), then n+1.. the vascular ones",
+    ),
     ("kind", "", "calcification, or vascular (a calcified vessel wall: benign, in no cluster, not in the features)"),
     ("cluster_id", "", "Cluster it belongs to; -1 when it is in no cluster"),
     ("area_mm2", "mm²", "Area"),
@@ -99,10 +104,12 @@ def _calcification_columns(measurements, kind: str) -> dict:
 
 def calcification_table(analysis: ImageAnalysis) -> ResultTable:
     """One row per calcification, columns of :data:`CALCIFICATION_COLUMNS`; vascular calcifications follow the
-    others, with kind ``vascular`` and cluster id -1."""
+    others, with kind ``vascular``, cluster id -1 and numbers that go on from the others' (n+1, n+2, ...), so a
+    number names one row."""
     columns = _calcification_columns(analysis.measurements, "calcification")
     if analysis.vascular is not None and len(analysis.vascular):
         vascular = _calcification_columns(analysis.vascular, "vascular")
+        vascular["label"] = np.asarray(vascular["label"]) + len(analysis.measurements)
         columns = {name: np.concatenate([columns[name], vascular[name]]) for name in columns}
     return ResultTable(
         "calcifications",

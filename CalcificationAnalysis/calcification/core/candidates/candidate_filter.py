@@ -155,3 +155,18 @@ def load_filter(source: Union[str, Path, None] = None) -> CandidateFilter:
     estimator = verified(folder / FILTER_FILE_NAME, card.sha256)
     context = verified(folder / CONTEXT_FILE_NAME, card.context_sha256) if card.context_sha256 else None
     return CandidateFilter(estimator, card, folder, context)
+
+
+def read_filter_card(source: Union[str, Path, None] = None) -> CandidateFilterCard:
+    """The card of filter ``source`` (name or folder; the shipped default when None), without loading the filter;
+    InputError when there is no readable card."""
+    return _read_card(resolve_filter_folder(source))
+
+
+def list_filters() -> list[tuple[Path, CandidateFilterCard]]:
+    """(folder, card) of every filter shipped in ``calcification/models``, the default first (what
+    ``calcification models`` lists; other filters are used by folder, ``--model FOLDER``)."""
+    shipped = Path(__file__).resolve().parents[2] / "models"
+    folders = sorted(path.parent for path in shipped.glob(f"*/{FILTER_CARD_NAME}"))
+    folders.sort(key=lambda folder: folder.name != DEFAULT_FILTER_NAME)
+    return [(folder, _read_card(folder)) for folder in folders]

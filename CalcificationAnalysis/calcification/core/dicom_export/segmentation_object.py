@@ -21,8 +21,10 @@ from .provenance import MANUFACTURER, MODEL_NAME, SEG_SERIES_NUMBER, SOFTWARE_VE
 #: Segment labels, as in the Slicer segmentation the product makes.
 CALCIFICATION_LABEL = "Calcification"
 VASCULAR_LABEL = "Vascular calcification"
-#: Display colours (CIELab) matching the product's yellow and orange-red segment colours.
-_COLORS_RGB = {CALCIFICATION_LABEL: (255, 217, 0), VASCULAR_LABEL: (255, 89, 41)}
+#: Recommended Display CIELab Value (DICOM's scaled 16-bit L*a*b*) of the product's yellow (255, 217, 0) and
+#: orange-red (255, 89, 41) segment colours, as highdicom 0.28's ``CIELabColor.from_rgb`` converts them. Written as
+#: the attribute itself because highdicom 0.22 (the newest that runs on Slicer 5.10's pydicom 2.4) lacks ``from_rgb``.
+_DISPLAY_CIELAB = {CALCIFICATION_LABEL: (57297, 32142, 55381), VASCULAR_LABEL: (39580, 48578, 48065)}
 
 
 def _segment_description(number: int, label: str, algorithm: AlgorithmDescription):
@@ -37,7 +39,7 @@ def _segment_description(number: int, label: str, algorithm: AlgorithmDescriptio
         parameters=algorithm.all_parameters() or None,
     )
     regions = [codes.BLOOD_VESSEL] if label == VASCULAR_LABEL else None
-    return hd.seg.SegmentDescription(
+    description = hd.seg.SegmentDescription(
         segment_number=number,
         segment_label=label,
         segmented_property_category=codes.MORPHOLOGICALLY_ALTERED_STRUCTURE,
@@ -45,8 +47,9 @@ def _segment_description(number: int, label: str, algorithm: AlgorithmDescriptio
         algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
         algorithm_identification=identification,
         anatomic_regions=regions,
-        display_color=hd.color.CIELabColor.from_rgb(*_COLORS_RGB[label]),
     )
+    description.RecommendedDisplayCIELabValue = list(_DISPLAY_CIELAB[label])
+    return description
 
 
 def build_segmentation(

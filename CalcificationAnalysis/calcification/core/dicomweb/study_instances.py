@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import InputError
+from ..io.pydicom_versions import save_dicom_file
 from .connection import ServerError, request_errors, server_error
 
 #: Modality of mammograms (digital mammography and digitised film alike).
@@ -98,7 +99,7 @@ def fetch_instance(client, ref: InstanceRef, folder: Path) -> Path:
         raise server_error(exc, client.base_url, what) from exc
     path = Path(folder) / f"{ref.sop_uid}.dcm"
     try:
-        dataset.save_as(path, enforce_file_format=True)
+        save_dicom_file(dataset, path)
     except (ValueError, AttributeError, TypeError) as exc:
         raise InputError(f"{what}: the server's answer is not a complete DICOM object ({exc}).") from exc
     return path

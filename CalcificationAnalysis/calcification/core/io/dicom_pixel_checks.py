@@ -79,10 +79,10 @@ def check_pixel_geometry(dataset, path: Path) -> None:
 
 
 def _first_frame(data: bytes) -> Optional[bytes]:
-    from pydicom.encaps import generate_frames
+    from .pydicom_versions import encapsulated_frames
 
     try:
-        return next(generate_frames(data, number_of_frames=1))
+        return next(encapsulated_frames(data, 1))
     except Exception:  # damaged encapsulation: the decoder reports it
         return None
 

@@ -1,6 +1,8 @@
 """Cluster pictures a radiologist can compare: numbered boxes on the whole mammogram, and close-ups of every cluster
 at one common magnification, each with its number, a millimetre scale bar and outlines one screen pixel thin, drawn
-just outside each calcification so its own shape stays visible.
+just outside each calcification so its own shape stays visible. A close-up is never reduced (every mammogram pixel
+is at least one screen pixel) and is at least :data:`CLOSE_UP_MIN_PX` on the screen; calcifications that are not the
+cluster's are outlined in their own colour.
 
 Text is drawn with Pillow's built-in font, so nothing outside the package is needed.
 """
@@ -18,8 +20,11 @@ from ..rendering.overlay import OUTLINE_RGB, VASCULAR_RGB, apply_window, display
 #: Colour of cluster boxes and their numbers (RGB): magenta, distinct from the yellow outlines and the blue breast.
 CLUSTER_BOX_RGB = (255, 60, 200)
 
-#: Side of every close-up on the page, screen pixels.
-CLOSE_UP_SIZE_PX = 300
+#: Colour of calcifications outside the cluster a close-up shows (RGB): cyan, apart from the cluster's yellow.
+OTHER_CALCIFICATION_RGB = (0, 220, 255)
+
+#: Smallest side of a close-up on the page, screen pixels: at a 6 mm field, 0.4 mm calcifications are 27 px or more.
+CLOSE_UP_MIN_PX = 400
 
 #: Smallest field of view of a close-up (mm): about a magnification view's region of interest.
 MIN_FIELD_MM = 6.0
@@ -69,7 +74,7 @@ class CloseUpGeometry:
     field_px : (int, int)
         Rows and columns of mammogram pixels each close-up shows.
     zoom : int
-        Screen pixels per mammogram pixel (pixel replication, so no detail is invented).
+        Screen pixels per mammogram pixel, at least 1 (pixel replication, so no detail is invented or lost).
     field_mm : float
         Side of the field of view, mm (rows).
     """
@@ -81,13 +86,14 @@ class CloseUpGeometry:
 
 def close_up_geometry(boxes, spacing_mm: tuple[float, float], margin_mm: float = 1.0) -> CloseUpGeometry:
     """The common field of view: large enough for the largest cluster plus ``margin_mm`` on each side, and at least
-    :data:`MIN_FIELD_MM`; the zoom is the largest integer that fits it into :data:`CLOSE_UP_SIZE_PX`."""
+    :data:`MIN_FIELD_MM`; the zoom is the smallest integer (1: native resolution) that makes it at least
+    :data:`CLOSE_UP_MIN_PX` screen pixels on its shorter side."""
     extent_mm = max(
         (max((b[2] - b[0] + 1) * spacing_mm[0], (b[3] - b[1] + 1) * spacing_mm[1]) for b in boxes), default=0
     )
     field_mm = max(MIN_FIELD_MM, extent_mm + 2 * margin_mm)
     field_px = (int(np.ceil(field_mm / spacing_mm[0])), int(np.ceil(field_mm / spacing_mm[1])))
-    zoom = max(1, CLOSE_UP_SIZE_PX // max(field_px))
+    zoom = max(1, int(np.ceil(CLOSE_UP_MIN_PX / min(field_px))))
     return CloseUpGeometry(field_px, zoom, field_mm)
 
 
@@ -116,9 +122,10 @@ def cluster_close_up(
     geometry: CloseUpGeometry,
     vascular: np.ndarray | None = None,
     window: tuple[float, float] | None = None,
+    member_labels: Sequence[int] | None = None,
 ) -> np.ndarray:
     """A close-up of one cluster: magnified ``geometry.zoom`` times, outlines one screen pixel thin outside each
-    calcification, the cluster number top left and a 1 mm scale bar bottom left.
+    calcification (the cluster's yellow, others cyan), the cluster number top left and a 1 mm scale bar bottom left.
 
     Parameters
     ----------
@@ -135,6 +142,9 @@ def cluster_close_up(
     window : (low, high), optional
         Display window (see :func:`~calcification.core.rendering.overlay.display_window` of the breast), so every
         close-up has the same grey scale; the close-up's own percentiles when None.
+    member_labels : sequence of int, optional
+        The cluster's labels: outlined in :data:`~calcification.core.rendering.overlay.OUTLINE_RGB`, the other
+        labels in the field in :data:`OTHER_CALCIFICATION_RGB`. None: every label is the cluster's.
 
     Returns
     -------
@@ -147,9 +157,13 @@ def cluster_close_up(
     grey = apply_window(pixels[rows, cols], window or display_window(pixels[rows, cols]))
     big = np.repeat(np.repeat(grey, zoom, axis=0), zoom, axis=1)
     rgb = np.repeat(big[..., None], 3, axis=2)
-    for mask, colour in ((labels, OUTLINE_RGB), (vascular, VASCULAR_RGB)):
-        if mask is not None:
-            objects = np.repeat(np.repeat(mask[rows, cols] != 0, zoom, axis=0), zoom, axis=1)
+    field = labels[rows, cols]
+    members = field != 0 if member_labels is None else np.isin(field, np.asarray(member_labels, dtype=field.dtype))
+    others = (field != 0) & ~members
+    vascular_field = None if vascular is None else vascular[rows, cols] != 0
+    for mask, colour in ((members, OUTLINE_RGB), (others, OTHER_CALCIFICATION_RGB), (vascular_field, VASCULAR_RGB)):
+        if mask is not None and mask.any():
+            objects = np.repeat(np.repeat(mask, zoom, axis=0), zoom, axis=1)
             rgb[_outline_outside(objects)] = colour
     picture = Image.fromarray(rgb)
     draw = ImageDraw.Draw(picture)

@@ -69,7 +69,13 @@ class ReportContent:
         Those starting with "Research" go under the title; the others in highlighted boxes beside the mammogram,
         above the probability.
     overview_uri : str
-        PNG data URI of the whole mammogram with outlines and numbered cluster boxes ("" for none).
+        PNG data URI of the mammogram (the breast) with outlines and numbered cluster boxes, sized for the page ("" for
+        none).
+    full_size_uri : str
+        PNG data URI of the same picture at full size, opened by a click; "" opens ``overview_uri`` instead.
+    full_size_scale : float
+        Screen pixels per image pixel of the picture a click opens (1: full size), said in the caption; 0 when
+        unknown.
     cluster_crops : sequence of (caption, data URI)
         Close-ups in cluster-number order.
     tables : sequence of ReportTable
@@ -93,6 +99,8 @@ class ReportContent:
     probability_secondary: bool = False
     crops_note: str = ""
     legend: tuple = ()
+    full_size_uri: str = ""
+    full_size_scale: float = 0.0
 
 
 #: Text below every page.
@@ -177,14 +185,22 @@ def _legend_html(content: ReportContent) -> str:
 
 
 def _overview_html(content: ReportContent) -> str:
+    """The mammogram and the full-size view a click opens; each picture is embedded once (without a full-size
+    picture the view shows the page's own, whose ``src`` the script copies)."""
     if not content.overview_uri:
         return ""
+    if content.full_size_scale <= 0:
+        size = "larger"
+    elif content.full_size_scale >= 1:
+        size = "at full size, one image pixel per screen pixel"
+    else:
+        size = f"at {content.full_size_scale:.0%} of full size"
+    full = f' src="{content.full_size_uri}"' if content.full_size_uri else ""
     return (
         f'<figure class="overview"><img id="overview" src="{content.overview_uri}" alt="mammogram with outlines and '
-        'numbered cluster boxes" onclick="openZoom(this, event)"><figcaption>Click the mammogram to see it at full '
-        'size (click again or Esc to close).</figcaption></figure><div id="zoom" '
-        f'onclick="this.classList.remove(\'open\')"><img src="{content.overview_uri}" alt="mammogram at full size">'
-        "</div>"
+        f'numbered cluster boxes" onclick="openZoom(this, event)"><figcaption>Click the mammogram to see it {size} '
+        '(click again or Esc to close).</figcaption></figure><div id="zoom" '
+        f'onclick="this.classList.remove(\'open\')"><img{full} alt="mammogram {size}"></div>'
     )
 
 

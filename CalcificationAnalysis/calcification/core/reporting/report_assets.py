@@ -12,7 +12,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:16px 20px;co
 h1{font-size:22px;margin:0 0 2px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
 .sub{margin:0 0 12px;color:#555;font-size:13px}
 .top{display:grid;grid-template-columns:auto minmax(340px,1fr);gap:24px;align-items:start}
-.overview{margin:0}.overview img{display:block;height:860px;width:auto;max-width:min(900px,calc(100vw - 420px));
+.overview{margin:0;width:min-content}
+.overview img{display:block;height:860px;width:auto;max-width:min(900px,calc(100vw - 420px));
 object-fit:contain;object-position:left top;border:1px solid #ccc;cursor:zoom-in;background:#000}
 .overview figcaption{font-size:12px;color:#555}
 .side{min-width:0}.side section{margin-bottom:16px}
@@ -26,7 +27,8 @@ object-fit:contain;object-position:left top;border:1px solid #ccc;cursor:zoom-in
 vertical-align:top}
 .legend{list-style:none;padding:0;margin:0;font-size:13px}.legend li{margin:3px 0}
 .swatch{display:inline-block;width:14px;height:14px;border:2px solid;margin-right:8px;vertical-align:-2px}
-.crops{display:flex;flex-wrap:wrap;gap:12px}.crops figure{margin:0;width:300px}.crops img{display:block}
+.crops{display:flex;flex-wrap:wrap;gap:16px}.crops figure{margin:0;width:min-content}
+.crops img{display:block;max-width:none;image-rendering:pixelated}
 .crops figcaption{font-size:12px}
 .table-wrap{max-width:100%;overflow-x:auto}
 table.data{border-collapse:collapse;font-size:12px}table.data td,table.data th{border:1px solid #ddd;
@@ -41,7 +43,8 @@ footer{margin-top:24px;font-size:12px;color:#555}
 """
 
 #: Sort a table by a clicked header (numbers by value, text alphabetically; a second click reverses), toggle a
-#: table's extra columns, and open the mammogram at full resolution at the clicked place.
+#: table's extra columns, and open the full-size picture at its own size (one image pixel per screen pixel, never
+#: stretched) scrolled to the clicked place.
 SCRIPT = """
 function sortBy(th){var table=th.closest('table'),body=table.tBodies[0],col=th.cellIndex;
 var asc=th.getAttribute('aria-sort')!=='ascending';
@@ -53,9 +56,10 @@ if(x===''&&y!=='')return 1;if(y===''&&x!=='')return -1;
 r=(!isNaN(nx)&&!isNaN(ny))?nx-ny:String(x).localeCompare(String(y));return asc?r:-r});
 rows.forEach(function(r){body.appendChild(r)})}
 function toggleColumns(box,id){document.getElementById(id).classList.toggle('compact',!box.checked)}
-function openZoom(img,event){var z=document.getElementById('zoom'),big=z.querySelector('img');z.classList.add('open');
-var h=Math.max(big.naturalHeight,2*img.clientHeight);big.style.height=h+'px';
+function openZoom(img,event){var z=document.getElementById('zoom'),big=z.querySelector('img');
+if(!big.getAttribute('src'))big.src=img.src;z.classList.add('open');
 var fx=event.offsetX/img.clientWidth,fy=event.offsetY/img.clientHeight;
-z.scrollLeft=fx*big.clientWidth-z.clientWidth/2;z.scrollTop=fy*h-z.clientHeight/2}
+var place=function(){z.scrollLeft=fx*big.clientWidth-z.clientWidth/2;z.scrollTop=fy*big.clientHeight-z.clientHeight/2};
+if(big.complete&&big.naturalWidth)place();else big.onload=place}
 document.addEventListener('keydown',function(e){if(e.key==='Escape')document.getElementById('zoom').classList.remove('open')});
 """

@@ -46,6 +46,20 @@ VASCULAR_TERMINOLOGY = (
 )
 
 
+def terminology_entry(category: tuple, property_type: tuple, anatomic_region: Optional[tuple] = None) -> str:
+    """Slicer's serialized terminology entry (the format of :data:`CALCIFICATION_TERMINOLOGY`) of a segment coded
+    with ``category``, ``property_type`` and ``anatomic_region``, each ``(scheme, value, meaning)``; the contexts
+    named are those of the constants above, so the product's codes give exactly those constants."""
+
+    def code(triplet) -> str:
+        return "^".join(triplet) if triplet else "^^"
+
+    return (
+        f"Segmentation category and type - 3D Slicer General Anatomy list~{code(category)}~{code(property_type)}~^^"
+        f"~Anatomic codes - DICOM master list~{code(anatomic_region)}~^^"
+    )
+
+
 def create_calcification_segmentation(scene, volume_node, name: Optional[str] = None):
     """Add a segmentation node with an empty "Calcification" segment, on the geometry of ``volume_node``.
 

@@ -58,7 +58,9 @@ def trace_file(
     Raises
     ------
     InputError
-        Unreadable image, no point, or a point outside the image (checked before anything is traced or written).
+        Unreadable image, no point, or a point outside the image (checked before anything is traced or written);
+        a point that outlines nothing (background, noise, outside the intensity range), with the reason: an empty
+        segmentation is never written.
     """
     mammogram = read_mammogram(image_path, spacing_mm)
     rows, cols = mammogram.shape
@@ -68,13 +70,19 @@ def trace_file(
     for (x, y), (row, col) in zip(points_xy, pixels, strict=True):
         if not (0 <= row < rows and 0 <= col < cols):
             raise InputError(f"The point x={x:g}, y={y:g} is outside the image ({cols} wide x {rows} high pixels).")
-    out_dir = prepare_output_folder(out_dir)
     scene = create_headless_scene()
     volume = volume_node_from_mammogram(scene, mammogram)
     segmentation = create_calcification_segmentation(scene, volume)
     annotator = LevelTracingAnnotator(volume, segmentation)
     results = tuple(annotator.click(row, col, options or TraceOptions()) for row, col in pixels)
+    for (x, y), result in zip(points_xy, results, strict=True):
+        if result.empty_reason:
+            raise InputError(
+                f"Nothing traced at x={x:g}, y={y:g}: {result.empty_reason}. Give a point on a calcification (or "
+                "search wider with --snap-mm); nothing was written."
+            )
     mask = segment_mask(segmentation, annotator.segment_id, volume)
+    out_dir = prepare_output_folder(out_dir)
     overlay = traced_close_up(mammogram, mask, pixels)  # drawn before writing, so a drawing error writes nothing
     seg_path = save_segmentation(segmentation, out_dir / f"{output_name(mammogram)}.seg.nrrd")
     try:

@@ -13,6 +13,7 @@ from ...core.dicom_export.provenance import AlgorithmDescription, ResultUids, re
 from ...core.dicom_export.segmentation_object import build_segmentation
 from ...core.dicom_export.structured_report import ReportInputs, build_measurement_report
 from ...core.errors import InputError
+from ...core.io.pydicom_versions import check_dicom_writer, save_dicom_file
 from ..mrml.scene_storage import atomic_destination
 
 #: File name endings of the two objects.
@@ -96,8 +97,10 @@ def dicom_results_for(analyzed, source=None) -> DicomResults:
     Raises
     ------
     InputError
-        The analysed image is not a DICOM file with UIDs.
+        The analysed image is not a DICOM file with UIDs, or this Python's highdicom cannot write SEG and SR
+        (inside Slicer 5.10: :func:`~calcification.core.io.pydicom_versions.check_dicom_writer`).
     """
+    check_dicom_writer()
     run = analyzed.run
     if source is None:
         source = read_source_dataset(run.mammogram.source_path)
@@ -117,7 +120,7 @@ def write_dicom_results(results: DicomResults, folder: Path, name: str, written:
     for dataset, suffix in ((results.segmentation, SEG_SUFFIX), (results.report, SR_SUFFIX)):
         path = Path(folder) / f"{name}{suffix}"
         with atomic_destination(path) as temporary:
-            dataset.save_as(temporary, enforce_file_format=True)
+            save_dicom_file(dataset, temporary)
         paths.append(path)
         if written is not None:
             written.append(path)

@@ -47,12 +47,14 @@ class TraceOptions:
 
 @dataclass(frozen=True)
 class TraceResult:
-    """What one click did: the seed and level used and the number of segment pixels that changed."""
+    """What one click did: the seed and level used and the number of segment pixels that changed; ``empty_reason``
+    says why the click outlined nothing ("" when it outlined something, even if that was already in the segment)."""
 
     peak: tuple[int, int]
     seed: tuple[int, int]
     level: float
     changed_pixels: int
+    empty_reason: str = ""
 
 
 def trace_region(window: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
@@ -109,6 +111,27 @@ class TracedPatch:
     peak: tuple[int, int]
     seed: tuple[int, int]
     level: float
+    empty_reason: str = ""  # why ``mask`` is empty, in words a user can act on; "" when it is not
+
+
+def _empty_reason(traceable: bool, traced: np.ndarray, kept: np.ndarray, options: TraceOptions, peak_xy) -> str:
+    """Why a click outlined nothing (see :class:`TracedPatch`): "" when ``kept`` (the outline after the intensity
+    range) has pixels. ``traced`` is the outline before the range; ``peak_xy`` the snapped peak (x, y) in pixels."""
+    if kept.any():
+        return ""
+    within = f"within {options.snap_radius_mm:g} mm"
+    if traced.any():
+        low, high = options.intensity_range
+        return f"its outline lies outside the intensity range {low:g}-{high:g}"
+    if not options.automatic_level:
+        return "Slicer's rule (the clicked value as the level) traced no region there"
+    if not traceable:
+        return f"nothing {within} is brighter than its surroundings"
+    x, y = peak_xy
+    return (
+        f"the brightest pixel {within} (x={x}, y={y}) stands out from the local background as a single pixel: "
+        "noise, not a calcification"
+    )
 
 
 def trace_patch(pixels: np.ndarray, row: int, col: int, pixel_mm: float, options: TraceOptions) -> TracedPatch:
@@ -130,23 +153,25 @@ def trace_patch(pixels: np.ndarray, row: int, col: int, pixel_mm: float, options
     cols = slice(max(col - half, 0), min(col + half + 1, pixels.shape[1]))
     window = np.asarray(pixels[rows, cols], dtype=np.float32)
     local = (row - rows.start, col - cols.start)
+    traceable = True
     if options.automatic_level:
         snap_px = options.snap_radius_mm / pixel_mm
         choice = choose_seed(window, *local, snap_px, (2.0 * snap_px + 2, 3.0 * snap_px + 4), options.level_fraction)
-        peak, seed, level = choice.peak, choice.seed, choice.level
+        peak, seed, level, traceable = choice.peak, choice.seed, choice.level, choice.traceable
         # Flat background (nothing brighter than its surroundings): nothing to outline.
-        mask = trace_region(window, seed) if choice.traceable else np.zeros(window.shape, bool)
+        traced = trace_region(window, seed) if traceable else np.zeros(window.shape, bool)
     else:
         peak = seed = local
         level = float(window[local])
-        mask = trace_region(window, seed)
+        traced = trace_region(window, seed)
+    mask = traced
     if options.intensity_range is not None:
         low, high = options.intensity_range
-        mask &= (window >= low) & (window <= high)
+        mask = traced & (window >= low) & (window <= high)
     origin = (rows.start, cols.start)
-    return TracedPatch(
-        rows, cols, mask, (origin[0] + peak[0], origin[1] + peak[1]), (origin[0] + seed[0], origin[1] + seed[1]), level
-    )
+    peak, seed = (origin[0] + peak[0], origin[1] + peak[1]), (origin[0] + seed[0], origin[1] + seed[1])
+    reason = _empty_reason(traceable, traced, mask, options, (peak[1], peak[0]))
+    return TracedPatch(rows, cols, mask, peak, seed, level, reason)
 
 
 class LevelTracingAnnotator:
@@ -160,7 +185,8 @@ class LevelTracingAnnotator:
         annotator.undo()
 
     A click on background (nothing brighter than its surroundings) or a level that traces nothing changes nothing
-    and reports 0 changed pixels; a click outside the image raises :class:`InputError`.
+    and reports 0 changed pixels and the reason (``TraceResult.empty_reason``); a click outside the image raises
+    :class:`InputError`.
     """
 
     def __init__(self, volume_node, segmentation_node, segment_id: Optional[str] = None) -> None:
@@ -188,7 +214,7 @@ class LevelTracingAnnotator:
             edit = PatchEdit(rows, cols, before, after).cropped_to_change()  # write only what changed: cheaper
             self._write(edit.rows, edit.cols, edit.after)
             self.history.record(edit)
-        return TraceResult(traced.peak, traced.seed, traced.level, int((before != after).sum()))
+        return TraceResult(traced.peak, traced.seed, traced.level, int((before != after).sum()), traced.empty_reason)
 
     def undo(self) -> bool:
         """Revert the last click exactly; False when there is nothing to undo."""

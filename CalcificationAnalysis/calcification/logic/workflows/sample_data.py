@@ -45,17 +45,41 @@ def sample_folder() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".calcification" / "sample_data"
 
 
+def _sample_paths(folder: Optional[os.PathLike]) -> tuple[Path, Path]:
+    """(image, segmentation) paths of the sample in ``folder`` (default :func:`sample_folder`), written or not."""
+    folder = Path(folder) if folder is not None else sample_folder()
+    return folder / f"{SAMPLE_NAME}.nrrd", folder / f"{SAMPLE_NAME}.seg.nrrd"
+
+
 def existing_sample_files(folder: Optional[os.PathLike] = None) -> Optional[SampleFiles]:
     """The sample already written into ``folder`` (default :func:`sample_folder`), or None when a file is missing.
 
     Cheap (two SHA-256 digests of about 2 MB) and free of the data engine's dependencies.
     """
-    folder = Path(folder) if folder is not None else sample_folder()
-    image = folder / f"{SAMPLE_NAME}.nrrd"
-    segmentation = folder / f"{SAMPLE_NAME}.seg.nrrd"
+    image, segmentation = _sample_paths(folder)
     if not (image.is_file() and segmentation.is_file()):
         return None
     return SampleFiles(image, segmentation, sha256_of(image), sha256_of(segmentation))
+
+
+def sample_source_arguments(sample: Optional[SampleFiles] = None, folder: Optional[os.PathLike] = None) -> dict:
+    """Keyword arguments of Slicer's ``SampleDataSource`` (and ``registerCustomSampleDataSource``) for the sample.
+
+    Slicer 5.10's constructor (Modules/Scripted/SampleData/SampleData.py, lines 176-214) takes ``len(uris)``,
+    ``len(fileNames)``, ``len(nodeNames)`` ... and raises unless all are lists of one length: every list is given,
+    also before the files exist. ``sample`` (written files): their URIs and SHA-256 checksums, which Sample Data
+    verifies before loading. None: the paths in ``folder`` where :func:`write_sample_files` will write them, without
+    checksums (the caller adds a ``customDownloader`` that writes and loads them; Sample Data then calls it
+    instead of fetching the URIs).
+    """
+    image, segmentation = (sample.image_path, sample.segmentation_path) if sample else _sample_paths(folder)
+    return {
+        "uris": [image.resolve().as_uri(), segmentation.resolve().as_uri()],
+        "fileNames": [image.name, segmentation.name],
+        "nodeNames": [SAMPLE_NAME, f"{SAMPLE_NAME} truth"],
+        "loadFileTypes": ["VolumeFile", "SegmentationFile"],
+        "checksums": sample.checksums() if sample else [None, None],
+    }
 
 
 def write_sample_files(folder: Optional[os.PathLike] = None, overwrite: bool = False) -> SampleFiles:
