@@ -12,7 +12,7 @@ SLICER_CORE := slicer-core==5.13.31053.0
 # them, so `make test` installs the missing ones (as root, or through sudo) before anything else.
 SYSTEM_PACKAGES := orthanc orthanc-dicomweb dicom3tools chromium fonts-dejavu-core
 
-.PHONY: install system-packages demo test lint benchmark clean
+.PHONY: install system-packages demo test lint benchmark onnx clean
 
 install: $(VENV)/.installed
 
@@ -21,7 +21,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(SLICER_CORE)"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	# The default model's ONNX graph (17 MB, not shipped) is built and checked now, into the user's cache, so the
+	# first analysis neither exports it nor imports PyTorch.
+	$(BIN)/calcification prepare
 	touch $@
+
+# Maintainers: rerun after retraining a shipped model or classifier. Re-exports the shipped classifiers to ONNX
+# (checked against scikit-learn) and writes every shipped model's graph checksum on its card; commit the result.
+onnx: install
+	$(BIN)/calcification prepare --shipped
 
 # CBIS-DDSM files carry no pixel spacing; DDSM films were digitised at 42-50 micrometres, so the demo says 0.05 mm
 # rather than letting the reader fall back to 0.07 mm (which makes film grain look calcification-sized).
@@ -57,6 +65,7 @@ benchmark: install
 	$(BIN)/python Testing/Benchmarks/benchmark_foundation.py
 	$(BIN)/python Testing/Benchmarks/benchmark_features.py
 	$(BIN)/python Testing/Benchmarks/benchmark_analyze.py
+	$(BIN)/python Testing/Benchmarks/benchmark_command.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache

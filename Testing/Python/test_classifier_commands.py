@@ -67,6 +67,8 @@ def test_train_on_feature_and_label_csvs_saves_a_classifier_that_judges(tmp_path
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed["classifier"] == "site_adaboost" and printed["n_cases"] == 60 and printed["auc"] > 0.8
     trained = load_classifier(out)
+    assert (out / "classifier.onnx").is_file()  # exported when trained: analyses load it without scikit-learn
+    assert type(trained.model).__name__ == "OnnxClassifier"
     card = trained.card
     assert card.name == "site_adaboost" and card.algorithm.value == "adaboost" and not card.synthetic_training
     assert card.n_patients == 30 and card.n_malignant == 30 and "features.csv" in card.trained_on

@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "command_train_classifier",
     "command_evaluate_classifier",
     "command_classifiers",
+    "command_prepare",
 )
 
 

@@ -68,6 +68,13 @@ def resolve_device(value: Device | str):
     return resolved
 
 
+def resolve_device_name(value: Device | str) -> str:
+    """:func:`resolve_device` as a name (``"cpu"``, ``"cuda"``, ``"cuda:1"``): ``cpu`` is answered without
+    importing PyTorch (seconds of start-up an ONNX Runtime run does not need); ``auto`` and ``cuda`` ask PyTorch."""
+    name = parse_device(value)
+    return name if name == Device.CPU.value else str(resolve_device(name))
+
+
 def choose_device(requested: Device | str) -> tuple[str, Optional[str]]:
     """The forgiving choice: the device to run on and a message when it differs from what was asked.
 

@@ -1,9 +1,12 @@
-"""Save, find, verify and load benign/malignant classifiers (a folder: ``classifier.skops`` + ``classifier_card.json``).
+"""Save, find, verify and load benign/malignant classifiers (a folder: ``classifier.skops`` + ``classifier_card.json``,
+and ``classifier.onnx`` when the classifier could be exported to ONNX, see :mod:`.onnx_classifier`).
 
 Classifiers are stored with skops (``skops.io.dump``), never plain pickle: loading a pickle runs whatever code the
 file names. On load, the SHA-256 of the ``.skops`` file must match the card, then every type the file names that skops
 does not trust by default (``skops.io.get_untrusted_types``) must be a scikit-learn or numpy type from the allow-list
-below; only then is the file loaded, with exactly those types trusted.
+below; only then is the file loaded, with exactly those types trusted. When the card lists an ONNX graph (``onnx_file``,
+``onnx_sha256``), loading takes the graph instead, after the same checksum rule, and imports neither scikit-learn nor
+skops; the skops file stays the source of truth the graph was derived from.
 
 Where classifiers are looked for, in order: the package's ``calcification/classifiers/`` (the shipped default), then
 the user's folder (``$CALCIFICATION_CLASSIFIERS_DIR``, else ``~/.calcification/classifiers``), as
@@ -12,6 +15,7 @@ the user's folder (``$CALCIFICATION_CLASSIFIERS_DIR``, else ``~/.calcification/c
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -24,6 +28,7 @@ from ..artifact_store import ArtifactEntry, ArtifactStore
 from ..checksums import sha256_of
 from ..errors import InputError
 from .calibrated_classifier import ClassifierCard, TrainedClassifier
+from .onnx_classifier import ONNX_FILE_NAME, OnnxClassifier, export_classifier_onnx
 
 _LOG = logging.getLogger(__name__)
 USER_CLASSIFIERS_ENV = "CALCIFICATION_CLASSIFIERS_DIR"
@@ -74,14 +79,21 @@ def is_allowed_type(name: str) -> bool:
     return name.startswith(ALLOWED_TYPE_PREFIXES) and not name.startswith(DENIED_TYPE_PREFIXES)
 
 
-def save_classifier(trained: TrainedClassifier, folder: Union[str, Path], overwrite: bool = False) -> Path:
-    """Write ``classifier.skops`` and then ``classifier_card.json`` (with the file's SHA-256) into ``folder``.
+def save_classifier(
+    trained: TrainedClassifier, folder: Union[str, Path], overwrite: bool = False, check_features=None
+) -> Path:
+    """Write ``classifier.skops``, ``classifier.onnx`` (when ``check_features`` are given and the export matches) and
+    then ``classifier_card.json`` (with the files' SHA-256) into ``folder``.
 
     Parameters
     ----------
     trained : TrainedClassifier
     folder : path
         Created if needed; one that already holds a classifier card is refused unless ``overwrite``.
+    check_features : (n_cases, n_features) array, optional
+        Cases (e.g. the training features) on which the ONNX export is compared with scikit-learn
+        (:func:`~.onnx_classifier.export_classifier_onnx`); without them, or when the export fails or differs, no
+        graph is written (with a logged warning) and the classifier loads through skops.
 
     Returns
     -------
@@ -111,10 +123,49 @@ def save_classifier(trained: TrainedClassifier, folder: Union[str, Path], overwr
         "model_sha256": sha256_of(model_path),
         **trained.card.to_dict(),
     }
+    if check_features is not None:
+        document.update(_write_onnx(trained.model, folder, check_features))
+    if "onnx_file" not in document:
+        (folder / ONNX_FILE_NAME).unlink(missing_ok=True)  # an overwritten classifier's old graph must not linger
+    _write_document(folder, document)
+    return folder
+
+
+def _write_onnx(model, folder: Path, check_features) -> dict:
+    """Card entries of the ONNX graph written beside the skops file; {} (logged) when it cannot be exported."""
+    try:
+        graph, difference = export_classifier_onnx(model, check_features)
+    except InputError as exc:
+        _LOG.warning("%s", exc)
+        return {}
+    partial = folder / (ONNX_FILE_NAME + ".partial")
+    partial.write_bytes(graph)
+    os.replace(partial, folder / ONNX_FILE_NAME)
+    _LOG.info("ONNX export of the classifier: largest probability difference from scikit-learn %.3g", difference)
+    return {
+        "onnx_file": ONNX_FILE_NAME,
+        "onnx_sha256": sha256_of(folder / ONNX_FILE_NAME),
+        "onnx_max_abs_difference": difference,
+    }
+
+
+def _write_document(folder: Path, document: dict) -> None:
     partial_card = folder / (CARD_FILE_NAME + ".partial")
     partial_card.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     os.replace(partial_card, folder / CARD_FILE_NAME)
-    return folder
+
+
+def export_classifier_folder(folder: Union[str, Path], check_features) -> float:
+    """(Re)write the ONNX graph of a saved classifier from its skops file and list it on its card; returns the
+    largest probability difference from scikit-learn. InputError when the export fails or differs (nothing is
+    changed then). Used to rerun the export of the shipped classifiers (``make onnx``)."""
+    folder = Path(folder)
+    trained = load_classifier(folder, engine="sklearn")
+    _, difference = export_classifier_onnx(trained.model, check_features)
+    document = _read_document(folder)
+    document.update(_write_onnx(trained.model, folder, check_features))
+    _write_document(folder, document)
+    return difference
 
 
 def _read_document(folder: Path) -> dict:
@@ -149,8 +200,11 @@ def resolve_classifier_folder(source: Union[str, Path], search_dirs: Optional[It
     return CLASSIFIER_STORE.resolve_folder(source, search_dirs)
 
 
-def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> TrainedClassifier:
-    """Load and verify a classifier: card, SHA-256 of ``classifier.skops``, allow-listed types, feature count.
+def load_classifier(
+    source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None, engine: str = "auto"
+) -> TrainedClassifier:
+    """Load and verify a classifier: card, SHA-256 of its ONNX graph or of ``classifier.skops``, allow-listed types,
+    feature count.
 
     Parameters
     ----------
@@ -158,6 +212,10 @@ def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Pat
         Classifier folder, path to its card, or a classifier name (see :func:`list_classifiers`).
     search_dirs : iterable of paths, optional
         Where names are looked up; shipped then user folder by default.
+    engine : str
+        ``"auto"``: the ONNX graph when the card lists one and ONNX Runtime is installed (no scikit-learn import),
+        else skops; ``"sklearn"``: the scikit-learn model from the skops file (for refitting, importances, or
+        exporting it again).
 
     Raises
     ------
@@ -165,18 +223,36 @@ def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Pat
         Missing folder, card or model file; invalid card; checksum mismatch; a type outside the allow-list;
         a file skops cannot read; a model that does not take the card's features.
     """
-    import skops.io
-
     folder = resolve_classifier_folder(source, search_dirs)
     document = _read_document(folder)
     card = read_classifier_card(folder)
-    path = folder / MODEL_FILE_NAME
+    if engine == "auto" and document.get("onnx_file") and importlib.util.find_spec("onnxruntime") is not None:
+        path = _verified(folder / str(document["onnx_file"]), document.get("onnx_sha256"), card)
+        try:
+            model = OnnxClassifier(path, (0, 1), len(card.feature_names))  # training labels are 0/1 (checked)
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types on bad graphs
+            raise InputError(f"{path} cannot be read as a classifier graph ({type(exc).__name__}: {exc}).") from exc
+        return TrainedClassifier(model=model, card=card)
+    model = _load_skops(_verified(folder / MODEL_FILE_NAME, document.get("model_sha256"), card), card)
+    _warn_on_version_change(card)
+    return TrainedClassifier(model=model, card=card)
+
+
+def _verified(path: Path, sha256: Optional[str], card: ClassifierCard) -> Path:
+    """``path`` when it exists and matches the card's checksum; InputError otherwise."""
     if not path.is_file():
         raise InputError(f"The classifier {card.name!r} is incomplete: {path} is missing. Reinstall it.")
-    if sha256_of(path) != document.get("model_sha256"):
+    if sha256_of(path) != sha256:
         raise InputError(
             f"{path} does not match the checksum in its card: it is damaged or was replaced. Reinstall or retrain it."
         )
+    return path
+
+
+def _load_skops(path: Path, card: ClassifierCard):
+    """The scikit-learn model of a verified skops file, trusting allow-listed types only."""
+    import skops.io
+
     try:
         untrusted = skops.io.get_untrusted_types(file=path)
         refused = sorted(t for t in untrusted if not is_allowed_type(t))
@@ -189,8 +265,7 @@ def load_classifier(source: Union[str, Path], search_dirs: Optional[Iterable[Pat
         raise InputError(f"{path} cannot be read as a classifier ({type(exc).__name__}: {exc}).") from exc
     if not hasattr(model, "predict_proba") or getattr(model, "n_features_in_", None) != len(card.feature_names):
         raise InputError(f"{path} does not hold a classifier for the card's {len(card.feature_names)} features.")
-    _warn_on_version_change(card)
-    return TrainedClassifier(model=model, card=card)
+    return model
 
 
 def _warn_on_version_change(card: ClassifierCard) -> None:

@@ -120,6 +120,7 @@ class EnsemblePredictor:
     """
 
     def __init__(self, model: LoadedModel, device, engine: InferenceEngine = InferenceEngine.AUTO):
+        # ``device``: a torch.device or its name ("cpu", "cuda:0"); a name keeps PyTorch unimported on the CPU
         self.model, self.device, self.engine = model, device, InferenceEngine(engine)
         self.engine_used = InferenceEngine.PYTORCH.value
         self._sessions: dict[tuple[int, int], tuple[Session, str]] = {}
@@ -127,7 +128,7 @@ class EnsemblePredictor:
         self._last_tile: np.ndarray | None = None  # kept for release_memory()
 
     def _candidates(self) -> tuple[InferenceEngine, ...]:
-        if self.device.type != "cpu" or self.engine is InferenceEngine.PYTORCH:
+        if str(self.device).partition(":")[0] != "cpu" or self.engine is InferenceEngine.PYTORCH:
             return ()
         return AUTO_ORDER if self.engine is InferenceEngine.AUTO else (self.engine,)
 

@@ -8,8 +8,11 @@ the network, so each tile shape has its own graph), the PyTorch version and :dat
 new exporter give a new graph, never a stale one.
 
 Before an engine's session is used, its outputs on fixed inputs are compared with PyTorch's
-(:func:`verify_against_pytorch`); the result is recorded beside the graph per engine and engine version, so the
-check costs once, not once per run.
+(:func:`verify_against_pytorch`); the result is recorded beside the graph per engine and engine version, with the
+graph's SHA-256, so the check costs once, not once per run. A later run reads the record, checks the graph's
+SHA-256 against it (and against the model card's, when the card lists a graph of this key) and then needs no PyTorch
+at all. :func:`prepare_graph` does the export and the check ahead of time (``make install``), so the first analysis on
+a new machine does not export either.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checksums import sha256_of
 from ..models.model_store import LoadedModel
 
 CACHE_ENV = "CALCIFICATION_CACHE_DIR"
@@ -46,13 +50,26 @@ def cache_root() -> Path:
     return (Path(base).expanduser() if base else Path.home() / ".cache") / "calcification"
 
 
+def torch_version() -> str:
+    """The installed PyTorch's version, read from its package metadata (importing PyTorch takes seconds)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def tile_name(tile_shape: tuple[int, int]) -> str:
+    """``"512x512"``: how a tile shape is named on the model card."""
+    return "x".join(str(int(n)) for n in tile_shape)
+
+
 def graph_key(model: LoadedModel, tile_shape: tuple[int, int]) -> str | None:
     """Hex key of the graph for ``model`` at ``tile_shape``; None when the card carries no weight checksums."""
-    import torch
-
     card = model.card
     digests = [fold.sha256 for fold in card.folds]
-    if not digests or len(digests) != len(model.networks):
+    if not digests:
         return None
     description = {
         "format": GRAPH_FORMAT,
@@ -60,7 +77,7 @@ def graph_key(model: LoadedModel, tile_shape: tuple[int, int]) -> str | None:
         "architecture": card.architecture,
         "arguments": card.architecture_kwargs,
         "tile": list(tile_shape),
-        "torch": torch.__version__,
+        "torch": torch_version(),
     }
     return hashlib.sha256(json.dumps(description, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
@@ -85,8 +102,11 @@ def exported_graph(model: LoadedModel, tile_shape: tuple[int, int]) -> Path | No
     if key is None:
         return None
     path = cache_root() / "graphs" / key / "ensemble.onnx"
-    if path.is_file():
+    expected = card_digest(model, tile_shape)
+    if path.is_file() and (expected is None or sha256_of(path) == expected):
         return path
+    if path.is_file():
+        warnings.warn(f"{path} is not the graph its model card lists; exporting it again.", RuntimeWarning, 2)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _export(model, tile_shape, path)
@@ -122,18 +142,39 @@ def _export(model: LoadedModel, tile_shape: tuple[int, int], path: Path) -> None
         temporary.unlink(missing_ok=True)
 
 
+def _recorded_difference(record: Path, digest: str) -> float | None:
+    """The difference a verification record holds for a graph of SHA-256 ``digest``; None when there is no such
+    record (missing, damaged, or written for other bytes)."""
+    try:
+        document = json.loads(record.read_text())
+        if document["graph_sha256"] == digest:
+            return float(document["max_abs_difference"])
+    except (ValueError, KeyError, TypeError, OSError):
+        pass  # missing or damaged record: verify again
+    return None
+
+
+def card_digest(model: LoadedModel, tile_shape: tuple[int, int]) -> str | None:
+    """The SHA-256 the model card lists for the graph of this tile shape, when it lists one of the current key
+    (same weights, PyTorch version and graph format); None otherwise."""
+    listed = model.card.onnx_graphs.get(tile_name(tile_shape))
+    if isinstance(listed, dict) and listed.get("key") == graph_key(model, tile_shape):
+        return listed.get("sha256")
+    return None
+
+
 def verify_against_pytorch(
     model: LoadedModel, graph: Path, tile_shape: tuple[int, int], engine: str, version: str, predict
 ) -> float | None:
     """Largest |difference| between ``predict`` (an engine session on ``graph``) and PyTorch on
     :func:`fixed_inputs`; None when it exceeds :data:`VERIFY_TOLERANCE`. A passing result is recorded beside the
-    graph for this engine and version and read back on later calls instead of recomputing."""
+    graph for this engine and version, with the graph's SHA-256, and read back on later calls instead of recomputing
+    while the graph still has that SHA-256 and the model card lists no other for this key."""
     record = graph.with_name(f"verified-{engine}-{re.sub(r'[^A-Za-z0-9.]+', '_', version)}.json")
-    if record.is_file():
-        try:
-            return float(json.loads(record.read_text())["max_abs_difference"])
-        except (ValueError, KeyError, OSError):
-            pass  # damaged record: verify again
+    digest = sha256_of(graph)
+    recorded = _recorded_difference(record, digest)
+    if recorded is not None:
+        return recorded
     import torch
 
     from .fold_ensemble import FoldEnsemble
@@ -146,7 +187,8 @@ def verify_against_pytorch(
         return None
     try:
         temporary = record.with_name(f".{record.name}.{os.getpid()}.partial")
-        temporary.write_text(json.dumps({"max_abs_difference": difference, "tolerance": VERIFY_TOLERANCE}))
+        document = {"max_abs_difference": difference, "tolerance": VERIFY_TOLERANCE, "graph_sha256": digest}
+        temporary.write_text(json.dumps(document))
         os.replace(temporary, record)
     except OSError:
         pass  # read-only cache: the check simply runs again next time

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
-from ..compute_device import resolve_device
+from ..compute_device import resolve_device, resolve_device_name  # noqa: F401 - resolve_device: re-exported
 from ..cpu_threads import limited_threads
 from ..errors import InputError
 from ..image import validate_pixels, validate_spacing_mm
@@ -206,15 +206,13 @@ def segment_with_model(
         Bad pixels, spacing (including one that makes the image larger than any mammogram), region shape, options,
         or an unavailable device.
     """
-    import torch
-
     pixels = validate_pixels(pixels)
     spacing_mm = validate_spacing_mm(spacing_mm)
     if region is not None and (region.shape != pixels.shape or not region.any()):
         raise InputError(f"The search region must be a non-empty mask of the image's shape {pixels.shape}.")
     _check_extent(pixels.shape, spacing_mm)
     threshold, min_area = _check_options(options, model.card)
-    device = resolve_device(options.device)
+    device = resolve_device_name(options.device)  # PyTorch is imported only if the run needs it
     report_progress(progress, 0.0, "Preparing the image")
     image = model.card.normalisation.apply(pixels, region)
     work_shape = tuple(
@@ -223,7 +221,7 @@ def segment_with_model(
     image = _resample(image, work_shape, order=1)
     work_region = None if region is None else _resample(region.astype(np.uint8), work_shape, order=0).astype(bool)
     predictor = ensemble_predictor(model, device, options.engine)
-    with limited_threads(), torch.inference_mode():
+    with limited_threads():
         try:
             maps = predict_tiled(image, predictor, 2, options.tiling, work_region, sub_progress(progress, 0.02, 0.95))
         finally:

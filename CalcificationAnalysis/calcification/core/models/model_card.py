@@ -107,6 +107,11 @@ class ModelCard:
         One entry per ensemble member; empty until :func:`save_model` writes the weights.
     description : str
         Free text (training command, notes).
+    onnx_graphs : dict
+        Exported ONNX graphs of the fold ensemble that were checked against PyTorch when the card was written, by
+        tile shape (``"512x512"``): ``{"key", "sha256", "torch", "max_abs_difference"}`` (see
+        :mod:`calcification.core.inference.exported_graphs`); a graph built where PyTorch and the weights are the
+        same has this SHA-256.
     """
 
     name: str
@@ -121,10 +126,11 @@ class ModelCard:
     metrics: dict = field(default_factory=dict)
     folds: tuple[FoldWeights, ...] = ()
     description: str = ""
+    onnx_graphs: dict = field(default_factory=dict)
 
     def with_folds(self, folds: tuple[FoldWeights, ...]) -> ModelCard:
-        """A copy with ``folds`` replaced."""
-        return replace(self, folds=tuple(folds))
+        """A copy with ``folds`` replaced (and no exported graphs: they belong to the old weights)."""
+        return replace(self, folds=tuple(folds), onnx_graphs={})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible dict (tuples become lists)."""
@@ -179,6 +185,7 @@ class ModelCard:
             metrics=metrics,
             folds=_folds(data.get("folds", [])),
             description=str(data.get("description", "")),
+            onnx_graphs=_mapping(data.get("onnx_graphs", {}), "onnx_graphs"),
         )
 
 

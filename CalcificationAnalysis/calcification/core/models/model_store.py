@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -22,15 +23,29 @@ from .model_card import CARD_FILE_NAME, FoldWeights, ModelCard
 
 _LOG = logging.getLogger(__name__)
 USER_MODELS_ENV = "CALCIFICATION_MODELS_DIR"
+_NETWORKS_LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedModel:
-    """A verified model ready for inference: its card, folder and one network per fold (CPU, eval mode)."""
+    """A verified model ready for inference: its card, folder and one network per fold (CPU, eval mode).
+
+    The weights' checksums are verified when the model is loaded; the networks themselves (PyTorch) are built on
+    first use of :attr:`networks`, so a run that takes an already exported graph (:mod:`..inference.engines`) never
+    imports PyTorch.
+    """
 
     card: ModelCard
     folder: Path
-    networks: tuple
+    _networks: list = field(default_factory=list, repr=False)
+
+    @property
+    def networks(self) -> tuple:
+        """One network per fold (CPU, eval mode), loaded with ``weights_only=True`` on first access."""
+        with _NETWORKS_LOCK:  # threads of one process (a Dask worker) share the model: load it once
+            if not self._networks:
+                self._networks.extend(_load_fold(self.folder, self.card, fold) for fold in self.card.folds)
+        return tuple(self._networks)
 
 
 #: A model found by :func:`list_models` (name, folder, card, origin ``"shipped"`` or ``"user"``).
@@ -141,10 +156,8 @@ def save_model(folder: Union[str, Path], card: ModelCard, folds: Sequence[Any], 
     return written
 
 
-def _load_fold(folder: Path, card: ModelCard, fold: FoldWeights):
-    """One verified fold network; InputError for a missing, mismatching or unreadable file."""
-    import torch
-
+def _verify_fold(folder: Path, card: ModelCard, fold: FoldWeights) -> Path:
+    """The fold's weight file when it exists and matches the card's SHA-256; InputError otherwise."""
     path = folder / fold.file
     if not path.is_file():
         raise InputError(f"The model {card.name!r} is incomplete: weight file {path} is missing. Reinstall the model.")
@@ -153,6 +166,14 @@ def _load_fold(folder: Path, card: ModelCard, fold: FoldWeights):
             f"The weight file {path} does not match the checksum in its model card: it is damaged or was replaced. "
             "Reinstall the model or retrain it."
         )
+    return path
+
+
+def _load_fold(folder: Path, card: ModelCard, fold: FoldWeights):
+    """One verified fold network; InputError for a missing, mismatching or unreadable file."""
+    import torch
+
+    path = _verify_fold(folder, card, fold)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types (UnpicklingError, RuntimeError, EOFError) for bad files
@@ -168,7 +189,9 @@ def resolve_model_folder(source: Union[str, Path], search_dirs: Optional[Iterabl
     return MODEL_STORE.resolve_folder(source, search_dirs)
 
 
-def load_model(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None) -> LoadedModel:
+def load_model(
+    source: Union[str, Path], search_dirs: Optional[Iterable[Path]] = None, load_networks: bool = True
+) -> LoadedModel:
     """Load and verify a model: card, checksum of every fold, ``weights_only=True`` load, strict state_dict fit.
 
     Parameters
@@ -177,6 +200,9 @@ def load_model(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] =
         Model folder, path to its ``model_card.json``, or a model name (see :func:`list_models`).
     search_dirs : iterable of paths, optional
         Where names are looked up; :func:`default_search_dirs` by default.
+    load_networks : bool
+        False: verify the checksums now but build the networks (and import PyTorch) only when
+        :attr:`LoadedModel.networks` is first used; unreadable or ill-fitting weights are then reported there.
 
     Raises
     ------
@@ -187,8 +213,12 @@ def load_model(source: Union[str, Path], search_dirs: Optional[Iterable[Path]] =
     card = read_card(folder)
     if not card.folds:
         raise InputError(f"The model {card.name!r} in {folder} lists no weight files in its card.")
-    networks = tuple(_load_fold(folder, card, fold) for fold in card.folds)
-    return LoadedModel(card=card, folder=folder, networks=networks)
+    for fold in card.folds:
+        _verify_fold(folder, card, fold)
+    model = LoadedModel(card=card, folder=folder)
+    if load_networks:
+        model.networks  # noqa: B018 - loads and checks every fold now
+    return model
 
 
 def list_models(search_dirs: Optional[Iterable[Path]] = None) -> list[ModelEntry]:

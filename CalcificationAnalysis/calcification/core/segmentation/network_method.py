@@ -31,7 +31,8 @@ _LOADED: dict = {}  # (folder, card text) -> LoadedModel: a batch of images load
 
 def load_model_cached(source: Union[str, Path, None] = None):
     """The verified :class:`LoadedModel` for ``source`` (name, folder or card path), loaded once per process and
-    reloaded when its card changes on disk; :func:`default_model_name` when ``source`` is None."""
+    reloaded when its card changes on disk; :func:`default_model_name` when ``source`` is None. Its networks are
+    built on first use (weights' checksums are checked here)."""
     from ..models.model_card import CARD_FILE_NAME
     from ..models.model_store import load_model, resolve_model_folder
 
@@ -39,7 +40,7 @@ def load_model_cached(source: Union[str, Path, None] = None):
     key = (str(folder.resolve()), (folder / CARD_FILE_NAME).read_bytes())  # bytes: read_card says what is wrong
     if key not in _LOADED:
         _LOADED.clear()  # keep one model in memory: switching models should not pile up ensembles
-        _LOADED[key] = load_model(folder)
+        _LOADED[key] = load_model(folder, load_networks=False)  # PyTorch only if no exported graph is ready
     return _LOADED[key]
 
 

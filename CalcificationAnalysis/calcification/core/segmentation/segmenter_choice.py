@@ -137,6 +137,6 @@ class SegmenterChoice:
         if spec.model_kind is not None:
             import_named(_LOADERS[spec.model_kind])(self.model)
         if spec.takes_device:
-            from ..compute_device import resolve_device
+            from ..compute_device import resolve_device_name
 
-            resolve_device(self.device)
+            resolve_device_name(self.device)

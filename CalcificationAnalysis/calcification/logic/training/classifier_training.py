@@ -90,7 +90,7 @@ def _train_and_save(
         n_boot=n_boot,
         progress=progress,
     )
-    save_classifier(trained, folder, overwrite=overwrite)
+    save_classifier(trained, folder, overwrite=overwrite, check_features=table.X)
     return trained
 
 
