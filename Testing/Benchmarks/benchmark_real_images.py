@@ -11,6 +11,12 @@
 4. Spacing sweep: the same cases' physical field drawn at 0.05 mm and acquired at 0.05, 0.07, 0.1, 0.15 and 0.2 mm
    (pixel averaging for whole-number factors, linear interpolation otherwise; truth by nearest neighbour), recall
    and FP/cm² at the segmenter's threshold.
+5. Real digital mammograms (``--digital PATH[:SPACING_MM]``, issue 33: GE Senographe ``GH133.dcm`` of fo-dicom's
+   tests and the NYU metarepository's ``1_L_CC.png`` / ``2_R_CC.png``, breasts without findings, so every object is
+   false): objects per cm² of breast, clusters (the product's rule), objects within 2 mm of the breast outline
+   (skin-line hits) and full-field seconds per image.
+6. Calibration (``--calibration``, once per run): the Kolmogorov-Smirnov distances between real and inserted
+   calcifications on 0.2 mm film (``compare_blended_and_real_calcifications.py``'s measurement).
 
 Segmenters: ``--segmenter LABEL=METHOD[:MODEL]``, e.g. ``old=network`` ``new=hdog_filtered`` (METHOD as
 ``calcification segment --method``; MODEL a name or folder). Parts can be skipped (``--skip mias,ddsm,...``); the
@@ -19,6 +25,7 @@ figures, or to a quicker subset. Masks already in ``--work`` are reused, so an i
 
 Run: .venv/bin/python Testing/Benchmarks/benchmark_real_images.py --mias ../shared/data/minimias-dev
         --segmenter old=network --segmenter new=hdog_filtered [--cases 20] [--work /tmp/real-bench]
+        [--digital /work/data-digital/GH133.dcm --digital /work/data-digital/1_L_CC.png:0.1 ...] [--calibration]
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ import numpy as np
 
 SWEEP_SPACINGS_MM = (0.05, 0.07, 0.1, 0.15, 0.2)
 STRAIGHT_LINE_LINEARITY = 0.95
-PARTS = ("mias", "ddsm", "synthetic", "sweep")
+PARTS = ("mias", "ddsm", "synthetic", "sweep", "digital")
+SKIN_LINE_MM = 2.0
 
 
 def segment(mammogram, spec):
@@ -68,14 +76,77 @@ def ddsm_part(spec, args) -> dict:
     from calcification.core.features.clusters import find_clusters
     from calcification.core.io import read_mammogram
 
-    per_cm2, clusters, straight = [], 0, 0
+    per_cm2, clusters, straight, seconds = [], 0, 0, []
     for path in sorted(p for case in mammograms.gen_cases() for p in case.values()):
-        result = segment(read_mammogram(path, spacing_mm=(args.ddsm_spacing,) * 2), spec)
+        mammogram = read_mammogram(path, spacing_mm=(args.ddsm_spacing,) * 2)
+        started = time.perf_counter()
+        result = segment(mammogram, spec)
+        seconds.append(time.perf_counter() - started)
         per_cm2.append(result.count / result.breast_area_cm2)
         found = find_clusters(result.labels, result.spacing_mm).clusters
         clusters += len(found)
         straight += sum(c.linearity >= STRAIGHT_LINE_LINEARITY for c in found)
-    return {"median_per_cm2": float(np.median(per_cm2)), "clusters": clusters, "straight_clusters": straight}
+    return {
+        "median_per_cm2": float(np.median(per_cm2)),
+        "clusters": clusters,
+        "straight_clusters": straight,
+        "median_seconds": float(np.median(seconds)),
+    }
+
+
+def digital_part(spec, args) -> list[str]:
+    """One line per digital image: objects per cm², clusters, skin-line hits, seconds."""
+    from scipy import ndimage
+
+    from calcification.core.features.clusters import find_clusters
+    from calcification.core.io import read_mammogram
+
+    lines, totals = [], np.zeros(4)
+    for item in args.digital:
+        path, _, spacing = (
+            item.rpartition(":") if item.rpartition(":")[2].replace(".", "").isdigit() else (item, "", "")
+        )
+        mammogram = read_mammogram(Path(path), spacing_mm=(float(spacing),) * 2 if spacing else None)
+        started = time.perf_counter()
+        result = segment(mammogram, spec)
+        seconds = time.perf_counter() - started
+        clusters = len(find_clusters(result.labels, result.spacing_mm).clusters)
+        depth = ndimage.distance_transform_edt(np.pad(result.breast, 1), sampling=result.spacing_mm)[1:-1, 1:-1]
+        skin = len(np.unique(result.labels[(result.labels > 0) & (depth < SKIN_LINE_MM)]))
+        totals += (result.count, result.breast_area_cm2, clusters, skin)
+        lines.append(
+            f"{Path(path).name} ({mammogram.spacing_mm[0]:.3g} mm): {result.count} objects, "
+            f"{result.count / result.breast_area_cm2:.2f}/cm², {clusters} clusters, {skin} on the skin line, "
+            f"{seconds:.1f} s"
+        )
+    lines.append(
+        f"all digital: {totals[0] / max(totals[1], 1e-9):.2f} objects/cm², {totals[2]:.0f} clusters, "
+        f"{totals[3]:.0f} on the skin line"
+    )
+    return lines
+
+
+def calibration_part(args) -> list[str]:
+    """KS distances of the shipped insertion against real calcifications (0.2 mm film)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from compare_blended_and_real_calcifications import inserted_windows, measured, real_spots
+
+    from calcification.core.synthetic.acquisition_blending import CALIBRATED_CONTRAST
+    from calcification.core.synthetic.appearance import APPEARANCE_COLUMNS, brightest_quarter, ks_distance
+
+    real = brightest_quarter(real_spots(args.mias, args.calibration_cache))
+    normals = sorted({p.stem for p in args.mias.glob("mdb*.pgm")} - _calcification_ids(args.mias))[20:40]
+    windows = inserted_windows(args.mias, normals, 78, CALIBRATED_CONTRAST)
+    inserted = brightest_quarter(measured(*windows, np.ones(sum(len(b) for b in windows[0]))))
+    distances = ", ".join(
+        f"{name} {ks_distance(inserted[:, k], real[:, k]):.3f}" for k, name in enumerate(APPEARANCE_COLUMNS)
+    )
+    return [f"calibration, 0.2 mm film, KS distance inserted vs real ({len(inserted)} vs {len(real)}): {distances}"]
+
+
+def _calcification_ids(mias: Path) -> set:
+    lines = (mias / "Info.txt").read_text().splitlines()
+    return {f[0] for f in (line.split() for line in lines if line.startswith("mdb")) if f[2] == "CALC"}
 
 
 def match_counts(case_instances, labels, spacing, probability, breast) -> np.ndarray:
@@ -147,10 +218,17 @@ def main() -> None:
         type=lambda t: [float(v) for v in t.split(",")],
         default=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1],
     )
+    parser.add_argument(
+        "--digital", action="append", default=[], metavar="PATH[:SPACING_MM]", help="real digital images (normals)"
+    )
+    parser.add_argument("--calibration", action="store_true", help="print the calibration KS distances (needs --mias)")
+    parser.add_argument("--calibration-cache", type=Path, help="npz keeping the real calibration spots between runs")
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {', '.join(PARTS)}")
     parser.add_argument("--work", type=Path, default=Path("real-image-benchmark"), help="where masks are written")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    if args.calibration and args.mias is not None:
+        print("\n".join(calibration_part(args)), flush=True)
     for item in args.segmenter:
         label, _, spec = item.partition("=")
         started = time.perf_counter()
@@ -161,9 +239,11 @@ def main() -> None:
             d = ddsm_part(spec, args)
             print(
                 f"DDSM at {args.ddsm_spacing} mm: median {d['median_per_cm2']:.2f} objects/cm², {d['clusters']} "
-                f"clusters, {d['straight_clusters']} along one straight line",
+                f"clusters, {d['straight_clusters']} along one straight line; {d['median_seconds']:.1f} s per image",
                 flush=True,
             )
+        if "digital" not in skip and args.digital:
+            print("digital:\n  " + "\n  ".join(digital_part(spec, args)), flush=True)
         if "synthetic" not in skip:
             s = synthetic_part(spec, args)
             recall, fp, threshold = s["best_at_0.4"]
