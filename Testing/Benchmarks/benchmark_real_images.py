@@ -80,7 +80,12 @@ def mias_part(label, spec, args) -> str:
         if wanted is not None and path.stem not in wanted:
             continue
         if not all((f / f"{path.stem}.npy").exists() for f in folders.values()):
-            for variant, result in segment(read_mammogram(path, spacing_mm=(0.2, 0.2)), spec).items():
+            results = segment(read_mammogram(path, spacing_mm=(0.2, 0.2)), spec)
+            probability = results["raw"].details.get("probability")
+            if probability is not None:  # kept so that cascades of two detectors can be scored without rerunning
+                (args.work / label / "probability").mkdir(parents=True, exist_ok=True)
+                np.save(args.work / label / "probability" / f"{path.stem}.npy", probability.astype(np.float16))
+            for variant, result in results.items():
                 folders[variant].mkdir(parents=True, exist_ok=True)
                 np.save(folders[variant] / f"{path.stem}.npy", result.mask)
     lines = []

@@ -305,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
                 config,
                 folds=args.folds,
                 trained_on=trained_on,
-                synthetic_training=not args.data and args.real_normals is None,
+                synthetic_training=not args.data,  # inserted calcifications are synthetic too
                 normalisation=normalisation,
                 checkpoint_folder=args.checkpoints,
                 overwrite=args.overwrite,
