@@ -64,19 +64,25 @@ def main() -> None:
 
     filter_dir, network_dir = (args.work / name / "probability" for name in (args.filter, args.network))
     ids = sorted(p.stem for p in filter_dir.glob("*.npy") if (network_dir / p.name).exists())
+    images = {}
+    for stem in ids:  # read once: every rule reuses the image and its breast
+        mammogram = read_mammogram(args.mias / f"{stem}.pgm", spacing_mm=(0.2, 0.2))
+        breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
+        images[stem] = (
+            mammogram.pixels,
+            breast,
+            np.load(filter_dir / f"{stem}.npy"),
+            np.load(network_dir / f"{stem}.npy"),
+        )
     for rule_text in args.rules.split(","):
         rule, f, n = rule_text.split(":")
         out = args.work / "cascades" / rule_text.replace(":", "_")
         out.mkdir(parents=True, exist_ok=True)
-        for stem in ids:
-            mammogram = read_mammogram(args.mias / f"{stem}.pgm", spacing_mm=(0.2, 0.2))
-            mask = cascade_mask(
-                np.load(filter_dir / f"{stem}.npy"), np.load(network_dir / f"{stem}.npy"), rule, float(f), float(n)
-            )
-            breast = compute_breast_mask(mammogram.pixels, mammogram.spacing_mm, mammogram.view).analysable
+        for stem, (pixels, breast, filter_map, network_map) in images.items():
+            mask = cascade_mask(filter_map, network_map, rule, float(f), float(n))
             labels = ndimage.label(mask, structure=np.ones((3, 3)))[0].astype(np.int32)
             result = CalcificationSegmentation(labels, breast, (0.2, 0.2), "cascade")
-            np.save(out / f"{stem}.npy", apply_boundary_rule(result, mammogram.pixels).mask)
+            np.save(out / f"{stem}.npy", apply_boundary_rule(result, pixels).mask)
         command = [sys.executable, str(args.scorer), str(out), str(args.mias / "Info.txt")]
         if args.ids:
             command += ["--ids", str(args.ids)]
