@@ -1,17 +1,22 @@
-"""Blended calcifications next to real ones at the same pixel size (issue 17, item 2): peak contrast and size.
+"""Inserted calcifications next to real ones at the same pixel size (issues 17 and 33): contrast, size, width, and
+the fit of the per-calcification contrast distribution of the acquisition blending.
 
-Real ones: on the mini-MIAS development images with calcification clusters (0.2 mm), the Hessian-DoG candidates
-(the product's first stage, on its working grid) inside each annotated circle, their brightest quarter by
-contrast-to-noise, as the calcifications a reader sees there. Blended ones: the same measurement on mini-MIAS
-normals after inserting synthetic groups, for the product's acquisition blending (fine sampling, blur, pixel
-aperture, contrast scaled to the local tissue) and for the older blending at the image's own pixel size, candidates
-that land on an inserted calcification, brightest quarter likewise. Measured per candidate on the input image:
-peak contrast = peak minus the median of the ring 2-4 px away, in units of the image's tissue range (5th-95th
-percentile inside the breast), and size = pixels at or above half that contrast (full width at half maximum, as
-area). Prints the quartiles and writes a figure of both distributions (no image pixels are copied into it).
+Real ones: on the mini-MIAS development images with calcification clusters (0.2 mm film), the Hessian-DoG
+candidates (the product's first stage) inside each annotated circle. Inserted ones: every calcification that
+:func:`~calcification.core.synthetic.acquisition_blending.blend_at_acquisition` inserts into mini-MIAS normals,
+measured at its centroid. Both are measured by :mod:`calcification.core.synthetic.appearance` (peak contrast in
+tissue-range and local-noise units, area at half maximum, profile width) and compared on the brightest quarter by
+local contrast-to-noise (the spots a reader sees, among real candidates and among inserted calcifications alike).
+The ten calcification images are measured for these statistics only: no detector threshold is set on them.
+
+``--fit-blur MM,...``: for each acquisition blur, inserts with scale 1 once, keeps each calcification's background
+and signal windows, and searches the log-normal (median, sigma) of the per-calcification scale that minimises the
+larger of the contrast and size Kolmogorov-Smirnov distances; the shipped ``CALIBRATED_CONTRAST`` is then checked by
+a fresh insertion on other normals. Prints quartiles and KS distances and writes a figure (no image pixels are
+copied into it).
 
 Run: .venv/bin/python Testing/Benchmarks/compare_blended_and_real_calcifications.py --mias ../shared/data/minimias-dev
-        [--normals 20] [--figure CalcificationAnalysis/calcification/models/blended_vs_real.png]
+        [--normals 20] [--fit-blur 0.08,0.12] [--figure CalcificationAnalysis/calcification/models/blended_vs_real.png]
 """
 
 from __future__ import annotations
@@ -20,99 +25,162 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
 
-def measure(pixels: np.ndarray, breast: np.ndarray, points_rc: np.ndarray) -> np.ndarray:
-    """(n, 2): peak contrast in tissue-range units and half-maximum area in input pixels, per point."""
-    values = pixels[breast]
-    tissue = float(np.percentile(values, 95) - np.percentile(values, 5)) or 1.0
-    rows, cols = np.mgrid[-6:7, -6:7]
-    radius = np.hypot(rows, cols)
-    out = []
-    for r, c in np.round(points_rc).astype(int):
-        if not (6 <= r < pixels.shape[0] - 6 and 6 <= c < pixels.shape[1] - 6):
+def real_spots(mias: Path, cache: Path | None) -> np.ndarray:
+    """Appearance rows of the Hessian-DoG candidates inside the annotated circles (all of them)."""
+    from calcification.core.candidates.candidate_detection import find_candidates
+    from calcification.core.io import read_mammogram
+    from calcification.core.synthetic.appearance import measure_spots
+
+    stored = dict(np.load(cache)) if cache is not None and cache.is_file() else {}
+    rows, new = [], {}
+    for fields in (line.split() for line in (mias / "Info.txt").read_text().splitlines() if line.startswith("mdb")):
+        if fields[2] != "CALC" or len(fields) < 7:
             continue
-        window = pixels[r - 6 : r + 7, c - 6 : c + 7].astype(float)
-        core = window[radius <= 1.5]
-        peak, background = core.max(), np.median(window[(radius >= 2) & (radius <= 4)])
-        contrast = peak - background
-        half = ndimage.label(window >= background + 0.5 * contrast)[0]
-        centre = np.unravel_index(np.argmax(np.where(radius <= 1.5, window, -np.inf)), window.shape)
-        out.append((contrast / tissue, np.count_nonzero(half == half[centre])))
-    return np.array(out).reshape(-1, 2)
+        key = f"{fields[0]}_{fields[4]}_{fields[5]}"
+        mammogram = read_mammogram(mias / f"{fields[0]}.pgm", spacing_mm=(0.2, 0.2))
+        if key not in stored:
+            found = find_candidates(mammogram)
+            points = found.centroids_on_input_grid()
+            centre = np.array([1024 - int(fields[5]), int(fields[4])])
+            new[key] = points[np.hypot(*(points - centre).T) <= int(fields[6]) + 5]
+            new[key + "_breast"] = found.breast_input
+        spots = {**stored, **new}
+        rows.append(measure_spots(mammogram.pixels, spots[key + "_breast"], spots[key], 0.2))
+    if cache is not None and new:
+        np.savez_compressed(cache, **stored, **new)
+    return np.concatenate(rows)
 
 
-def brightest_quarter(found, keep: np.ndarray) -> np.ndarray:
-    """Input-grid centroids of the kept candidates with the top quarter of contrast-to-noise."""
-    from calcification.core.candidates.candidate_features import FEATURE_NAMES
+def inserted_windows(mias: Path, names: list[str], seed: int, contrast, blur_mm=None) -> tuple[list, list, list]:
+    """Per normal: background and inserted-signal windows at each inserted calcification, and the tissue range."""
+    from calcification.core.io import read_mammogram
+    from calcification.core.synthetic import SynthesisConfig
+    from calcification.core.synthetic.acquisition_blending import ACQUISITION_BLUR_MM, blend_at_acquisition
+    from calcification.core.synthetic.appearance import instance_centroids, spot_windows, tissue_range
 
-    cnr = found.features[:, FEATURE_NAMES.index("contrast_to_noise")]
-    index = np.flatnonzero(keep)
-    if index.size == 0:
-        return np.zeros((0, 2))
-    top = index[cnr[index] >= np.percentile(cnr[index], 75)]
-    return found.centroids_on_input_grid()[top]
+    backgrounds, signals, tissues = [], [], []
+    config = SynthesisConfig(clusters_per_case=(2, 4))
+    for number, name in enumerate(names):
+        normal = read_mammogram(mias / f"{name}.pgm", spacing_mm=(0.2, 0.2))
+        case = blend_at_acquisition(
+            normal, seed=seed, index=number, config=config, contrast=contrast, blur_mm=blur_mm or ACQUISITION_BLUR_MM
+        )
+        base = normal.pixels.astype(np.float32)
+        points = instance_centroids(case.instances)
+        backgrounds.append(spot_windows(base, points)[0])
+        signals.append(spot_windows(case.mammogram.pixels - base, points)[0])
+        tissues.append(np.full(len(backgrounds[-1]), tissue_range(base, case.breast_mask)))
+    return backgrounds, signals, tissues
+
+
+def measured(backgrounds, signals, tissues, scales: np.ndarray) -> np.ndarray:
+    """Appearance rows of the windows ``background + scale * signal`` (one scale per calcification)."""
+    from calcification.core.synthetic.appearance import measure_window
+
+    b, s, t = np.concatenate(backgrounds), np.concatenate(signals), np.concatenate(tissues)
+    return np.array([measure_window(b[i] + scales[i] * s[i], t[i], 0.2) for i in range(len(b))], float).reshape(-1, 4)
+
+
+def fit(real: np.ndarray, windows) -> tuple[float, float, float, float]:
+    """(median, sigma, KS contrast, KS size) minimising the larger KS distance on a grid (fixed normal draws)."""
+    from calcification.core.synthetic.appearance import brightest_quarter, ks_distance
+
+    z = np.random.default_rng(0).standard_normal(sum(len(b) for b in windows[0]))
+    target = brightest_quarter(real)
+    best = (np.inf,)
+    for median in np.geomspace(0.05, 1.0, 27):
+        for sigma in (0.0, 0.25, 0.5, 0.75, 1.0):
+            top = brightest_quarter(measured(*windows, median * np.exp(sigma * z)))
+            ks = (ks_distance(top[:, 0], target[:, 0]), ks_distance(top[:, 2], target[:, 2]))
+            if max(ks) < best[0]:
+                best = (max(ks), median, sigma, *ks)
+    return best[1:]
+
+
+def summary(label: str, values: np.ndarray, real: np.ndarray | None) -> str:
+    from calcification.core.synthetic.appearance import ks_distance
+
+    cells = [label, str(len(values))]
+    for column in range(4):
+        quartiles = np.percentile(values[:, column], [25, 50, 75]) if len(values) else [np.nan] * 3
+        cells.append(" / ".join(f"{v:.3g}" for v in quartiles))
+    if real is not None:
+        cells.append(" / ".join(f"{ks_distance(values[:, c], real[:, c]):.3f}" for c in range(4)))
+    return " | ".join(cells)
+
+
+def draw_figure(path: Path, groups: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+    for label, values in groups.items():
+        axes[0].hist(values[:, 0], bins=np.linspace(0, 0.6, 31), histtype="step", density=True, label=label)
+        axes[1].hist(values[:, 1], bins=np.linspace(0, 30, 31), histtype="step", density=True, label=label)
+        axes[2].hist(values[:, 2], bins=np.arange(0.5, 16.5), histtype="step", density=True, label=label)
+    axes[0].set_xlabel("peak contrast / tissue range")
+    axes[1].set_xlabel("peak contrast / local noise SD")
+    axes[2].set_xlabel("area at half maximum (pixels of 0.2 mm)")
+    axes[0].legend(fontsize=7)
+    title = "Brightest quarter (by local CNR), real vs inserted calcifications, mini-MIAS film 0.2 mm"
+    figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    print(f"wrote {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mias", type=Path, required=True)
-    parser.add_argument("--normals", type=int, default=20)
+    parser.add_argument(
+        "--normals",
+        type=int,
+        default=20,
+        help="normals to insert into (the first N for --fit, the next N to check the shipped distribution)",
+    )
+    parser.add_argument(
+        "--fit-blur",
+        type=lambda t: [float(v) for v in t.split(",")],
+        default=[],
+        metavar="MM,...",
+        help="search the contrast distribution for each of these acquisition blurs (Gaussian sigma, mm) and print it",
+    )
+    parser.add_argument("--cache", type=Path, help="npz file keeping the real candidates between runs")
     parser.add_argument("--figure", type=Path)
     args = parser.parse_args()
 
-    from calcification.core.candidates.candidate_detection import find_candidates
-    from calcification.core.candidates.candidate_labels import true_instance_per_candidate
-    from calcification.core.io import read_mammogram
-    from calcification.core.synthetic import SynthesisConfig, blend_calcifications
-    from calcification.core.synthetic.acquisition_blending import blend_at_acquisition
+    from calcification.core.synthetic.acquisition_blending import CALIBRATED_CONTRAST, ContrastDistribution
+    from calcification.core.synthetic.appearance import brightest_quarter
 
+    real = brightest_quarter(real_spots(args.mias, args.cache))
     records = [line.split() for line in (args.mias / "Info.txt").read_text().splitlines() if line.startswith("mdb")]
-    real, blends = [], {"acquisition blending": [], "older blending": []}
-    for fields in records:
-        if fields[2] != "CALC" or len(fields) < 7:
-            continue
-        mammogram = read_mammogram(args.mias / f"{fields[0]}.pgm", spacing_mm=(0.2, 0.2))
-        found = find_candidates(mammogram)
-        centre = np.array([1024 - int(fields[5]), int(fields[4])])
-        inside = np.hypot(*(found.centroids_on_input_grid() - centre).T) <= int(fields[6]) + 5
-        real.append(measure(mammogram.pixels, found.breast_input, brightest_quarter(found, inside)))
-    normals = sorted({f[0] for f in records if f[2] == "NORM"})[: args.normals]
-    config = SynthesisConfig(clusters_per_case=(2, 4))
-    for number, name in enumerate(normals):
-        normal = read_mammogram(args.mias / f"{name}.pgm", spacing_mm=(0.2, 0.2))
-        for label, blend in (("acquisition blending", blend_at_acquisition), ("older blending", blend_calcifications)):
-            case = blend(normal, seed=77, index=number, config=config)
-            found = find_candidates(case.mammogram, breast=case.breast_mask)
-            on_truth = true_instance_per_candidate(found, case.instances) > 0
-            points = brightest_quarter(found, on_truth)
-            blends[label].append(measure(case.mammogram.pixels, case.breast_mask, points))
-    groups = {"real (mini-MIAS clusters)": np.concatenate(real), **{k: np.concatenate(v) for k, v in blends.items()}}
-    print("0.2 mm film | n | peak contrast (tissue range) 25/50/75% | half-maximum area (px) 25/50/75%")
-    for label, values in groups.items():
-        contrast, area = np.percentile(values[:, 0], [25, 50, 75]), np.percentile(values[:, 1], [25, 50, 75])
+    normals = sorted({f[0] for f in records if f[2] == "NORM"})
+    print(
+        "0.2 mm film | n | contrast (tissue range) 25/50/75% | contrast (noise SD) | area at half max (px) | "
+        "width (mm) | KS distance to real, each column"
+    )
+    print(summary("real (mini-MIAS clusters)", real, None))
+    for number, blur_mm in enumerate(args.fit_blur):
+        windows = inserted_windows(args.mias, normals[: args.normals], 77, ContrastDistribution(1.0, 0.0), blur_mm)
+        median, sigma, ks_contrast, ks_size = fit(real, windows)
         print(
-            f"{label} | {len(values)} | {' / '.join(f'{v:.3f}' for v in contrast)} | "
-            f"{' / '.join(f'{v:.1f}' for v in area)}"
+            f"fit on {args.normals} normals, blur {blur_mm} mm: median {median:.3f}, sigma {sigma:.2f} "
+            f"(KS contrast {ks_contrast:.3f}, size {ks_size:.3f})",
+            flush=True,
         )
+        if number == 0:
+            uncalibrated = brightest_quarter(measured(*windows, np.ones(sum(len(b) for b in windows[0]))))
+            print(summary(f"inserted, scale 1, blur {blur_mm} mm (before issue 33)", uncalibrated, real), flush=True)
+    check = normals[args.normals : 2 * args.normals]
+    windows = inserted_windows(args.mias, check, 78, CALIBRATED_CONTRAST)
+    inserted = brightest_quarter(measured(*windows, np.ones(sum(len(b) for b in windows[0]))))
+    print(summary(f"inserted, calibrated ({len(check)} other normals)", inserted, real))
     if args.figure:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        figure, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-        for label, values in groups.items():
-            axes[0].hist(values[:, 0], bins=np.linspace(0, 0.6, 31), histtype="step", density=True, label=label)
-            axes[1].hist(values[:, 1], bins=np.arange(0.5, 16.5), histtype="step", density=True, label=label)
-        axes[0].set_xlabel("peak contrast / tissue range")
-        axes[1].set_xlabel("area at half maximum (pixels of 0.2 mm)")
-        axes[0].legend(fontsize=7)
-        figure.suptitle("Brightest quarter of candidates on calcifications, mini-MIAS film at 0.2 mm", fontsize=9)
-        figure.tight_layout()
-        figure.savefig(args.figure, dpi=90)
-        print(f"wrote {args.figure}")
+        draw_figure(args.figure, {"real (mini-MIAS clusters)": real, "inserted, calibrated": inserted})
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 Data are a site's own annotated cases (DATA...: Slicer scenes ``.mrb``, folders of image + ``<name>.seg.nrrd``, with
 ``--labels CSV`` for patient ids; :mod:`calcification.logic.workflows.annotated_dataset`) or the synthetic engine
-(``--synthetic N``, what the shipped default model was trained on); exactly one of the two. Annotated data are checked
+(``--synthetic N``); not both. ``--real-normals LIST`` adds real mammograms with no calcification, each with
+``--blends`` sets of calibrated synthetic calcifications inserted as its acquisition would record them and its skin
+line and labels taught as hard negatives (:mod:`calcification.core.training.real_background_cases`; what the shipped
+default was fine-tuned on, models README). Annotated data are checked
 first, and training does not start while any case has a problem (the full list is shown, as ``calcification
 check-dataset`` prints it). Progress is a bar plus one line per epoch, or, with ``--events-json``, one JSON object per
 line on stdout for programs (the Slicer panel runs training as a separate process and reads these).
@@ -56,6 +59,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="series of the synthetic cases (default 1000; keep test seeds apart)",
     )
     add_synthetic_shape_option(parser)
+    parser.add_argument(
+        "--real-normals",
+        type=Path,
+        metavar="LIST",
+        help="text file of real mammograms with no calcification, one 'PATH [SPACING_MM]' a line (the spacing for "
+        "files that carry none); each gets --blends sets of calibrated calcifications and is its own patient",
+    )
+    parser.add_argument(
+        "--blends", type=int, default=1, help="insertions per real normal (default 1; 0 = the normal as it is)"
+    )
+    parser.add_argument("--blend-seed", type=int, default=33, help="series of the insertions (default 33)")
+    parser.add_argument(
+        "--validation-cases",
+        type=int,
+        default=0,
+        metavar="N",
+        help="score each epoch on at most N of the fold's validation images (default: all)",
+    )
     parser.add_argument("--name", help="model name shown in `calcification models` and the panel (required to train)")
     parser.add_argument("--out", type=Path, help="model folder (default: the user's model folder / NAME)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model already in the folder")
@@ -127,6 +148,7 @@ def _config(args: argparse.Namespace):
         augment=not args.no_augment,
         positive_sampling=args.positive_sampling,
         init_model=args.init_model or "",
+        validation_cases=args.validation_cases,
     )
 
 
@@ -147,11 +169,16 @@ def _printer(as_json: bool):
 
 
 def _check_source(args: argparse.Namespace) -> None:
-    """Exactly one of DATA or --synthetic, and options that fit it (InputError before anything is read)."""
-    if bool(args.data) == (args.synthetic is not None):
-        raise InputError(
-            "Give either annotated DATA (scenes, folders or images) or --synthetic N, not both or neither."
-        )
+    """One of DATA or --synthetic (or --real-normals alone), and options that fit it (InputError before anything is
+    read)."""
+    if args.data and args.synthetic is not None:
+        raise InputError("Give either annotated DATA (scenes, folders or images) or --synthetic N, not both.")
+    if not args.data and args.synthetic is None and args.real_normals is None:
+        raise InputError("Give annotated DATA (scenes, folders or images), --synthetic N or --real-normals LIST.")
+    if args.real_normals is not None and not args.real_normals.is_file():
+        raise InputError(f"--real-normals: no list file {args.real_normals}.")
+    if args.blends < 0 or args.validation_cases < 0:
+        raise InputError("--blends and --validation-cases must be 0 or more.")
     if args.data and args.point_radius is not None and not args.point_radius > 0:
         raise InputError(f"--point-radius must be a positive number of mm, got {args.point_radius}.")
     if not args.data and (args.labels is not None or args.point_radius is not None or args.spacing is not None):
@@ -189,6 +216,34 @@ def _synthetic_cases(args: argparse.Namespace, config, normalisation, count: int
     )
 
 
+def _real_cases(args: argparse.Namespace, config, normalisation) -> tuple[list, str]:
+    """TrainingCases of the --real-normals list (grouped by the spacing each line gives) and their description."""
+    from ..core.training.real_background_cases import real_background_cases
+
+    by_spacing: dict = {}
+    for number, line in enumerate(args.real_normals.read_text(encoding="utf-8").splitlines(), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        try:
+            spacing = float(fields[1]) if len(fields) > 1 else None
+        except ValueError:
+            raise InputError(f"{args.real_normals} line {number}: the spacing {fields[1]!r} is not a number.") from None
+        if not Path(fields[0]).is_file():
+            raise InputError(f"{args.real_normals} line {number}: no file {fields[0]}.")
+        by_spacing.setdefault(spacing, []).append(Path(fields[0]))
+    cases = [
+        case
+        for spacing, paths in by_spacing.items()
+        for case in real_background_cases(
+            paths, spacing, args.blends, args.blend_seed, config.spacing_mm, normalisation
+        )
+    ]
+    count = sum(len(p) for p in by_spacing.values())
+    what = f"{args.blends} calibrated insertion(s) each" if args.blends else "as they are"
+    return cases, f"{count} real normal mammograms ({what}; skin line and labels as hard negatives)"
+
+
 def _preview(args: argparse.Namespace) -> int:
     """Write the augmentation preview from the first ``_PREVIEW_CASES`` cases (DATA or synthetic); no training."""
     from ..core.models.model_card import NormalisationSpec
@@ -196,7 +251,7 @@ def _preview(args: argparse.Namespace) -> int:
 
     if args.no_augment:
         raise InputError("--augmentation-preview shows the augmentations; it cannot be combined with --no-augment.")
-    if not args.data and args.synthetic < 1:
+    if not args.data and (args.synthetic or 0) < 1:
         raise InputError("--synthetic needs at least 1 case to draw the preview crops from.")
     check_preview_path(args.augmentation_preview)
     config = _config(args)
@@ -218,7 +273,7 @@ def run(args: argparse.Namespace) -> int:
     _check_source(args)
     if args.augmentation_preview is not None:
         return _preview(args)
-    if not args.data and args.synthetic < 2:
+    if not args.data and args.synthetic is not None and args.synthetic < 2:
         raise InputError("--synthetic needs at least 2 cases (one to train on, one to validate).")
     args.name = check_artifact_name(args.name, "model")
     check_fold_count(args.folds)
@@ -229,10 +284,14 @@ def run(args: argparse.Namespace) -> int:
         from ..core.training.initial_weights import check_initial_model
 
         start = check_initial_model(config, normalisation).card.name
+    cases, trained_on = [], ""
     if args.data:
         cases, trained_on = _data_cases(args, config, normalisation)
-    else:
+    elif args.synthetic is not None:
         cases, trained_on = _synthetic_cases(args, config, normalisation, args.synthetic)
+    if args.real_normals is not None:
+        real, described = _real_cases(args, config, normalisation)
+        cases, trained_on = [*cases, *real], "; ".join(filter(None, [trained_on, described]))
     if config.init_model:
         trained_on += f", fine-tuned from the model {start!r}"
     # One process unless started by torchrun (then each process trains its share of every batch).
@@ -246,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
                 config,
                 folds=args.folds,
                 trained_on=trained_on,
-                synthetic_training=not args.data,
+                synthetic_training=not args.data,  # inserted calcifications are synthetic too
                 normalisation=normalisation,
                 checkpoint_folder=args.checkpoints,
                 overwrite=args.overwrite,

@@ -13,12 +13,17 @@ Here, per case:
    (5th-95th percentile inside the breast = one unit of attenuation difference, as in ``blend_calcifications``).
 3. **Contrast scaled to the local tissue.** Both the film's characteristic curve (its shoulder) and presentation
    processing compress contrast in dense regions: the added signal is multiplied by ``1 - DENSE_COMPRESSION *
-   t`` with ``t`` the local tissue level (0 fat .. 1 densest) measured 1 mm around. Real calcifications are porous
-   and their effective attenuation varies, so each case also draws a contrast scale from ``contrast_scale``
-   (domain randomisation rather than a fit to any development image).
+   t`` with ``t`` the local tissue level (0 fat .. 1 densest) measured 1 mm around.
+5. **Contrast per calcification from the real distribution** (issue 33). Real calcifications are porous and
+   partly calcified, and their recorded contrast is far below pure calcium's: each inserted calcification's signal
+   is multiplied by its own effective-attenuation scale, drawn from a log-normal (:class:`ContrastDistribution`)
+   fitted so that the inserted calcifications' peak contrast on 0.2 mm film matches the measured contrast of real
+   calcifications on the mini-MIAS development clusters (same measurement on both,
+   :mod:`.appearance`; fit and Kolmogorov-Smirnov distances: ``compare_blended_and_real_calcifications.py``).
+   The scale is physical (per mm of calcium path), so the same draw gives a finer-pixel image its higher peaks.
 4. **Acquisition blur of the target pixel size.** The fine drawing is blurred by the screen-film or detector
    unsharpness (``blur_mm``), then averaged over each image pixel (the pixel aperture of the digitiser or
-   detector) and added. The image's own noise and grain are already in the background.
+   detector), scaled per calcification (5.) and added. The image's own noise and grain are already in the background.
 
 The ground truth is the image pixels any part of a calcification covers.
 """
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -48,9 +54,24 @@ FINE_SPACING_MM = 0.05
 ACQUISITION_BLUR_MM = 0.08
 #: Fraction by which the densest tissue compresses added contrast (film shoulder / presentation curve).
 DENSE_COMPRESSION = 0.5
-#: Range of the per-case effective-contrast scale: 1 = the imaging config's effective mu_calcium (2.0/mm), 1.25 = pure
-#: hydroxyapatite (2.5/mm), 0.5 = a porous or partly calcified deposit.
-CONTRAST_SCALE = (0.5, 1.25)
+
+
+@dataclass(frozen=True)
+class ContrastDistribution:
+    """Log-normal effective-attenuation scale drawn per inserted calcification: 1 = the imaging config's effective
+    mu_calcium (2.0/mm); ``median`` and ``sigma`` (of the log) fitted to real calcifications (module docstring)."""
+
+    median: float
+    sigma: float
+
+    def draw(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """``count`` scales (float64)."""
+        return self.median * np.exp(self.sigma * rng.standard_normal(count))
+
+
+#: Fitted on mini-MIAS 0.2 mm film with the 0.08 mm blur: ``compare_blended_and_real_calcifications.py --fit-blur
+#: 0.08,0.12`` (models README; 0.12 mm fitted worse).
+CALIBRATED_CONTRAST = ContrastDistribution(median=0.141, sigma=0.75)
 
 
 def _local_tissue_level(pixels: np.ndarray, breast: np.ndarray, spacing_mm: float) -> np.ndarray:
@@ -66,13 +87,23 @@ def _to_image_grid(fine: np.ndarray, k: int, reduce) -> np.ndarray:
     return reduce(fine.reshape(rows, k, cols, k), axis=(1, 3))
 
 
+def _scaled_per_instance(added: np.ndarray, instances: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """``added`` with every pixel multiplied by the scale of its nearest instance (ids 1..n, ``scales[id - 1]``), so
+    each calcification's blurred signal, tail included, carries its own contrast."""
+    if not instances.any():
+        return added
+    _, nearest = ndimage.distance_transform_edt(instances == 0, return_indices=True)
+    owner = instances[nearest[0], nearest[1]]
+    return (added * np.concatenate([[0.0], scales]).astype(np.float32)[owner]).astype(np.float32)
+
+
 def blend_at_acquisition(
     background: Mammogram,
     seed: int = 0,
     index: int = 0,
     config: SynthesisConfig | None = None,
     breast_mask: np.ndarray | None = None,
-    contrast_scale: tuple[float, float] = CONTRAST_SCALE,
+    contrast: ContrastDistribution = CALIBRATED_CONTRAST,
     blur_mm: float = ACQUISITION_BLUR_MM,
 ) -> SyntheticCase:
     """Insert planned calcification groups into ``background`` as its acquisition would have recorded them.
@@ -87,8 +118,8 @@ def blend_at_acquisition(
         Groups per case and class mix; its shape, spacing and blur are replaced by this function's.
     breast_mask : np.ndarray of bool, optional
         Where calcifications may go; the product's breast mask (pectoral muscle excluded) when None.
-    contrast_scale : (float, float)
-        Range of the per-case effective-contrast scale.
+    contrast : ContrastDistribution
+        Per-calcification effective-attenuation scale (the calibrated one by default).
     blur_mm : float
         Gaussian unsharpness (mm) applied on the fine grid before the pixel aperture.
 
@@ -113,7 +144,6 @@ def blend_at_acquisition(
         config or SynthesisConfig(shape=(512, 512)), shape=(rows * k, cols * k), spacing_mm=fine_mm, crop=False
     )
     rng = _case_rng(seed, index)
-    scale = float(np.random.default_rng([int(seed), int(index), 7]).uniform(*contrast_scale))
     if breast_mask is None:
         breast_mask = compute_breast_mask(background.pixels, spacing, background.view).analysable
     breast = np.asarray(breast_mask, bool)
@@ -122,7 +152,7 @@ def blend_at_acquisition(
     values = background.pixels[breast][::37]
     gain = float(np.percentile(values, 95) - np.percentile(values, 5)) if values.size else 1.0
     imaging = config.imaging
-    per_mm = gain * scale * (imaging.mu_calcium_per_mm - 0.5 * (imaging.mu_fat_per_mm + imaging.mu_gland_per_mm))
+    per_mm = gain * (imaging.mu_calcium_per_mm - 0.5 * (imaging.mu_fat_per_mm + imaging.mu_gland_per_mm))
     level = _local_tissue_level(background.pixels, breast, spacing[0])
     fine_breast = np.repeat(np.repeat(breast, k, axis=0), k, axis=1)
     signal = np.zeros(fine_breast.shape, np.float32)
@@ -136,8 +166,10 @@ def blend_at_acquisition(
     )
     label, plan = plan_case(config, rng)
     clusters, calcifications = place_groups(canvas, plan, _background_from(signal, fine_breast, fine_mm), rng)
-    pixels = background.pixels.astype(np.float32) + _to_image_grid(canvas.signal, k, np.mean)
     instances = _to_image_grid(canvas.instances, k, np.max).astype(np.int32)
+    added = _to_image_grid(canvas.signal, k, np.mean)
+    scales = contrast.draw(np.random.default_rng([int(seed), int(index), 7]), int(instances.max()))
+    pixels = background.pixels.astype(np.float32) + _scaled_per_instance(added, instances, scales)
     name = background.name
     record = CaseRecord(
         f"{name}_acq{seed}-{index:05d}",

@@ -23,6 +23,9 @@ from ..errors import InputError
 from .training_cases import TrainingCase
 from .training_config import TrainingConfig
 
+#: Share of the empty crops centred on a case's hard negatives (skin line, labels) when it has any.
+HARD_NEGATIVE_SHARE = 0.5
+
 
 def _pixels_by_object(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flat indices of the calcification pixels of ``mask``, grouped by 8-connected object, and the start of each
@@ -82,6 +85,10 @@ class CropBatcher:
         else:
             self._positives = [(np.flatnonzero(c.mask), None) for c in self.cases]
         self._breast = [np.flatnonzero(c.region[::4, ::4]) for c in self.cases]  # 1 in 16 is plenty to place crops
+        self._hard = [
+            np.zeros(0, np.int64) if c.hard_negatives is None else np.flatnonzero(c.hard_negatives[::4, ::4])
+            for c in self.cases
+        ]
         self._augmentation = None
         self.donors = None
         if config.augment:
@@ -105,7 +112,10 @@ class CropBatcher:
                 pixel = positives[self.rng.integers(positives.size)]
             row, col = divmod(int(pixel), cols)
             return row - int(self.rng.integers(size)), col - int(self.rng.integers(size))
-        row, col = divmod(int(self._breast[k][self.rng.integers(self._breast[k].size)]), (cols + 3) // 4)
+        places = self._breast[k]
+        if self._hard[k].size and self.rng.random() < HARD_NEGATIVE_SHARE:
+            places = self._hard[k]
+        row, col = divmod(int(places[self.rng.integers(places.size)]), (cols + 3) // 4)
         return 4 * row - size // 2, 4 * col - size // 2
 
     def _clamped(self, k: int, row: int, col: int) -> tuple[int, int]:

@@ -100,6 +100,9 @@ def train_segmenter(
     splits = _splits(cases, check_fold_count(folds), config.seed)
     results: list[FoldResult] = []
     for k, (train_index, validation_index) in enumerate(splits):
+        if 0 < config.validation_cases < len(validation_index):
+            pick = np.linspace(0, len(validation_index) - 1, config.validation_cases).round().astype(int)
+            validation_index = np.asarray(validation_index)[pick]
         checkpoint = None if checkpoint_folder is None else Path(checkpoint_folder) / f"fold_{k}.checkpoint.pt"
         if checkpoint is not None:
             checkpoint.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,9 @@ class TrainingCase:
         1 on calcification pixels.
     region : np.ndarray, bool, (rows, cols)
         Breast without pectoral muscle (where crops are taken and where validation is scored).
+    hard_negatives : np.ndarray of bool, (rows, cols), optional
+        Places known to hold no calcification that look like one to a detector (skin line, nipple, labels): a share
+        of the empty crops is centred on them (:data:`~.crop_batches.HARD_NEGATIVE_SHARE`).
     """
 
     case_id: str
@@ -36,6 +39,7 @@ class TrainingCase:
     image: np.ndarray
     mask: np.ndarray
     region: np.ndarray
+    hard_negatives: Optional[np.ndarray] = None
 
 
 def _zoom_to(array: np.ndarray, shape: tuple[int, int], order: int) -> np.ndarray:

@@ -57,6 +57,9 @@ class TrainingConfig:
     init_model : str
         Model name or folder to start from instead of random weights (fine-tuning; fold k starts from its fold k,
         cycling): see :mod:`calcification.core.training.initial_weights`. Empty (default) = random initial weights.
+    validation_cases : int
+        At most this many of a fold's validation cases score its epochs (evenly spread over them; whole-image
+        validation of full-field real mammograms takes longer than an epoch on a CPU); 0 (default) = all.
     """
 
     preset: str = "pro_unext_cpu"
@@ -79,6 +82,7 @@ class TrainingConfig:
     mixed_precision: bool = True
     validation_threshold: float = 0.5
     init_model: str = ""
+    validation_cases: int = 0
 
     def __post_init__(self) -> None:
         from ..networks.factory import PRESETS
