@@ -519,17 +519,19 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             self.ui.cancelButton.enabled = False
             self._updateGui()
 
+    def _chosenSegmenter(self):
+        """The segmenter of the Segment section's method, model, threshold and device (Segment and Compare use it)."""
+        parameters = self._parameterNode
+        return self.logic.segmenterChoice(parameters.method, parameters.model, parameters.threshold, parameters.device)
+
     def onSegmentButton(self) -> None:
         parameters = self._parameterNode
         if not self.logic.ensureDependencies(needTorch=self.logic.methodNeedsTorch(parameters.method)):
             return
 
         def work():
-            segmenter = self.logic.segmenterChoice(
-                parameters.method, parameters.model, parameters.threshold, parameters.device
-            )
             segmentationNode = self.logic.segment(
-                parameters.inputVolume, parameters.outputSegmentation, segmenter, progress=self._progress
+                parameters.inputVolume, parameters.outputSegmentation, self._chosenSegmenter(), progress=self._progress
             )
             parameters.outputSegmentation = segmentationNode
             self.ui.statusLabel.text = self.logic.lastSummary
@@ -598,11 +600,12 @@ class CalcificationAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMi
             return
 
         def work():
-            segmenter = self.logic.segmenterChoice(
-                parameters.method, parameters.model, parameters.threshold, parameters.device
-            )
             comparison = self.logic.compareWithPrior(
-                parameters.priorVolume, parameters.inputVolume, segmenter, parameters.forcePair, self._progress
+                parameters.priorVolume,
+                parameters.inputVolume,
+                self._chosenSegmenter(),
+                parameters.forcePair,
+                self._progress,
             )
             self.ui.changeTableView.setMRMLTableNode(self.logic.lastChangeTable)
             self.ui.comparisonStatusLabel.text = comparison.summary()

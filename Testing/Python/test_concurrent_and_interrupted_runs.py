@@ -11,25 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from calcification.core.errors import InputError
 
 from interruption_harness import Point, expected_files, interrupt_at
+from interruption_harness import make_image as _image
 
 COMMAND = [sys.executable, "-c", "import sys; from calcification.cli.main import main; sys.exit(main())"]
-
-
-def _image(path: Path, seed: int) -> Path:
-    """A 160 x 128 8-bit picture with a few bright specks (Hessian-DoG finds something quickly)."""
-    rng = np.random.default_rng(seed)
-    pixels = (60 + rng.random((160, 128)) * 40).astype(np.uint8)
-    for row, col in rng.integers(20, 100, size=(6, 2)):
-        pixels[row : row + 2, col : col + 2] = 250
-    Image.fromarray(pixels).save(path)
-    return path
 
 
 def _analyze(images, out: Path) -> list[str]:

@@ -10,15 +10,7 @@ import threading
 
 import pytest
 
-from calcification.cli.main import main
-
-
-def _run(argv, capsys) -> tuple[int, str]:
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
+from command_runs import run_command as _run
 
 
 def _assert_one_line_error(code, err, *words):

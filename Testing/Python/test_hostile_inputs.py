@@ -14,19 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from calcification.cli.main import main
 from calcification.core.errors import InputError
 
+from command_runs import run_command as _run
 from dicom_factory import mammography_dataset, ramp_pattern, write_dicom
-
-
-def _run(argv, capsys) -> tuple[int, str]:
-    """Exit code and stderr of ``calcification ARGV`` run in this process (argparse errors included)."""
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
 
 
 def _assert_one_line_error(code, err):

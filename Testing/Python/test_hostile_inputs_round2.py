@@ -8,17 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from calcification.cli.main import main
 from calcification.core.errors import InputError
 
-
-def _run(argv, capsys) -> tuple[int, str]:
-    """Exit code and stderr of ``calcification ARGV`` run in this process (argparse errors included)."""
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
+from command_runs import run_command as _run
 
 
 def _assert_one_line_error(code, err, *words):
