@@ -17,8 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+from speck_pictures import make_image
 
 COMMAND = [sys.executable, "-c", "import sys; from calcification.cli.main import main; sys.exit(main())"]
 HDOG = ["--method", "hdog", "--classifier", "none", "--spacing", "0.07"]
@@ -58,16 +57,6 @@ POINTS = (
     Point("archive", "placed case0.report.html"),
     Point("archive", "after-commit"),
 )
-
-
-def make_image(path: Path, seed: int) -> Path:
-    """A 160 x 128 8-bit picture with a few bright specks (Hessian-DoG finds something quickly)."""
-    rng = np.random.default_rng(seed)
-    pixels = (60 + rng.random((160, 128)) * 40).astype(np.uint8)
-    for row, col in rng.integers(20, 100, size=(6, 2)):
-        pixels[row : row + 2, col : col + 2] = 250
-    Image.fromarray(pixels).save(path)
-    return path
 
 
 def _arguments(point: Point, workdir: Path) -> tuple[list[str], Path, list[Path]]:

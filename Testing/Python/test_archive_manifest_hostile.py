@@ -7,9 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from calcification.core.errors import InputError
 from calcification.core.segmentation import SegmenterChoice
@@ -17,15 +15,7 @@ from calcification.logic.workflows.archive_run import DONE, MANIFEST_NAME, Image
 from calcification.logic.workflows.archive_run.image_task import ArchiveSettings
 from calcification.logic.workflows.archive_run.manifest import file_sha256, input_identity
 
-
-def _image(path: Path, seed: int = 0) -> Path:
-    rng = np.random.default_rng(seed)
-    pixels = (60 + rng.random((160, 128)) * 40).astype(np.uint8)
-    for row, col in rng.integers(20, 100, size=(6, 2)):
-        pixels[row : row + 2, col : col + 2] = 250
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(pixels).save(path)
-    return path
+from speck_pictures import make_image as _image
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from calcification.core.errors import InputError
 
 from interruption_harness import Point, expected_files, interrupt_at
-from interruption_harness import make_image as _image
+from speck_pictures import make_image as _image
 
 COMMAND = [sys.executable, "-c", "import sys; from calcification.cli.main import main; sys.exit(main())"]
 

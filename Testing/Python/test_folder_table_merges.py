@@ -13,28 +13,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from calcification.core.errors import InputError
 from calcification.logic.workflows.analysis_workflow import FEATURE_COLUMNS
 from calcification.logic.workflows.archive_run.run_lock import LOCK_NAME, archive_run_lock
 from calcification.logic.workflows.shared_tables import merged_table
 
+from speck_pictures import make_image as _image
+
 COMMAND = [sys.executable, "-c", "import sys; from calcification.cli.main import main; sys.exit(main())"]
 SETTINGS = ["--method", "hdog", "--classifier", "none", "--spacing", "0.07"]
-
-
-def _image(path: Path, seed: int) -> Path:
-    """A 160 x 128 8-bit picture with a few bright 2 x 2 specks (Hessian-DoG finds them in well under a second)."""
-    rng = np.random.default_rng(seed)
-    pixels = (60 + rng.random((160, 128)) * 40).astype(np.uint8)
-    for row, col in rng.integers(20, 100, size=(6, 2)):
-        pixels[row : row + 2, col : col + 2] = 250
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(pixels).save(path)
-    return path
 
 
 def _rows(path: Path) -> list[dict]:

@@ -90,8 +90,9 @@ def test_registration_of_another_breast_is_refused(pair, other_pair):
         result.check_acceptable()
 
 
-def test_statuses_on_the_drawn_masks_match_the_truth(pair):
-    comparison = compare_analysed_exams(
+def _compare_drawn_masks(pair):
+    """The comparison of a pair's two exams analysed from their drawn calcification masks (no segmenter)."""
+    return compare_analysed_exams(
         pair.prior,
         _truth_analysis(pair.prior, pair.prior_instances),
         pair.prior_breast,
@@ -99,6 +100,10 @@ def test_statuses_on_the_drawn_masks_match_the_truth(pair):
         _truth_analysis(pair.current, pair.current_instances),
         pair.current_breast,
     )
+
+
+def test_statuses_on_the_drawn_masks_match_the_truth(pair):
+    comparison = _compare_drawn_masks(pair)
     called = sorted(c.status.value for c in comparison.changes)
     assert called == sorted(c.status.value for c in pair.clusters)
     stable = next(c for c in comparison.changes if c.status is ChangeStatus.STABLE)
@@ -110,14 +115,7 @@ def test_statuses_on_the_drawn_masks_match_the_truth(pair):
 def test_no_new_cluster_on_a_pair_without_change():
     pair = generate_pair(SMALL, seed=7, index=1, no_change=True)
     assert all(c.status is TruthStatus.STABLE for c in pair.clusters)
-    comparison = compare_analysed_exams(
-        pair.prior,
-        _truth_analysis(pair.prior, pair.prior_instances),
-        pair.prior_breast,
-        pair.current,
-        _truth_analysis(pair.current, pair.current_instances),
-        pair.current_breast,
-    )
+    comparison = _compare_drawn_masks(pair)
     assert [c.status for c in comparison.changes] == [ChangeStatus.STABLE] * len(pair.clusters)
 
 
