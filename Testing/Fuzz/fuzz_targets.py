@@ -210,23 +210,9 @@ def _answer_server(answer: Path) -> str:
     """The URL of a real HTTP server (one per process) that answers every GET with the bytes of ``answer`` as
     ``application/dicom+json``; the file is read at each request, so each mutated input is what it serves."""
     if not _SERVER:
-        import http.server
-        import threading
+        from answering_server import start_answering_server
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the standard library's name)
-                body = Path(_SERVER[1]).read_bytes()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/dicom+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = start_answering_server(lambda _path: Path(_SERVER[1]).read_bytes())
         _SERVER.extend([server, None])
     _SERVER[1] = str(answer)
     return f"http://127.0.0.1:{_SERVER[0].server_address[1]}/dicom-web"

@@ -4,12 +4,11 @@ gives one line and exit code 2, never a traceback."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 
 import pytest
 
+from answering_server import start_answering_server
 from command_runs import run_command as _run
 
 
@@ -38,23 +37,7 @@ ANSWERS = {
 @pytest.fixture(scope="module")
 def nonsense_server():
     """A real HTTP server answering every GET with the JSON chosen by the first path segment after /dicom-web/."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the standard library's name)
-            kind = self.path.split("/")[1]
-            body = json.dumps(ANSWERS.get(kind, [])).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/dicom+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = start_answering_server(lambda path: json.dumps(ANSWERS.get(path.split("/")[1], [])).encode())
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
